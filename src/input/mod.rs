@@ -1,0 +1,6 @@
+//! Readers of input files, each yielding a [`request::Request`]: the kind, the request-level
+//! parameters and the raw events with their positions.
+
+pub mod json_document;
+pub mod position;
+pub mod request;

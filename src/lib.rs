@@ -1,0 +1,24 @@
+//! cebulk: CRM.COM's `customer_events/bulk/*/create` methods over files and a local
+//! SQLite store. The binary is thin glue over [`run`]; each module has one job.
+
+pub mod cli;
+pub mod codes;
+pub mod commands;
+pub mod config;
+pub mod entity;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod import;
+pub mod input;
+pub mod kind;
+pub mod model;
+pub mod reference;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+pub mod store;
+pub mod validate;
+pub mod values;
+
+pub use commands::run;

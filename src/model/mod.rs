@@ -1,0 +1,13 @@
+//! The seed's fields of each kind of event, as data that the validator walks.
+
+pub mod field;
+pub mod schema;
+
+mod achievements;
+mod common;
+mod financial_achievements;
+mod financial_statements;
+mod purchases;
+mod referrals;
+mod social_media;
+mod web;

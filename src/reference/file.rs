@@ -1,0 +1,36 @@
+//! Reading a reference file from disk and merging it over the records already held.
+
+use std::path::Path;
+
+use super::document::{self, ReferenceProblem};
+use super::maps::ReferenceMaps;
+use super::merge::{Merged, merge};
+use crate::error::Fatal;
+use crate::input::position::line_column;
+
+/// Reads `path` and merges it over `existing`; nothing is written anywhere.
+pub fn read_and_merge(path: &Path, existing: &ReferenceMaps) -> Result<Merged, Fatal> {
+    let bytes = std::fs::read(path).map_err(|source| Fatal::ReferenceRead {
+        path: path.to_owned(),
+        source,
+    })?;
+    let invalid = |at: String, message: String| Fatal::Reference {
+        path: path.to_owned(),
+        at,
+        message,
+    };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_column(bytes, e.valid_up_to());
+        invalid(format!("line {line}, column {column}"), "not UTF-8".into())
+    })?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        invalid(
+            format!("line {}, column {}", e.line(), e.column()),
+            format!("not valid JSON: {e}"),
+        )
+    })?;
+    let to_fatal = |p: ReferenceProblem| invalid(p.at, p.message);
+    let records = document::read(&value).map_err(to_fatal)?;
+    merge(existing, records).map_err(to_fatal)
+}

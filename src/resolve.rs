@@ -1,0 +1,222 @@
+//! Resolution of a validated event against the preloaded reference maps: each identifier
+//! to a record id (in the seed's order, so the first unknown one is reported), then the
+//! business rules. Pure and thread-safe: runs on rayon.
+
+use serde_json::{Map, Value};
+
+use crate::codes::EventError;
+use crate::entity::Entity;
+use crate::event::ValidEvent;
+use crate::kind::Kind;
+use crate::reference::maps::ReferenceMaps;
+use crate::rules::{self, Subject};
+
+/// An identifier given at request level (`intended_currency_identifier`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GivenIdentifier {
+    /// `id` or `code`.
+    pub field: &'static str,
+    /// The value.
+    pub value: String,
+}
+
+/// One product line of a purchase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductLine {
+    /// The product's record id.
+    pub product_id: String,
+    /// Quantity (1 when not given), canonical decimal.
+    pub quantity: String,
+    /// Net amount, canonical decimal.
+    pub net_amount: String,
+    /// VAT amount, canonical decimal.
+    pub vat_amount: String,
+    /// Total amount, canonical decimal.
+    pub total_amount: String,
+}
+
+/// One measured KPI of a financial statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KpiLine {
+    /// The KPI's record id.
+    pub kpi_id: String,
+    /// The value, canonical decimal.
+    pub value: String,
+    /// The product's record id, when given.
+    pub product_id: Option<String>,
+}
+
+/// The two participants of a referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referral {
+    /// The referred participant's id.
+    pub referred_id: String,
+    /// Its number, for the error text.
+    pub referred_number: String,
+    /// The referring participant's id.
+    pub referred_by_id: String,
+}
+
+/// An event ready to be written.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// `request_unique_identifier`
+    pub rui: String,
+    /// Hash of the normalized request, to recognise it on a re-run.
+    pub content_hash: [u8; 16],
+    /// The event's account (named, or the participant's).
+    pub account_id: Option<String>,
+    /// The named participant.
+    pub participant_id: Option<String>,
+    /// The performing unit.
+    pub unit_id: String,
+    /// The classification.
+    pub classification_id: Option<String>,
+    /// `performed_on` as given.
+    pub performed_on: String,
+    /// `external_system` (empty when absent) and `external_system_reference_number`.
+    pub external: Option<(String, String)>,
+    /// Referrals only.
+    pub referral: Option<Referral>,
+    /// Purchases only.
+    pub products: Vec<ProductLine>,
+    /// Financial statements only.
+    pub kpis: Vec<KpiLine>,
+    /// The request object with every identifier replaced by `{"id": …}`, as JSON.
+    pub listing: String,
+}
+
+/// What resolution needs besides the event.
+pub struct Context<'a> {
+    /// The request's kind.
+    pub kind: Kind,
+    /// Reference data.
+    pub maps: &'a ReferenceMaps,
+    /// `intended_currency_identifier` of a purchases request.
+    pub intended_currency: Option<&'a GivenIdentifier>,
+}
+
+/// Resolves one event.
+pub fn resolve(context: &Context<'_>, event: ValidEvent) -> Result<Resolved, EventError> {
+    let maps = context.maps;
+    let mut records = Vec::with_capacity(event.idents.len());
+    for ident in &event.idents {
+        let record = maps
+            .find(ident.entity, ident.field, &ident.value)
+            .ok_or_else(|| EventError::NotFound {
+                entity: ident.entity,
+                value: ident.value.clone(),
+            })?;
+        records.push(record);
+    }
+    let intended_currency = match context.intended_currency {
+        Some(given) if context.kind == Kind::Purchases => Some(
+            maps.find(Entity::Currency, given.field, &given.value)
+                .ok_or_else(|| EventError::NotFound {
+                    entity: Entity::Currency,
+                    value: given.value.clone(),
+                })?,
+        ),
+        _ => None,
+    };
+    let subject = Subject {
+        kind: context.kind,
+        records: event
+            .idents
+            .iter()
+            .zip(&records)
+            .filter(|(i, _)| i.path.segments().len() == 1)
+            .map(|(i, r)| (i.parameter(), *r))
+            .collect(),
+        intended_currency,
+    };
+    rules::check(&subject, maps)?;
+
+    let id_of = |parameter: &str| {
+        subject
+            .records
+            .iter()
+            .find(|(p, _)| *p == parameter)
+            .map(|(_, r)| r.id.clone())
+    };
+    let referral = match (
+        subject
+            .records
+            .iter()
+            .find(|(p, _)| *p == "referred_rewards_participant_identifier"),
+        id_of("referred_by_rewards_participant_identifier"),
+    ) {
+        (Some((_, referred)), Some(referred_by_id)) => Some(Referral {
+            referred_id: referred.id.clone(),
+            referred_number: referred
+                .text(Entity::Participant, "number")
+                .unwrap_or_default()
+                .to_owned(),
+            referred_by_id,
+        }),
+        _ => None,
+    };
+
+    let mut listing = event.body.clone();
+    for (ident, record) in event.idents.iter().zip(&records) {
+        if let Some(slot) = ident.path.get_mut(&mut listing) {
+            let mut replaced = Map::new();
+            replaced.insert("id".into(), Value::String(record.id.clone()));
+            *slot = Value::Object(replaced);
+        }
+    }
+    let products = lines(&listing, "products_set")
+        .map(|line| ProductLine {
+            product_id: nested_id(line, "product_identifier").unwrap_or_default(),
+            quantity: number(line, "quantity"),
+            net_amount: number(line, "net_amount"),
+            vat_amount: number(line, "vat_amount"),
+            total_amount: number(line, "total_amount"),
+        })
+        .collect();
+    let kpis = lines(&listing, "measured_key_performance_indicators_set")
+        .map(|line| KpiLine {
+            kpi_id: nested_id(line, "key_performance_indicator_identifier").unwrap_or_default(),
+            value: number(line, "value"),
+            product_id: nested_id(line, "product_identifier"),
+        })
+        .collect();
+
+    let account_id = subject.account(maps).map(|r| r.id.clone());
+    Ok(Resolved {
+        content_hash: event.content_hash(context.kind),
+        external: event
+            .external_reference()
+            .map(|(s, r)| (s.to_owned(), r.to_owned())),
+        performed_on: event.text("performed_on").unwrap_or_default().to_owned(),
+        rui: event.rui,
+        account_id,
+        participant_id: id_of("rewards_participant_identifier"),
+        unit_id: id_of("performed_by_unit_identifier").unwrap_or_default(),
+        classification_id: id_of("classification_identifier"),
+        referral,
+        products,
+        kpis,
+        // Serializing a Map cannot fail.
+        listing: serde_json::to_string(&listing).unwrap_or_default(),
+    })
+}
+
+fn lines<'a>(
+    body: &'a Map<String, Value>,
+    set: &str,
+) -> impl Iterator<Item = &'a Map<String, Value>> {
+    body.get(set)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+}
+
+fn nested_id(line: &Map<String, Value>, key: &str) -> Option<String> {
+    line.get(key)?.get("id")?.as_str().map(str::to_owned)
+}
+
+fn number(line: &Map<String, Value>, key: &str) -> String {
+    line.get(key).map(Value::to_string).unwrap_or_default()
+}

@@ -1,0 +1,8 @@
+//! The SQLite store: schema, opening, reference data, the batch writer and the listing.
+
+pub mod error;
+pub mod listing;
+pub mod open;
+pub mod reference;
+pub mod schema;
+pub mod writer;

@@ -1,0 +1,93 @@
+//! Opening the store: for writing (created on first use, WAL, `synchronous=NORMAL`), or
+//! read-only for `--dry-run` and listing, which must not write anything.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::error::{Doing, StoreError};
+use super::schema;
+
+/// How long a writer waits for another process's write lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An open store.
+pub struct Store {
+    /// The connection (the one writer of the process).
+    pub conn: Connection,
+    /// The file, or `None` for an in-memory stand-in.
+    pub path: Option<PathBuf>,
+}
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// SQLite failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A newer cebulk made this store.
+    #[error("the store has schema version {found}; this cebulk reads version {supported}")]
+    TooNew {
+        /// The store's version.
+        found: i64,
+        /// This build's version.
+        supported: i64,
+    },
+}
+
+fn check_version(conn: &Connection) -> Result<i64, OpenError> {
+    let found = schema::version(conn)?;
+    if found > schema::VERSION {
+        return Err(OpenError::TooNew {
+            found,
+            supported: schema::VERSION,
+        });
+    }
+    Ok(found)
+}
+
+/// Opens the store for writing, creating it and its schema if needed.
+pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
+    let conn = Connection::open(path).doing("opening the store")?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .doing("setting the busy timeout")?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .doing("switching the store to WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .doing("setting synchronous=NORMAL")?;
+    if check_version(&conn)? == 0 {
+        schema::create(&conn)?;
+    }
+    Ok(Store {
+        conn,
+        path: Some(path.to_owned()),
+    })
+}
+
+/// Opens the store without writing to it: read-only if the file exists, else an empty
+/// in-memory store with the schema (what a new store would hold).
+pub fn open_read_only(path: &Path) -> Result<Store, OpenError> {
+    if !path.exists() {
+        let conn = Connection::open_in_memory().doing("opening an in-memory store")?;
+        schema::create(&conn)?;
+        return Ok(Store { conn, path: None });
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .doing("opening the store read-only")?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .doing("setting the busy timeout")?;
+    if check_version(&conn)? == 0 {
+        // An empty file: read as a new store would be, without creating anything in it.
+        let conn = Connection::open_in_memory().doing("opening an in-memory store")?;
+        schema::create(&conn)?;
+        return Ok(Store { conn, path: None });
+    }
+    Ok(Store {
+        conn,
+        path: Some(path.to_owned()),
+    })
+}

@@ -1,0 +1,319 @@
+//! The one writer: takes a batch of judged events in input order and, in one transaction,
+//! applies the rules that need the store (re-run recognition, external references,
+//! participants already referred), numbers and creates the valid events.
+//!
+//! The store-dependent checks run inside the write transaction so that they see every
+//! event committed before, by this run or another process, and this batch's own inserts.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::error::{Doing, StoreError};
+use crate::codes::EventError;
+use crate::ids::IdGenerator;
+use crate::kind::Kind;
+use crate::resolve::Resolved;
+
+/// What became of one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Created now, or earlier by the same request (a re-run).
+    Created {
+        /// The event's id.
+        id: String,
+        /// The event's number.
+        number: String,
+    },
+    /// Not created.
+    Unprocessed(EventError),
+}
+
+/// `--dry-run`: nothing reaches the store, so what this run would have created is
+/// remembered here instead, for the checks of later batches.
+#[derive(Default)]
+struct DryRun {
+    created: HashMap<(Kind, String, [u8; 16]), (String, String)>,
+    external: HashSet<(Kind, String, String)>,
+    referred: HashSet<String>,
+    last_number: HashMap<Kind, i64>,
+}
+
+/// The writer.
+pub struct Writer<'c> {
+    conn: &'c mut Connection,
+    ids: IdGenerator,
+    dry_run: Option<DryRun>,
+}
+
+impl<'c> Writer<'c> {
+    /// A writer that creates events.
+    pub fn new(conn: &'c mut Connection, ids: IdGenerator) -> Writer<'c> {
+        Writer {
+            conn,
+            ids,
+            dry_run: None,
+        }
+    }
+
+    /// A writer that only reads the store and reports what it would create.
+    pub fn dry_run(conn: &'c mut Connection, ids: IdGenerator) -> Writer<'c> {
+        Writer {
+            conn,
+            ids,
+            dry_run: Some(DryRun::default()),
+        }
+    }
+
+    /// Writes one batch of one kind; returns an outcome per event, in order.
+    pub fn write_batch(
+        &mut self,
+        kind: Kind,
+        batch: Vec<Result<Resolved, EventError>>,
+    ) -> Result<Vec<Outcome>, StoreError> {
+        match self.dry_run.as_mut() {
+            Some(state) => {
+                let tx = self.conn.transaction().doing("reading the store")?;
+                let outcomes = judge_batch(&tx, kind, batch, self.ids, Some(state))?;
+                // Read-only: dropping rolls back.
+                drop(tx);
+                Ok(outcomes)
+            }
+            None => {
+                let tx = self
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .doing("starting the batch transaction (waiting for the write lock)")?;
+                let outcomes = judge_batch(&tx, kind, batch, self.ids, None)?;
+                tx.commit().doing("committing the batch")?;
+                Ok(outcomes)
+            }
+        }
+    }
+}
+
+fn judge_batch(
+    tx: &Transaction<'_>,
+    kind: Kind,
+    batch: Vec<Result<Resolved, EventError>>,
+    ids: IdGenerator,
+    mut dry: Option<&mut DryRun>,
+) -> Result<Vec<Outcome>, StoreError> {
+    let stored_last: i64 = tx
+        .query_row(
+            "SELECT last_number FROM sequences WHERE kind = ?1",
+            [kind.name()],
+            |row| row.get(0),
+        )
+        .optional()
+        .doing("reading the event number sequence")?
+        .unwrap_or(0);
+    let mut last = match dry.as_deref() {
+        Some(state) => state.last_number.get(&kind).copied().unwrap_or(stored_last),
+        None => stored_last,
+    };
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for item in batch {
+        let event = match item {
+            Ok(event) => event,
+            Err(error) => {
+                outcomes.push(Outcome::Unprocessed(error));
+                continue;
+            }
+        };
+        if let Some((id, number)) = already_created(tx, kind, &event, dry.as_deref())? {
+            outcomes.push(Outcome::Created { id, number });
+            continue;
+        }
+        if let Some(error) = store_rule(tx, kind, &event, dry.as_deref())? {
+            outcomes.push(Outcome::Unprocessed(error));
+            continue;
+        }
+        last += 1;
+        let id = ids.id(kind, last);
+        let number = last.to_string();
+        match dry.as_deref_mut() {
+            Some(state) => remember(state, kind, &event, &id, &number),
+            None => insert(tx, kind, &event, &id, last)?,
+        }
+        outcomes.push(Outcome::Created { id, number });
+    }
+    match dry {
+        Some(state) => {
+            state.last_number.insert(kind, last);
+        }
+        None if last != stored_last => {
+            tx.prepare_cached(
+                "INSERT INTO sequences (kind, last_number) VALUES (?1, ?2)
+                 ON CONFLICT (kind) DO UPDATE SET last_number = excluded.last_number",
+            )
+            .and_then(|mut s| s.execute(params![kind.name(), last]))
+            .doing("advancing the event number sequence")?;
+        }
+        None => {}
+    }
+    Ok(outcomes)
+}
+
+/// The id and number of the same event created earlier (SPEC §5: a re-run creates nothing).
+fn already_created(
+    tx: &Transaction<'_>,
+    kind: Kind,
+    event: &Resolved,
+    dry: Option<&DryRun>,
+) -> Result<Option<(String, String)>, StoreError> {
+    if let Some(state) = dry {
+        let key = (kind, event.rui.clone(), event.content_hash);
+        if let Some(found) = state.created.get(&key) {
+            return Ok(Some(found.clone()));
+        }
+    }
+    tx.prepare_cached(
+        "SELECT id, number FROM events
+         WHERE kind = ?1 AND request_unique_identifier = ?2 AND content_hash = ?3",
+    )
+    .and_then(|mut s| {
+        s.query_row(
+            params![kind.name(), event.rui, event.content_hash.as_slice()],
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?.to_string())),
+        )
+        .optional()
+    })
+    .doing("looking for an earlier run's event")
+}
+
+/// The rules that need every event created so far.
+fn store_rule(
+    tx: &Transaction<'_>,
+    kind: Kind,
+    event: &Resolved,
+    dry: Option<&DryRun>,
+) -> Result<Option<EventError>, StoreError> {
+    if let Some((system, reference)) = &event.external {
+        let in_run = dry.is_some_and(|s| {
+            s.external
+                .contains(&(kind, system.clone(), reference.clone()))
+        });
+        let stored = in_run
+            || tx
+                .prepare_cached(
+                    "SELECT 1 FROM events WHERE kind = ?1
+                     AND ifnull(external_system, '') = ?2
+                     AND external_system_reference_number = ?3",
+                )
+                .and_then(|mut s| s.exists(params![kind.name(), system, reference]))
+                .doing("checking the external reference")?;
+        if stored {
+            return Ok(Some(EventError::DuplicateExternal {
+                value: reference.clone(),
+                system: system.clone(),
+            }));
+        }
+    }
+    if let Some(referral) = &event.referral {
+        let in_run = dry.is_some_and(|s| s.referred.contains(&referral.referred_id));
+        let stored = in_run
+            || tx
+                .prepare_cached("SELECT 1 FROM referrals WHERE referred_participant_id = ?1")
+                .and_then(|mut s| s.exists([&referral.referred_id]))
+                .doing("checking earlier referrals")?;
+        if stored {
+            return Ok(Some(EventError::ReferredByAnother {
+                number: referral.referred_number.clone(),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+fn remember(state: &mut DryRun, kind: Kind, event: &Resolved, id: &str, number: &str) {
+    state.created.insert(
+        (kind, event.rui.clone(), event.content_hash),
+        (id.to_owned(), number.to_owned()),
+    );
+    if let Some((system, reference)) = &event.external {
+        state
+            .external
+            .insert((kind, system.clone(), reference.clone()));
+    }
+    if let Some(referral) = &event.referral {
+        state.referred.insert(referral.referred_id.clone());
+    }
+}
+
+fn insert(
+    tx: &Transaction<'_>,
+    kind: Kind,
+    event: &Resolved,
+    id: &str,
+    number: i64,
+) -> Result<(), StoreError> {
+    let doing = "inserting an event";
+    let (system, reference) = match &event.external {
+        Some((system, reference)) => (
+            (!system.is_empty()).then_some(system.as_str()),
+            Some(reference.as_str()),
+        ),
+        None => (None, None),
+    };
+    tx.prepare_cached(
+        "INSERT INTO events (id, kind, number, request_unique_identifier, content_hash,
+             accounts_receivable_id, rewards_participant_id, unit_id, classification_id,
+             performed_on, external_system, external_system_reference_number, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            id,
+            kind.name(),
+            number,
+            event.rui,
+            event.content_hash.as_slice(),
+            event.account_id,
+            event.participant_id,
+            event.unit_id,
+            event.classification_id,
+            event.performed_on,
+            system,
+            reference,
+            event.listing,
+        ])
+    })
+    .doing(doing)?;
+    let seq = tx.last_insert_rowid();
+    for (line, product) in (0i64..).zip(&event.products) {
+        tx.prepare_cached(
+            "INSERT INTO event_products (event_seq, line, product_id, quantity, net_amount,
+                 vat_amount, total_amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                seq,
+                line,
+                product.product_id,
+                product.quantity,
+                product.net_amount,
+                product.vat_amount,
+                product.total_amount
+            ])
+        })
+        .doing("inserting a product line")?;
+    }
+    for (line, kpi) in (0i64..).zip(&event.kpis) {
+        tx.prepare_cached(
+            "INSERT INTO event_kpis (event_seq, line, key_performance_indicator_id, value,
+                 product_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .and_then(|mut s| s.execute(params![seq, line, kpi.kpi_id, kpi.value, kpi.product_id]))
+        .doing("inserting a measured KPI")?;
+    }
+    if let Some(referral) = &event.referral {
+        tx.prepare_cached(
+            "INSERT INTO referrals (referred_participant_id, referred_by_participant_id,
+                 event_seq) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut s| s.execute(params![referral.referred_id, referral.referred_by_id, seq]))
+        .doing("recording the referral")?;
+    }
+    Ok(())
+}

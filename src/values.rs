@@ -1,0 +1,96 @@
+//! Parsing of scalar values: dates in the forms SPEC §1 accepts, and exact decimal numbers
+//! (amounts are money: never a binary float).
+
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+
+/// Whether `text` is a date the spec accepts: `YYYY-MM-DDTHH:MM:SS`, optionally with
+/// fractional seconds and a `Z` or `±HH:MM` offset, or a bare `YYYY-MM-DD`.
+pub fn is_date(text: &str) -> bool {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+        || NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
+        || DateTime::parse_from_rfc3339(text).is_ok()
+}
+
+/// Parses an exact decimal from JSON number text or a CSV cell, and gives it back in
+/// canonical form (`120.50` → `120.5`, `1e2` → `100`). `None` when it is not a finite
+/// number in the range a decimal holds (28 digits).
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let text = text.trim();
+    if text.is_empty() || text.starts_with('+') {
+        return None;
+    }
+    let parsed = if text.contains(['e', 'E']) {
+        Decimal::from_scientific(text).ok()?
+    } else {
+        Decimal::from_str_exact(text).ok()?
+    };
+    Some(parsed.normalize())
+}
+
+/// The JSON number for a canonical decimal.
+pub fn decimal_to_json(value: Decimal) -> serde_json::Value {
+    // arbitrary_precision keeps the digits exactly as printed.
+    serde_json::Number::from_str(&value.to_string())
+        .map(serde_json::Value::Number)
+        .unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_documented_date_forms() {
+        for ok in [
+            "2016-06-22T15:00:00",
+            "2016-06-22T15:00:00.250",
+            "2016-06-22T15:00:00Z",
+            "2016-06-22T15:00:00+02:00",
+            "2016-06-22",
+        ] {
+            assert!(is_date(ok), "{ok}");
+        }
+        for bad in [
+            "2016-13-22",
+            "22/06/2016",
+            "2016-06-22 15:00:00",
+            "",
+            "2016-06-22T25:00:00",
+        ] {
+            assert!(!is_date(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn decimals_are_exact_and_canonical() {
+        assert_eq!(
+            parse_decimal("120.50").map(|d| d.to_string()),
+            Some("120.5".into())
+        );
+        assert_eq!(
+            parse_decimal("0.1").map(|d| d.to_string()),
+            Some("0.1".into())
+        );
+        assert_eq!(
+            parse_decimal("1e2").map(|d| d.to_string()),
+            Some("100".into())
+        );
+        assert_eq!(
+            parse_decimal("-3").map(|d| d.to_string()),
+            Some("-3".into())
+        );
+        assert_eq!(parse_decimal("1e400"), None);
+        assert_eq!(parse_decimal("abc"), None);
+        assert_eq!(parse_decimal(""), None);
+        assert_eq!(parse_decimal("NaN"), None);
+    }
+
+    #[test]
+    fn json_numbers_keep_their_digits() {
+        let n = parse_decimal("0.30").map(decimal_to_json);
+        assert_eq!(n.map(|v| v.to_string()), Some("0.3".into()));
+    }
+}
