@@ -353,6 +353,45 @@ impl fmt::Display for RequestCode {
 mod tests {
     use super::*;
 
+    const ERRORS_MD: &str = include_str!("../docs/ERRORS.md");
+
+    #[test]
+    fn every_code_and_text_is_documented_in_errors_md() {
+        for code in EventCode::ALL {
+            let row = format!("| `{}` |", code.as_str());
+            assert!(
+                ERRORS_MD.contains(&row),
+                "{code} has no row in docs/ERRORS.md"
+            );
+            let text = format!("`{}` |", code.template());
+            assert!(
+                ERRORS_MD.contains(&text),
+                "{code}: template differs from docs/ERRORS.md"
+            );
+        }
+        for code in RequestCode::ALL {
+            let row = format!("| `{}` |", code.as_str());
+            assert!(
+                ERRORS_MD.contains(&row),
+                "{code} has no row in docs/ERRORS.md"
+            );
+        }
+    }
+
+    #[test]
+    fn every_documented_code_exists_here() {
+        let documented = ERRORS_MD
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .filter(|c| c.ends_with("Exception"));
+        for code in documented {
+            let known = EventCode::ALL.iter().any(|c| c.as_str() == code)
+                || RequestCode::ALL.iter().any(|c| c.as_str() == code);
+            assert!(known, "{code} is in docs/ERRORS.md but not in codes.rs");
+        }
+    }
+
     #[test]
     fn not_found_matches_the_seed_exactly() {
         let error = EventError::NotFound {

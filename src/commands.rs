@@ -88,12 +88,12 @@ fn write_report(report: &Report, path: Option<&Path>) -> Result<(), Fatal> {
     match path {
         None => {
             let stdout = std::io::stdout();
-            report
-                .write_to(&mut stdout.lock())
-                .map_err(|source| Fatal::Report {
+            ignore_broken_pipe(report.write_to(&mut stdout.lock())).map_err(|source| {
+                Fatal::Report {
                     path: "standard output".into(),
                     source,
-                })
+                }
+            })
         }
         Some(path) => {
             let fail = |source| Fatal::Report {
@@ -118,7 +118,17 @@ fn list_events(store_path: &Path, args: &EventsArgs) -> Result<u8, Fatal> {
         source,
     };
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &events).map_err(|e| fail(e.into()))?;
-    writeln!(out).map_err(fail)?;
+    let written = serde_json::to_writer_pretty(&mut out, &events)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out));
+    ignore_broken_pipe(written).map_err(fail)?;
     Ok(EXIT_OK)
+}
+
+/// A reader that stops early (`| head`) is not a failure of cebulk's.
+fn ignore_broken_pipe(result: std::io::Result<()>) -> std::io::Result<()> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
