@@ -2,7 +2,7 @@
 //! library modules.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{Args, Command, EventsArgs, ReferenceCommand};
 use crate::config::ImportConfig;
@@ -75,38 +75,68 @@ fn run_import(config: &ImportConfig) -> Result<u8, Fatal> {
     } else {
         Writer::new(&mut store.conn, config.ids)
     };
-    let imported = import(config, &maps, &mut writer)?;
+    let (mut report, target) = open_report(config.report.as_deref())?;
+    let imported = import(config, &maps, &mut writer, &mut report)?;
     for rejected in &imported.rejected {
         let report = miette::Report::msg(rejected.to_string());
         eprintln!("{report:?}");
     }
-    write_report(&imported.report, config.report.as_deref())?;
+    close_report(report, target)?;
     Ok(imported.exit_code())
 }
 
-fn write_report(report: &Report, path: Option<&Path>) -> Result<(), Fatal> {
+/// Where the report goes: stdout, or a file written beside the target and renamed at the
+/// end, so that a reader never sees half a report.
+fn open_report(path: Option<&Path>) -> Result<(Report, Option<(PathBuf, PathBuf)>), Fatal> {
+    let fail = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| Fatal::Report { path, source }
+    };
     match path {
         None => {
-            let stdout = std::io::stdout();
-            ignore_broken_pipe(report.write_to(&mut stdout.lock())).map_err(|source| {
-                Fatal::Report {
-                    path: "standard output".into(),
-                    source,
-                }
-            })
+            let out = Box::new(BrokenPipeIsFine(std::io::BufWriter::new(std::io::stdout())));
+            let report = Report::new(out).map_err(fail(Path::new("a temporary file")))?;
+            Ok((report, None))
         }
         Some(path) => {
-            let fail = |source| Fatal::Report {
-                path: path.display().to_string(),
-                source,
-            };
-            // Written beside the target and renamed, so a reader never sees half a report.
             let partial = path.with_extension("partial");
-            let mut file = std::fs::File::create(&partial).map_err(fail)?;
-            report.write_to(&mut file).map_err(fail)?;
-            file.sync_all().map_err(fail)?;
-            std::fs::rename(&partial, path).map_err(fail)
+            let file = std::fs::File::create(&partial).map_err(fail(&partial))?;
+            let out = Box::new(std::io::BufWriter::new(file));
+            let report = Report::new(out).map_err(fail(path))?;
+            Ok((report, Some((partial, path.to_owned()))))
         }
+    }
+}
+
+fn close_report(report: Report, target: Option<(PathBuf, PathBuf)>) -> Result<(), Fatal> {
+    let fail = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| Fatal::Report { path, source }
+    };
+    report.finish().map_err(fail(
+        target
+            .as_ref()
+            .map_or(Path::new("standard output"), |t| &t.1),
+    ))?;
+    if let Some((partial, path)) = target {
+        std::fs::rename(&partial, &path).map_err(fail(&path))?;
+    }
+    Ok(())
+}
+
+/// Standard output where a reader that stops early (`| head`) is not a failure of ours.
+struct BrokenPipeIsFine<W>(W);
+
+impl<W: Write> Write for BrokenPipeIsFine<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        ignore_broken_pipe(self.0.flush())
     }
 }
 

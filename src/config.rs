@@ -78,9 +78,11 @@ impl ImportConfig {
                 })
             })
             .collect::<Result<Vec<_>, Fatal>>()?;
-        if let Some(input) = inputs.iter().find(|i| i.format != InputFormat::Json) {
+        if args.kind.is_none()
+            && let Some(input) = inputs.iter().find(|i| i.format != InputFormat::Json)
+        {
             return Err(Fatal::Usage(format!(
-                "{}: CSV and NDJSON input are not supported yet; give a JSON request document",
+                "{}: CSV and NDJSON inputs need --kind (the events carry no set key)",
                 input.name
             )));
         }

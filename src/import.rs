@@ -1,32 +1,39 @@
-//! `cebulk import`: each input is one request, read, then processed batch by batch:
-//! validate and resolve in parallel (input order kept), then the one writer commits.
+//! `cebulk import`: each input is one request, streamed in batches through three stages
+//! that overlap: a reader thread parses the next batch while rayon validates and resolves
+//! this one and the writer thread commits the previous one. Channels are bounded, so
+//! memory stays a few batches deep whatever the input's size, and every stage keeps input
+//! order.
 
 use std::collections::HashSet;
-use std::io::Read;
+use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::cli::InputFormat;
-use crate::codes::{EventError, RequestCode};
-use crate::config::{ImportConfig, Input};
+use crate::codes::EventError;
+use crate::config::ImportConfig;
 use crate::error::{EXIT_OK, EXIT_REJECTED, EXIT_UNPROCESSED, Fatal};
 use crate::input::json_document;
-use crate::input::request::{Request, RequestError};
+use crate::input::open::{Opened, open};
+use crate::input::request::{RawEvent, RequestError};
+use crate::kind::Kind;
+use crate::progress::Progress;
 use crate::reference::maps::ReferenceMaps;
 use crate::report::{FieldsSet, Report};
-use crate::resolve::{self, Context};
+use crate::resolve::{self, Context, Resolved};
 use crate::store::writer::{Outcome, Writer};
-use crate::validate::{Numbers, validate};
+use crate::validate::validate;
 
-/// What an import did.
-#[derive(Debug)]
+/// What an import did, besides the report it wrote.
+#[derive(Debug, Default)]
 pub struct Imported {
-    /// The report.
-    pub report: Report,
-    /// Inputs rejected as a whole.
+    /// Inputs rejected as a whole (or cut short).
     pub rejected: Vec<RequestError>,
+    /// Events reported processed.
+    pub processed: usize,
+    /// Events reported unprocessed.
+    pub unprocessed: usize,
 }
 
 impl Imported {
@@ -34,7 +41,7 @@ impl Imported {
     pub fn exit_code(&self) -> u8 {
         if !self.rejected.is_empty() {
             EXIT_REJECTED
-        } else if self.report.unprocessed_count() > 0 {
+        } else if self.unprocessed > 0 {
             EXIT_UNPROCESSED
         } else {
             EXIT_OK
@@ -42,15 +49,22 @@ impl Imported {
     }
 }
 
-/// Imports every input of `config` through `writer`.
+fn report_failed(source: std::io::Error) -> Fatal {
+    Fatal::Report {
+        path: "the report".into(),
+        source,
+    }
+}
+
+/// Imports every input of `config` through `writer` into `report`.
 pub fn import(
     config: &ImportConfig,
     maps: &ReferenceMaps,
     writer: &mut Writer<'_>,
+    report: &mut Report,
 ) -> Result<Imported, Fatal> {
     let started = Instant::now();
-    let mut report = Report::default();
-    let mut rejected = Vec::new();
+    let mut imported = Imported::default();
 
     let cli_fields = match config.fields_set.as_deref() {
         None => None,
@@ -60,10 +74,8 @@ pub fn import(
                 Ok(fields) => Some(fields),
                 Err(error) => {
                     report.reject(error.status());
-                    return Ok(Imported {
-                        report,
-                        rejected: vec![error],
-                    });
+                    imported.rejected.push(error);
+                    return Ok(imported);
                 }
             }
         }
@@ -74,107 +86,160 @@ pub fn import(
         .map_err(|e| Fatal::Usage(format!("cannot start {} worker threads: {e}", config.jobs)))?;
 
     for input in &config.inputs {
-        let request = read_input(input, config);
-        let request = match request {
-            Ok(request) => request,
+        let opened = match open(input, config.kind) {
+            Ok(opened) => opened,
             Err(error) => {
                 report.reject(error.status());
-                rejected.push(error);
+                imported.rejected.push(error);
                 continue;
             }
         };
-        report.begin_request();
+        report.begin_request().map_err(report_failed)?;
         let fields = cli_fields
             .clone()
-            .or_else(|| request.fields_set.clone())
+            .or_else(|| opened.request.fields_set.clone())
             .unwrap_or_default();
-        pool.install(|| import_request(config, maps, writer, &request, &fields, &mut report))?;
-    }
-
-    if !config.quiet {
-        summary(&report, started);
-    }
-    Ok(Imported { report, rejected })
-}
-
-fn read_input(input: &Input, config: &ImportConfig) -> Result<Request, RequestError> {
-    let mut bytes = Vec::new();
-    let read = if input.name == "-" {
-        std::io::stdin().lock().read_to_end(&mut bytes)
-    } else {
-        std::fs::File::open(&input.name).and_then(|mut f| f.read_to_end(&mut bytes))
-    };
-    read.map_err(|e| {
-        RequestError::new(
-            &input.name,
-            RequestCode::InvalidRequestDocument,
-            "the input cannot be read",
-            e.to_string(),
-        )
-    })?;
-    match input.format {
-        InputFormat::Json => json_document::read(&input.name, &bytes, config.kind),
-        InputFormat::Csv | InputFormat::Ndjson => Err(RequestError::new(
-            &input.name,
-            RequestCode::InvalidRequestDocument,
-            "CSV and NDJSON input are not supported yet",
-            "give a JSON request document",
-        )),
-    }
-}
-
-/// The request unique identifier as the report echoes it: the caller's value when it is a
-/// string or number, else null.
-fn echoed_rui(raw: &Value) -> Value {
-    match raw.get("request_unique_identifier") {
-        Some(v @ (Value::String(_) | Value::Number(_))) => v.clone(),
-        _ => Value::Null,
-    }
-}
-
-fn import_request(
-    config: &ImportConfig,
-    maps: &ReferenceMaps,
-    writer: &mut Writer<'_>,
-    request: &Request,
-    fields: &FieldsSet,
-    report: &mut Report,
-) -> Result<(), Fatal> {
-    let kind = request.kind;
-    let context = Context {
-        kind,
-        maps,
-        intended_currency: request.intended_currency.as_ref(),
-    };
-    for batch in request.events.chunks(config.batch_size) {
-        let mut judged: Vec<Result<_, EventError>> = batch
-            .par_iter()
-            .map(|raw| validate(kind, raw, Numbers::Json))
-            .collect();
-        mark_duplicates(batch, &mut judged);
-        let resolved = judged
-            .into_par_iter()
-            .map(|event| event.and_then(|e| resolve::resolve(&context, e)))
-            .collect();
-        let outcomes = writer.write_batch(kind, resolved)?;
-        for (raw, outcome) in batch.iter().zip(outcomes) {
-            match outcome {
-                Outcome::Created { id, number } => {
-                    report.processed(echoed_rui(raw), &id, &number, fields);
-                }
-                Outcome::Unprocessed(error) => report.unprocessed(echoed_rui(raw), &error, fields),
-            }
+        let progress = Progress::new(&input.name, opened.size, config.quiet);
+        let stage = Stages {
+            batch_size: config.batch_size,
+            maps,
+            pool: &pool,
+            fields: &fields,
+            progress: &progress,
+        };
+        if let Some(error) = stage.run(opened, writer, report)? {
+            report.reject(error.status());
+            imported.rejected.push(error);
         }
+        progress.finish();
     }
-    Ok(())
+    imported.processed = report.processed_count();
+    imported.unprocessed = report.unprocessed_count();
+    if !config.quiet {
+        summary(&imported, started);
+    }
+    Ok(imported)
+}
+
+struct Stages<'a> {
+    batch_size: usize,
+    maps: &'a ReferenceMaps,
+    pool: &'a rayon::ThreadPool,
+    fields: &'a FieldsSet,
+    progress: &'a Progress,
+}
+
+type Judged = (Vec<Value>, Vec<Result<Resolved, EventError>>);
+
+impl Stages<'_> {
+    /// Runs one request; returns the error that cut its input short, if any.
+    fn run(
+        &self,
+        opened: Opened,
+        writer: &mut Writer<'_>,
+        report: &mut Report,
+    ) -> Result<Option<RequestError>, Fatal> {
+        let Opened { request, read, .. } = opened;
+        let kind = request.kind;
+        let context = Context {
+            kind,
+            maps: self.maps,
+            intended_currency: request.intended_currency.as_ref(),
+        };
+        let events = request.events;
+        let batch_size = self.batch_size;
+        let (raw_tx, raw_rx) = sync_channel::<Vec<RawEvent>>(2);
+        let (judged_tx, judged_rx) = sync_channel::<Judged>(2);
+
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(move || {
+                let mut batch = Vec::with_capacity(batch_size);
+                for item in events {
+                    match item {
+                        Ok(raw) => batch.push(raw),
+                        Err(error) => {
+                            if !batch.is_empty() {
+                                let _ = raw_tx.send(batch);
+                            }
+                            return Some(error);
+                        }
+                    }
+                    if batch.len() == batch_size {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                        if raw_tx.send(full).is_err() {
+                            return None;
+                        }
+                    }
+                }
+                if !batch.is_empty() {
+                    let _ = raw_tx.send(batch);
+                }
+                None
+            });
+            let fields = self.fields;
+            let progress = self.progress;
+            let write = scope.spawn(move || -> Result<(), Fatal> {
+                for (ruis, judged) in judged_rx {
+                    let outcomes = writer.write_batch(kind, judged)?;
+                    let count = outcomes.len();
+                    for (rui, outcome) in ruis.into_iter().zip(outcomes) {
+                        match outcome {
+                            Outcome::Created { id, number } => {
+                                report.processed(rui, &id, &number, fields)
+                            }
+                            Outcome::Unprocessed(error) => report.unprocessed(rui, &error, fields),
+                        }
+                        .map_err(report_failed)?;
+                    }
+                    progress.advance(count, read.load(std::sync::atomic::Ordering::Relaxed));
+                }
+                Ok(())
+            });
+            for batch in raw_rx {
+                let ruis = batch.iter().map(|raw| raw.rui.clone()).collect();
+                let judged = self.pool.install(|| judge(kind, &context, batch));
+                if judged_tx.send((ruis, judged)).is_err() {
+                    break;
+                }
+            }
+            drop(judged_tx);
+            let written = write
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let cut_short = reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            written.map(|()| cut_short)
+        })
+    }
+}
+
+/// Validates and resolves one batch in parallel, in input order.
+fn judge(
+    kind: Kind,
+    context: &Context<'_>,
+    batch: Vec<RawEvent>,
+) -> Vec<Result<Resolved, EventError>> {
+    let mut validated: Vec<_> = batch
+        .par_iter()
+        .map(|raw| match &raw.event {
+            Ok(value) => validate(kind, value, raw.numbers),
+            Err(error) => Err(error.clone()),
+        })
+        .collect();
+    mark_duplicates(&batch, &mut validated);
+    validated
+        .into_par_iter()
+        .map(|event| event.and_then(|e| resolve::resolve(context, e)))
+        .collect()
 }
 
 /// A request unique identifier already used earlier in the batch makes a valid event
 /// unprocessed; an invalid event keeps its own, earlier-ranked error.
-fn mark_duplicates<T>(batch: &[Value], judged: &mut [Result<T, EventError>]) {
+fn mark_duplicates<T>(batch: &[RawEvent], judged: &mut [Result<T, EventError>]) {
     let mut seen = HashSet::new();
     for (raw, outcome) in batch.iter().zip(judged.iter_mut()) {
-        let Some(rui) = raw.get("request_unique_identifier").and_then(Value::as_str) else {
+        let Some(rui) = raw.rui_str() else {
             continue;
         };
         if !seen.insert(rui) && outcome.is_ok() {
@@ -185,10 +250,8 @@ fn mark_duplicates<T>(batch: &[Value], judged: &mut [Result<T, EventError>]) {
     }
 }
 
-fn summary(report: &Report, started: Instant) {
-    let processed = report.processed_count();
-    let unprocessed = report.unprocessed_count();
-    let read = processed + unprocessed;
+fn summary(imported: &Imported, started: Instant) {
+    let read = imported.processed + imported.unprocessed;
     let elapsed = started.elapsed().as_secs_f64();
     let rate = if elapsed > 0.0 {
         read as f64 / elapsed
@@ -196,7 +259,8 @@ fn summary(report: &Report, started: Instant) {
         0.0
     };
     eprintln!(
-        "cebulk: {read} events read, {processed} processed, {unprocessed} unprocessed in {elapsed:.2} s ({rate:.0} events/s)"
+        "cebulk: {read} events read, {} processed, {} unprocessed in {elapsed:.2} s ({rate:.0} events/s)",
+        imported.processed, imported.unprocessed
     );
 }
 
@@ -207,11 +271,10 @@ mod tests {
 
     #[test]
     fn the_second_use_of_an_identifier_is_the_duplicate() {
-        let batch = [
-            json!({"request_unique_identifier": "1"}),
-            json!({"request_unique_identifier": "1"}),
-            json!({"request_unique_identifier": "2"}),
-        ];
+        let batch: Vec<RawEvent> = ["1", "1", "2"]
+            .iter()
+            .map(|rui| RawEvent::json(json!({"request_unique_identifier": rui})))
+            .collect();
         let mut judged: Vec<Result<(), EventError>> = vec![Ok(()), Ok(()), Ok(())];
         mark_duplicates(&batch, &mut judged);
         assert!(judged[0].is_ok() && judged[2].is_ok());

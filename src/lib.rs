@@ -13,6 +13,7 @@ pub mod import;
 pub mod input;
 pub mod kind;
 pub mod model;
+pub mod progress;
 pub mod reference;
 pub mod report;
 pub mod resolve;

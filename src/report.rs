@@ -1,6 +1,11 @@
-//! The report: exactly the API's response envelope, with `fields_set` applied.
+//! The report: exactly the API's response envelope, with `fields_set` applied, written as
+//! the run goes so that its size never grows memory. Processed entries go straight to the
+//! output; unprocessed ones wait in a temporary file until the processed set is closed.
+//!
+//! Layout: one entry a line, so a large report stays readable with line tools.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 
 use serde_json::{Map, Value, json};
 
@@ -26,7 +31,7 @@ impl Default for FieldsSet {
 }
 
 impl FieldsSet {
-    /// Parses a comma-separated list; `Err` names the first unknown field.
+    /// Parses a list of names; `Err` names the first unknown one.
     pub fn parse<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<FieldsSet, String> {
         let mut keep = vec!["request_unique_identifier"];
         for name in names {
@@ -60,24 +65,53 @@ pub struct Status {
     pub description: String,
 }
 
-/// The report being built.
-#[derive(Debug, Default)]
+/// The report being written.
 pub struct Report {
-    processed: Vec<Value>,
-    unprocessed: Vec<Value>,
-    /// Whether any input was imported (else `data` is null on a rejection).
-    any_request: bool,
+    out: Box<dyn Write + Send>,
+    held: BufWriter<File>,
+    processed: usize,
+    unprocessed: usize,
+    data_open: bool,
     rejection: Option<Status>,
 }
 
 impl Report {
-    /// Notes that a request was read and its events are being reported.
-    pub fn begin_request(&mut self) {
-        self.any_request = true;
+    /// A report written to `out`.
+    pub fn new(out: Box<dyn Write + Send>) -> std::io::Result<Report> {
+        Ok(Report {
+            out,
+            held: BufWriter::new(tempfile::tempfile()?),
+            processed: 0,
+            unprocessed: 0,
+            data_open: false,
+            rejection: None,
+        })
+    }
+
+    /// Notes that a request is being imported: from now on `data` is not null.
+    pub fn begin_request(&mut self) -> std::io::Result<()> {
+        if !self.data_open {
+            self.data_open = true;
+            self.out
+                .write_all(b"{\"data\": {\"processed_customer_events_set\": [")?;
+        }
+        Ok(())
+    }
+
+    fn entry(out: &mut dyn Write, first: bool, entry: &Map<String, Value>) -> std::io::Result<()> {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut *out, entry)?;
+        Ok(())
     }
 
     /// A created event.
-    pub fn processed(&mut self, rui: Value, id: &str, number: &str, fields: &FieldsSet) {
+    pub fn processed(
+        &mut self,
+        rui: Value,
+        id: &str,
+        number: &str,
+        fields: &FieldsSet,
+    ) -> std::io::Result<()> {
         let mut entry = Map::new();
         entry.insert("request_unique_identifier".into(), rui);
         if fields.keeps("id") {
@@ -86,11 +120,18 @@ impl Report {
         if fields.keeps("number") {
             entry.insert("number".into(), Value::String(number.to_owned()));
         }
-        self.processed.push(Value::Object(entry));
+        Self::entry(&mut self.out, self.processed == 0, &entry)?;
+        self.processed += 1;
+        Ok(())
     }
 
     /// An event not created.
-    pub fn unprocessed(&mut self, rui: Value, error: &EventError, fields: &FieldsSet) {
+    pub fn unprocessed(
+        &mut self,
+        rui: Value,
+        error: &EventError,
+        fields: &FieldsSet,
+    ) -> std::io::Result<()> {
         let mut entry = Map::new();
         entry.insert("request_unique_identifier".into(), rui);
         if fields.keeps("error_code") {
@@ -102,7 +143,9 @@ impl Report {
                 Value::String(error.description()),
             );
         }
-        self.unprocessed.push(Value::Object(entry));
+        Self::entry(&mut self.held, self.unprocessed == 0, &entry)?;
+        self.unprocessed += 1;
+        Ok(())
     }
 
     /// A whole request rejected; the first one rejected names the status.
@@ -112,16 +155,16 @@ impl Report {
 
     /// How many events were reported unprocessed.
     pub fn unprocessed_count(&self) -> usize {
-        self.unprocessed.len()
+        self.unprocessed
     }
 
     /// How many events were reported processed.
     pub fn processed_count(&self) -> usize {
-        self.processed.len()
+        self.processed
     }
 
-    /// The envelope.
-    pub fn to_json(&self) -> Value {
+    /// Closes the sets and writes the status.
+    pub fn finish(mut self) -> std::io::Result<()> {
         let status = match &self.rejection {
             None => json!({"code": "OK", "description": "", "message": ""}),
             Some(s) => json!({
@@ -130,34 +173,52 @@ impl Report {
                 "message": s.message,
             }),
         };
-        let data = if self.rejection.is_some() && !self.any_request {
-            Value::Null
+        if self.data_open {
+            let close = if self.processed > 0 { "\n]" } else { "]" };
+            write!(self.out, "{close},\n\"unprocessed_customer_events_set\": [")?;
+            let mut held = self.held.into_inner().map_err(|e| e.into_error())?;
+            held.seek(SeekFrom::Start(0))?;
+            std::io::copy(&mut held, &mut self.out)?;
+            let close = if self.unprocessed > 0 { "\n]" } else { "]" };
+            write!(self.out, "{close}}},\n\"status\": {status}}}\n")?;
         } else {
-            json!({
-                "processed_customer_events_set": self.processed,
-                "unprocessed_customer_events_set": self.unprocessed,
-            })
-        };
-        json!({"data": data, "status": status})
-    }
-
-    /// Writes the envelope, pretty-printed, with a final newline.
-    pub fn write_to(&self, out: &mut impl Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &self.to_json())?;
-        out.write_all(b"\n")?;
-        out.flush()
+            writeln!(self.out, "{{\"data\": null, \"status\": {status}}}")?;
+        }
+        self.out.flush()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn written(shared: &Shared) -> Value {
+        let bytes = shared.0.lock().map(|b| b.clone()).unwrap_or_default();
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    }
 
     #[test]
     fn fields_set_keeps_the_request_identifier_and_rejects_unknown_names() {
         let fields = FieldsSet::parse("id".split(','));
         assert_eq!(
-            fields.as_ref().map(|f| f.0.clone()).ok(),
+            fields.map(|f| f.0).ok(),
             Some(vec!["request_unique_identifier", "id"])
         );
         assert_eq!(
@@ -167,15 +228,39 @@ mod tests {
     }
 
     #[test]
-    fn a_rejection_alone_gives_null_data() {
-        let mut report = Report::default();
+    fn a_rejection_alone_gives_null_data() -> std::io::Result<()> {
+        let shared = Shared::default();
+        let mut report = Report::new(Box::new(shared.clone()))?;
         report.reject(Status {
             code: RequestCode::TooManyCustomerEvents,
             message: "m".into(),
             description: "d".into(),
         });
-        let json = report.to_json();
+        report.finish()?;
+        let json = written(&shared);
         assert_eq!(json["data"], Value::Null);
         assert_eq!(json["status"]["code"], "TooManyCustomerEventsException");
+        Ok(())
+    }
+
+    #[test]
+    fn entries_stream_into_the_envelope_in_order() -> std::io::Result<()> {
+        let shared = Shared::default();
+        let mut report = Report::new(Box::new(shared.clone()))?;
+        let fields = FieldsSet::default();
+        report.begin_request()?;
+        let error = EventError::DuplicateRequest { value: "1".into() };
+        report.processed("1".into(), "A", "1", &fields)?;
+        report.unprocessed("1".into(), &error, &fields)?;
+        report.processed("2".into(), "B", "2", &fields)?;
+        report.finish()?;
+        let json = written(&shared);
+        assert_eq!(json["data"]["processed_customer_events_set"][1]["id"], "B");
+        assert_eq!(
+            json["data"]["unprocessed_customer_events_set"][0]["error_code"],
+            "DuplicateRequestUniqueIdentifierException"
+        );
+        assert_eq!(json["status"]["code"], "OK");
+        Ok(())
     }
 }

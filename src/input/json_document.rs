@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::position::line_column;
-use super::request::{Request, RequestError};
+use super::request::{RawEvent, Request, RequestError};
 use crate::codes::RequestCode;
 use crate::entity::Entity;
 use crate::kind::Kind;
@@ -129,7 +129,7 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
         kind: set_kind,
         fields_set,
         intended_currency,
-        events,
+        events: Box::new(events.into_iter().map(|e| Ok(RawEvent::json(e)))),
     })
 }
 

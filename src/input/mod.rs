@@ -1,6 +1,10 @@
 //! Readers of input files, each yielding a [`request::Request`]: the kind, the request-level
 //! parameters and the raw events with their positions.
 
+pub mod csv;
+pub mod csv_header;
 pub mod json_document;
+pub mod ndjson;
+pub mod open;
 pub mod position;
 pub mod request;

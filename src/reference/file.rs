@@ -8,8 +8,18 @@ use super::merge::{Merged, merge};
 use crate::error::Fatal;
 use crate::input::position::line_column;
 
-/// Reads `path` and merges it over `existing`; nothing is written anywhere.
+/// Reads `path` (a JSON document, or a directory of CSV files) and merges it over
+/// `existing`; nothing is written anywhere.
 pub fn read_and_merge(path: &Path, existing: &ReferenceMaps) -> Result<Merged, Fatal> {
+    let to_fatal = |p: ReferenceProblem| Fatal::Reference {
+        path: path.to_owned(),
+        at: p.at,
+        message: p.message,
+    };
+    if path.is_dir() {
+        let records = super::csv_dir::read(path).map_err(to_fatal)?;
+        return merge(existing, records).map_err(to_fatal);
+    }
     let bytes = std::fs::read(path).map_err(|source| Fatal::ReferenceRead {
         path: path.to_owned(),
         source,
@@ -30,7 +40,6 @@ pub fn read_and_merge(path: &Path, existing: &ReferenceMaps) -> Result<Merged, F
             format!("not valid JSON: {e}"),
         )
     })?;
-    let to_fatal = |p: ReferenceProblem| invalid(p.at, p.message);
     let records = document::read(&value).map_err(to_fatal)?;
     merge(existing, records).map_err(to_fatal)
 }

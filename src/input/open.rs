@@ -1,0 +1,105 @@
+//! Opening an input (a file or standard input) as the request its format describes,
+//! counting the bytes read so that progress can be shown.
+
+use std::io::{BufReader, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::request::{Request, RequestError};
+use super::{csv, json_document, ndjson};
+use crate::cli::InputFormat;
+use crate::config::Input;
+use crate::kind::Kind;
+
+/// A request document larger than this is refused unread: it cannot hold only 1000 events
+/// of any sensible size, and reading it whole would cost its size in memory.
+pub const MAX_DOCUMENT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// An opened input.
+pub struct Opened {
+    /// The request.
+    pub request: Request,
+    /// The input's size, when known.
+    pub size: Option<u64>,
+    /// Bytes read so far (updated as the request's events are consumed).
+    pub read: Arc<AtomicU64>,
+}
+
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Opens `input`; `kind` is `--kind`.
+pub fn open(input: &Input, kind: Option<Kind>) -> Result<Opened, RequestError> {
+    let unreadable = |e: std::io::Error| {
+        RequestError::invalid(&input.name, "the input cannot be read", e.to_string())
+    };
+    let (source, size): (Box<dyn Read + Send>, Option<u64>) = if input.name == "-" {
+        (Box::new(std::io::stdin()), None)
+    } else {
+        let file = std::fs::File::open(&input.name).map_err(unreadable)?;
+        let size = file.metadata().ok().map(|m| m.len());
+        (Box::new(file), size)
+    };
+    let read = Arc::new(AtomicU64::new(0));
+    let counted = Counting {
+        inner: source,
+        read: Arc::clone(&read),
+    };
+    let request = match input.format {
+        InputFormat::Json => {
+            let mut bytes = Vec::new();
+            counted
+                .take(MAX_DOCUMENT_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(unreadable)?;
+            if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+                return Err(RequestError::invalid(
+                    &input.name,
+                    "the request document is too large",
+                    format!(
+                        "more than {MAX_DOCUMENT_BYTES} bytes; a request holds at most 1000 events (use NDJSON or CSV for more)"
+                    ),
+                ));
+            }
+            json_document::read(&input.name, &bytes, kind)?
+        }
+        InputFormat::Ndjson | InputFormat::Csv => {
+            let Some(kind) = kind else {
+                return Err(RequestError::invalid(
+                    &input.name,
+                    "the kind of the events is not known",
+                    "CSV and NDJSON inputs need --kind",
+                ));
+            };
+            let events = if input.format == InputFormat::Csv {
+                csv::events(&input.name, kind, Box::new(counted))?
+            } else {
+                ndjson::events(
+                    &input.name,
+                    Box::new(BufReader::with_capacity(1 << 16, counted)),
+                )
+            };
+            Request {
+                kind,
+                fields_set: None,
+                intended_currency: None,
+                events,
+            }
+        }
+    };
+    Ok(Opened {
+        request,
+        size,
+        read,
+    })
+}

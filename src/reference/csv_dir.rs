@@ -1,0 +1,107 @@
+//! Reference data as a directory of CSV files, one per entity named after it
+//! (`units.csv`, `accounts_receivable.csv`, …); list cells are separated by `|`.
+
+use std::path::Path;
+
+use super::document::{RawRecord, ReferenceProblem};
+use super::record::Attr;
+use crate::entity::{ColumnType, Entity};
+
+/// Reads every entity file of `dir`; a `.csv` file named after no entity is an error (a
+/// misspelt file name must not silently load nothing).
+pub fn read(dir: &Path) -> Result<Vec<(Entity, Vec<RawRecord>)>, ReferenceProblem> {
+    let listing = std::fs::read_dir(dir)
+        .map_err(|e| ReferenceProblem::new(dir.display().to_string(), e.to_string()))?;
+    for entry in listing {
+        let entry =
+            entry.map_err(|e| ReferenceProblem::new(dir.display().to_string(), e.to_string()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".csv")
+            && Entity::from_key(stem).is_none()
+        {
+            let known: Vec<String> = Entity::ALL
+                .iter()
+                .map(|e| format!("{}.csv", e.key()))
+                .collect();
+            return Err(ReferenceProblem::new(
+                name,
+                format!("not a reference entity; expected {}", known.join(", ")),
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for entity in Entity::ALL {
+        let path = dir.join(format!("{}.csv", entity.key()));
+        if path.exists() {
+            out.push((entity, read_file(entity, &path)?));
+        }
+    }
+    Ok(out)
+}
+
+fn read_file(entity: Entity, path: &Path) -> Result<Vec<RawRecord>, ReferenceProblem> {
+    let file = format!("{}.csv", entity.key());
+    let problem = |at: String, message: String| ReferenceProblem::new(at, message);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(path)
+        .map_err(|e| problem(file.clone(), e.to_string()))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| problem(format!("{file} line 1"), e.to_string()))?
+        .clone();
+    // Position of each header among the entity's columns; None for `id`.
+    let mut slots = Vec::with_capacity(headers.len());
+    for header in &headers {
+        let header = header.trim_start_matches('\u{feff}').trim();
+        if header == "id" {
+            slots.push(None);
+            continue;
+        }
+        let index = entity.column_index(header).ok_or_else(|| {
+            let mut allowed = vec!["id"];
+            allowed.extend(entity.columns().iter().map(|c| c.name));
+            problem(
+                format!("{file} line 1, column {header:?}"),
+                format!(
+                    "unknown column; {} has {}",
+                    entity.key(),
+                    allowed.join(", ")
+                ),
+            )
+        })?;
+        slots.push(Some(index));
+    }
+    let mut records = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| {
+            let line = e.position().map_or(0, csv::Position::line);
+            problem(format!("{file} line {line}"), e.to_string())
+        })?;
+        let line = row.position().map_or(0, csv::Position::line);
+        let mut id = None;
+        let mut values = vec![None; entity.columns().len()];
+        for (slot, cell) in slots.iter().zip(row.iter()) {
+            if cell.is_empty() {
+                continue;
+            }
+            match slot {
+                None => id = Some(cell.to_owned()),
+                Some(index) => {
+                    values[*index] = Some(match entity.columns()[*index].ty {
+                        ColumnType::List => {
+                            Attr::List(cell.split('|').map(str::to_owned).collect())
+                        }
+                        ColumnType::Text | ColumnType::Ref(_) => Attr::Text(cell.to_owned()),
+                    });
+                }
+            }
+        }
+        records.push(RawRecord {
+            at: format!("{file} line {line}"),
+            id,
+            values,
+        });
+    }
+    Ok(records)
+}
