@@ -134,19 +134,6 @@ impl ValidEvent {
         let reference = self.text("external_system_reference_number")?;
         Some((self.text("external_system").unwrap_or(""), reference))
     }
-
-    /// The content hash used to recognise the same event on a re-run.
-    pub fn content_hash(&self, kind: crate::kind::Kind) -> [u8; 16] {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(kind.name().as_bytes());
-        hasher.update(&[0]);
-        // Serializing a Map cannot fail.
-        let text = serde_json::to_string(&self.body).unwrap_or_default();
-        hasher.update(text.as_bytes());
-        let mut out = [0u8; 16];
-        out.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
-        out
-    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Events are parsed on one thread and freed on others; glibc's malloc spends more time
+// consolidating those cross-thread frees than cebulk spends validating (measured with perf:
+// 45 % of cycles in libc). mimalloc keeps per-thread free lists.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = match cebulk::cli::Args::try_parse() {
         Ok(args) => args,

@@ -157,7 +157,11 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent) -> Result<Resolved, Eve
         _ => None,
     };
 
-    let mut listing = event.body.clone();
+    let external = event
+        .external_reference()
+        .map(|(s, r)| (s.to_owned(), r.to_owned()));
+    let performed_on = event.text("performed_on").unwrap_or_default().to_owned();
+    let mut listing = event.body;
     for (ident, record) in event.idents.iter().zip(&records) {
         if let Some(slot) = ident.path.get_mut(&mut listing) {
             let mut replaced = Map::new();
@@ -183,12 +187,12 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent) -> Result<Resolved, Eve
         .collect();
 
     let account_id = subject.account(maps).map(|r| r.id.clone());
+    // Serializing a Map cannot fail.
+    let listing = serde_json::to_string(&listing).unwrap_or_default();
     Ok(Resolved {
-        content_hash: event.content_hash(context.kind),
-        external: event
-            .external_reference()
-            .map(|(s, r)| (s.to_owned(), r.to_owned())),
-        performed_on: event.text("performed_on").unwrap_or_default().to_owned(),
+        content_hash: content_hash(context.kind, &listing),
+        external,
+        performed_on,
         rui: event.rui,
         account_id,
         participant_id: id_of("rewards_participant_identifier"),
@@ -197,9 +201,21 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent) -> Result<Resolved, Eve
         referral,
         products,
         kpis,
-        // Serializing a Map cannot fail.
-        listing: serde_json::to_string(&listing).unwrap_or_default(),
+        listing,
     })
+}
+
+/// The hash that recognises the same event on a re-run: of the kind and the normalized
+/// request with identifiers resolved (so `{"number": …}` and `{"id": …}` naming the same
+/// account are the same content).
+fn content_hash(kind: Kind, listing: &str) -> [u8; 16] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(kind.name().as_bytes());
+    hasher.update(&[0]);
+    hasher.update(listing.as_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+    out
 }
 
 fn lines<'a>(

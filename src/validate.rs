@@ -96,13 +96,14 @@ fn check_types(
         if value.is_null() {
             continue;
         }
-        let here = path.key(field.name);
+        // Built only when needed: most values are fine, and a path allocates.
+        let here = || path.key(field.name);
         match field.ty {
             FieldType::Text => {
                 if !value.is_string() {
                     return Err(invalid(
                         value,
-                        here.to_string(),
+                        here().to_string(),
                         "The value must be a string",
                     ));
                 }
@@ -112,7 +113,7 @@ fn check_types(
                 let Some(parsed) = parsed else {
                     return Err(invalid(
                         value,
-                        here.to_string(),
+                        here().to_string(),
                         "The value must be a decimal number of at most 28 significant digits",
                     ));
                 };
@@ -120,7 +121,7 @@ fn check_types(
                 {
                     return Err(invalid(
                         value,
-                        here.to_string(),
+                        here().to_string(),
                         "The quantity must be greater than zero",
                     ));
                 }
@@ -129,7 +130,7 @@ fn check_types(
                 if !value.as_str().is_some_and(is_date) {
                     return Err(invalid(
                         value,
-                        here.to_string(),
+                        here().to_string(),
                         "The value must be a date YYYY-MM-DDTHH:MM:SS (optionally with fractional seconds and a Z or ±HH:MM offset) or YYYY-MM-DD",
                     ));
                 }
@@ -139,13 +140,14 @@ fn check_types(
                     let list = allowed.join(", ");
                     return Err(invalid(
                         value,
-                        here.to_string(),
+                        here().to_string(),
                         &format!("The value must be one of: {list}"),
                     ));
                 }
             }
-            FieldType::Identifier(entity) => check_identifier(value, entity, &here)?,
+            FieldType::Identifier(entity) => check_identifier(value, entity, &here())?,
             FieldType::Set(element_fields) => {
+                let here = here();
                 let Value::Array(elements) = value else {
                     return Err(invalid(
                         value,
@@ -217,10 +219,10 @@ fn build(
     numbers: Numbers,
     idents: &mut Vec<IdentRef>,
 ) -> Result<Map<String, Value>, EventError> {
-    let mut body = Map::new();
+    let mut body = Map::with_capacity(object.len() + 1);
     let mut group_checked = false;
     for field in fields {
-        let here = path.key(field.name);
+        let here = || path.key(field.name);
         if field.presence == Presence::SemiOptional && !group_checked {
             group_checked = true;
             check_group(object, fields, path)?;
@@ -229,7 +231,7 @@ fn build(
         let Some(value) = value else {
             if field.presence == Presence::Mandatory {
                 return Err(EventError::Missing {
-                    path: here.to_string(),
+                    path: here().to_string(),
                 });
             }
             if matches!(field.ty, FieldType::Quantity) {
@@ -244,7 +246,7 @@ fn build(
                 .map(decimal_to_json)
                 .unwrap_or(Value::Null),
             FieldType::Identifier(entity) => {
-                let ident = identifier(value, entity, field.presence, &here)?;
+                let ident = identifier(value, entity, field.presence, &here())?;
                 let mut object = Map::new();
                 object.insert(ident.field.to_owned(), Value::String(ident.value.clone()));
                 idents.push(ident);
@@ -252,12 +254,14 @@ fn build(
             }
             FieldType::Set(element_fields) => {
                 let elements = value.as_array().map(Vec::as_slice).unwrap_or_default();
+                let here = here();
+                let empty = Map::new();
                 let mut built = Vec::with_capacity(elements.len());
                 for (i, element) in elements.iter().enumerate() {
-                    let element = element.as_object().cloned().unwrap_or_default();
+                    let element = element.as_object().unwrap_or(&empty);
                     let at = here.index(i);
                     built.push(Value::Object(build(
-                        &element,
+                        element,
                         element_fields,
                         &at,
                         numbers,
