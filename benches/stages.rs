@@ -1,0 +1,137 @@
+//! Per-stage cost of judging purchase events, one thread: parse (NDJSON line to a JSON
+//! value), validate, resolve. Prints nanoseconds per event for each stage, the median of
+//! five rounds. `cargo bench --bench stages`.
+
+use std::time::Instant;
+
+use cebulk::entity::Entity;
+use cebulk::kind::Kind;
+use cebulk::reference::maps::ReferenceMaps;
+use cebulk::reference::record::{Attr, Record};
+use cebulk::resolve::{Context, resolve};
+use cebulk::validate::{Numbers, validate};
+
+const EVENTS: usize = 50_000;
+const BATCH: usize = 1000;
+
+// As in the binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn text(s: &str) -> Option<Attr> {
+    Some(Attr::Text(s.to_owned()))
+}
+
+fn maps() -> ReferenceMaps {
+    let mut records = vec![
+        (
+            Entity::Currency,
+            Record {
+                id: "C".into(),
+                values: vec![text("EUR")],
+            },
+        ),
+        (
+            Entity::Classification,
+            Record {
+                id: "K".into(),
+                values: vec![text("Purchase 1"), None, text("purchases")],
+            },
+        ),
+    ];
+    for u in 0..10 {
+        records.push((
+            Entity::Unit,
+            Record {
+                id: format!("U{u}"),
+                values: vec![text(&format!("Unit {u}")), None, text("EUR")],
+            },
+        ));
+    }
+    for a in 0..1000 {
+        records.push((
+            Entity::Account,
+            Record {
+                id: format!("A{a}"),
+                values: vec![text(&format!("ACR{a:010}")), None, None, None],
+            },
+        ));
+    }
+    for p in 0..50 {
+        records.push((
+            Entity::Product,
+            Record {
+                id: format!("P{p}"),
+                values: vec![text(&format!("P{p:04}")), None],
+            },
+        ));
+    }
+    ReferenceMaps::from_records(records)
+}
+
+fn line(i: usize) -> String {
+    format!(
+        concat!(
+            r#"{{"request_unique_identifier":"{i}","accounts_receivable_identifier":{{"number":"ACR{a:010}"}},"#,
+            r#""classification_identifier":{{"name":"Purchase 1"}},"performed_by_unit_identifier":{{"name":"Unit {u}"}},"#,
+            r#""performed_on":"2016-06-22T15:00:00","reference_number":"RF{i}","products_set":["#,
+            r#"{{"product_identifier":{{"code":"P{p:04}"}},"total_amount":60,"net_amount":50,"vat_amount":10}},"#,
+            r#"{{"product_identifier":{{"code":"P{q:04}"}},"quantity":2,"total_amount":180.5,"net_amount":160.25,"vat_amount":20.25}}]}}"#
+        ),
+        i = i,
+        a = i % 1000,
+        u = i % 10,
+        p = i % 50,
+        q = (i + 7) % 50
+    )
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    let lines: Vec<String> = (0..EVENTS).map(line).collect();
+    let maps = maps();
+    let context = Context {
+        kind: Kind::Purchases,
+        maps: &maps,
+        intended_currency: None,
+    };
+    let (mut parse, mut check, mut settle) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let (mut p, mut v, mut r) = (0u128, 0u128, 0u128);
+        let mut resolved = 0;
+        // Batch by batch, as the importer does, so that the heap stays batch-sized.
+        for batch in lines.chunks(BATCH) {
+            let started = Instant::now();
+            let values: Vec<serde_json::Value> = batch
+                .iter()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect();
+            p += started.elapsed().as_nanos();
+
+            let started = Instant::now();
+            let valid: Vec<_> = values
+                .iter()
+                .filter_map(|v| validate(Kind::Purchases, v, Numbers::Json).ok())
+                .collect();
+            v += started.elapsed().as_nanos();
+
+            let started = Instant::now();
+            resolved += valid
+                .into_iter()
+                .filter_map(|e| resolve(&context, e).ok())
+                .count();
+            r += started.elapsed().as_nanos();
+        }
+        assert_eq!(resolved, EVENTS, "every generated event must resolve");
+        parse.push(p as f64 / EVENTS as f64);
+        check.push(v as f64 / EVENTS as f64);
+        settle.push(r as f64 / EVENTS as f64);
+    }
+    println!("parse    {:>8.0} ns/event", median(parse));
+    println!("validate {:>8.0} ns/event", median(check));
+    println!("resolve  {:>8.0} ns/event", median(settle));
+}
