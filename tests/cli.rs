@@ -696,6 +696,15 @@ fn dry_run_reports_what_an_import_would_and_writes_nothing() {
     let store = Store::new();
     store.run(&["reference", "load", &reference()]).code(0);
     let before = store.bytes();
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(store.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let files_before = listing();
     let files: Vec<String> = ["purchases", "web"].iter().map(|k| request(k)).collect();
 
     let dry = store.import(&[
@@ -714,6 +723,11 @@ fn dry_run_reports_what_an_import_would_and_writes_nothing() {
     assert!(
         store.bytes() == before,
         "the dry run changed the store's bytes"
+    );
+    assert_eq!(
+        listing(),
+        files_before,
+        "the dry run left files beside the store"
     );
 
     let real = store.import(&["--id-seed", "9", &files[0], &files[1]]);

@@ -33,7 +33,7 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
     let document: Value = serde_json::from_str(text).map_err(|e| {
         invalid(
             "the document is not valid JSON",
-            format!("line {}, column {}: {e}", e.line(), e.column()),
+            super::position::json_error(&e),
         )
     })?;
     let Value::Object(mut top) = document else {

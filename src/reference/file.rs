@@ -35,10 +35,9 @@ pub fn read_and_merge(path: &Path, existing: &ReferenceMaps) -> Result<Merged, F
         invalid(format!("line {line}, column {column}"), "not UTF-8".into())
     })?;
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        invalid(
-            format!("line {}, column {}", e.line(), e.column()),
-            format!("not valid JSON: {e}"),
-        )
+        let detail = crate::input::position::json_error(&e);
+        let (at, what) = detail.split_once(": ").unwrap_or((detail.as_str(), ""));
+        invalid(at.to_owned(), format!("not valid JSON: {what}"))
     })?;
     let records = document::read(&value).map_err(to_fatal)?;
     merge(existing, records).map_err(to_fatal)

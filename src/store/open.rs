@@ -65,6 +65,21 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
     })
 }
 
+/// A path as the path part of an SQLite URI (`%`, `?` and `#` escaped).
+fn uri_path(path: &Path) -> String {
+    let text = path.display().to_string();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3F"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Opens the store without writing to it: read-only if the file exists, else an empty
 /// in-memory store with the schema (what a new store would hold).
 pub fn open_read_only(path: &Path) -> Result<Store, OpenError> {
@@ -73,10 +88,17 @@ pub fn open_read_only(path: &Path) -> Result<Store, OpenError> {
         schema::create(&conn)?;
         return Ok(Store { conn, path: None });
     }
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
+    // With no WAL file beside it, the store holds all its data in the main file and no
+    // writer is active, so `immutable=1` reads it without creating `-wal` and `-shm` files
+    // (a dry run writes nothing at all). Otherwise read through the WAL like any reader.
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = if wal.exists() {
+        Connection::open_with_flags(path, flags)
+    } else {
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+    }
     .doing("opening the store read-only")?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .doing("setting the busy timeout")?;
