@@ -1,11 +1,11 @@
-//! An event that passed validation: its normalized request object and the identifiers it
+//! An event that passed validation: its normalized request fields and the identifiers it
 //! names, ready to be resolved against reference data.
 
-use serde_json::{Map, Value};
+use rust_decimal::Decimal;
 
 use crate::entity::Entity;
 
-/// A JSON path inside one event (`products_set.1.product_identifier`).
+/// A JSON path inside one event (`products_set.1.product_identifier`), for error texts.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Path(Vec<Segment>);
 
@@ -33,11 +33,6 @@ impl Path {
         Path(segments)
     }
 
-    /// The path's steps.
-    pub fn segments(&self) -> &[Segment] {
-        &self.0
-    }
-
     /// The dotted form with a final key that is not `'static` (an unknown parameter).
     pub fn dotted_with(&self, last: &str) -> String {
         let base = self.to_string();
@@ -46,22 +41,6 @@ impl Path {
         } else {
             format!("{base}.{last}")
         }
-    }
-
-    /// The value at this path inside `object`, if it is there.
-    pub fn get_mut<'a>(&self, object: &'a mut Map<String, Value>) -> Option<&'a mut Value> {
-        let (first, rest) = self.0.split_first()?;
-        let Segment::Key(first) = first else {
-            return None;
-        };
-        let mut current = object.get_mut(*first)?;
-        for segment in rest {
-            current = match segment {
-                Segment::Key(k) => current.get_mut(*k)?,
-                Segment::Index(i) => current.get_mut(*i)?,
-            };
-        }
-        Some(current)
     }
 }
 
@@ -83,8 +62,10 @@ impl std::fmt::Display for Path {
 /// An identifier object as the caller gave it: which entity, by which field, which value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdentRef {
-    /// Where it stands in the event.
-    pub path: Path,
+    /// The top-level parameter holding it (`products_set` for a product line).
+    pub parameter: &'static str,
+    /// For an identifier inside a set's element: the element's index.
+    pub line: Option<usize>,
     /// The entity it names.
     pub entity: Entity,
     /// The identifier field used (`number`).
@@ -93,24 +74,29 @@ pub struct IdentRef {
     pub value: String,
 }
 
-impl IdentRef {
-    /// The top-level parameter holding this identifier (`products_set` for a product line).
-    pub fn parameter(&self) -> &'static str {
-        match self.path.segments().first() {
-            Some(Segment::Key(k)) => k,
-            _ => "",
-        }
-    }
+/// A normalized value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Norm {
+    /// A string (text, date or choice), as given.
+    Text(String),
+    /// A number, exact and canonical.
+    Number(Decimal),
+    /// An identifier: the index of its [`IdentRef`] in [`ValidEvent::idents`].
+    Ident(usize),
+    /// A set's elements, each its fields in the seed's order.
+    Set(Vec<Fields>),
 }
+
+/// Normalized fields in the seed's order: only those given (and `quantity`, filled in).
+pub type Fields = Vec<(&'static str, Norm)>;
 
 /// A validated event.
 #[derive(Debug, Clone)]
 pub struct ValidEvent {
     /// `request_unique_identifier`
     pub rui: String,
-    /// The request object, normalized: fields in the seed's order, numbers exact and
-    /// canonical, `quantity` filled in, nulls and empty values dropped.
-    pub body: Map<String, Value>,
+    /// The request's fields, normalized.
+    pub body: Fields,
     /// Every identifier, in the seed's order.
     pub idents: Vec<IdentRef>,
 }
@@ -118,14 +104,17 @@ pub struct ValidEvent {
 impl ValidEvent {
     /// A text field of the normalized body.
     pub fn text(&self, name: &str) -> Option<&str> {
-        self.body.get(name).and_then(Value::as_str)
+        self.body.iter().find_map(|(n, v)| match v {
+            Norm::Text(t) if *n == name => Some(t.as_str()),
+            _ => None,
+        })
     }
 
     /// The identifier held by a top-level parameter.
     pub fn ident(&self, parameter: &str) -> Option<&IdentRef> {
         self.idents
             .iter()
-            .find(|i| i.parameter() == parameter && i.path.segments().len() == 1)
+            .find(|i| i.parameter == parameter && i.line.is_none())
     }
 
     /// The `external_system` + `external_system_reference_number` pair, when the reference

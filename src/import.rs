@@ -14,16 +14,18 @@ use serde_json::Value;
 use crate::codes::EventError;
 use crate::config::ImportConfig;
 use crate::error::{EXIT_OK, EXIT_REJECTED, EXIT_UNPROCESSED, Fatal};
+use crate::event::ValidEvent;
 use crate::input::json_document;
 use crate::input::open::{Opened, open};
-use crate::input::request::{RawEvent, RequestError};
+use crate::input::position::json_error_what;
+use crate::input::request::{Body, RawEvent, RequestError, echoed_rui};
 use crate::kind::Kind;
 use crate::progress::Progress;
 use crate::reference::maps::ReferenceMaps;
 use crate::report::{FieldsSet, Report};
 use crate::resolve::{self, Context, Resolved};
 use crate::store::writer::{Outcome, Writer};
-use crate::validate::validate;
+use crate::validate::{quote_text, validate};
 
 /// What an import did, besides the report it wrote.
 #[derive(Debug, Default)]
@@ -152,7 +154,8 @@ impl Stages<'_> {
         let (judged_tx, judged_rx) = sync_channel::<Judged>(2);
 
         std::thread::scope(|scope| {
-            let reader = scope.spawn(move || {
+            // Named threads show as such in profilers and panic messages.
+            let reader = spawn(scope, "cebulk-reader", move || {
                 let mut batch = Vec::with_capacity(batch_size);
                 for item in events {
                     match item {
@@ -175,10 +178,10 @@ impl Stages<'_> {
                     let _ = raw_tx.send(batch);
                 }
                 None
-            });
+            })?;
             let fields = self.fields;
             let progress = self.progress;
-            let write = scope.spawn(move || -> Result<(), Fatal> {
+            let write = spawn(scope, "cebulk-writer", move || -> Result<(), Fatal> {
                 for (ruis, judged) in judged_rx {
                     let outcomes = writer.write_batch(kind, judged)?;
                     let count = outcomes.len();
@@ -194,11 +197,10 @@ impl Stages<'_> {
                     progress.advance(count, read.load(std::sync::atomic::Ordering::Relaxed));
                 }
                 Ok(())
-            });
+            })?;
             for batch in raw_rx {
-                let ruis = batch.iter().map(|raw| raw.rui.clone()).collect();
                 let judged = self.pool.install(|| judge(kind, &context, batch));
-                if judged_tx.send((ruis, judged)).is_err() {
+                if judged_tx.send(judged).is_err() {
                     break;
                 }
             }
@@ -214,32 +216,58 @@ impl Stages<'_> {
     }
 }
 
-/// Validates and resolves one batch in parallel, in input order.
-fn judge(
-    kind: Kind,
-    context: &Context<'_>,
-    batch: Vec<RawEvent>,
-) -> Vec<Result<Resolved, EventError>> {
-    let mut validated: Vec<_> = batch
-        .par_iter()
-        .map(|raw| match &raw.event {
-            Ok(value) => validate(kind, value, raw.numbers),
-            Err(error) => Err(error.clone()),
-        })
-        .collect();
-    mark_duplicates(&batch, &mut validated);
-    validated
+fn spawn<'scope, 'env, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    name: &str,
+    work: impl FnOnce() -> T + Send + 'scope,
+) -> Result<std::thread::ScopedJoinHandle<'scope, T>, Fatal> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn_scoped(scope, work)
+        .map_err(|e| Fatal::Usage(format!("cannot start the {name} thread: {e}")))
+}
+
+/// Parses, validates and resolves one batch in parallel, in input order; gives each
+/// event's echoed request unique identifier and outcome.
+fn judge(kind: Kind, context: &Context<'_>, batch: Vec<RawEvent>) -> Judged {
+    let checked: Vec<(Value, Result<ValidEvent, EventError>)> =
+        batch.into_par_iter().map(|raw| check(kind, raw)).collect();
+    let (ruis, mut validated): (Vec<Value>, Vec<_>) = checked.into_iter().unzip();
+    mark_duplicates(&ruis, &mut validated);
+    let resolved = validated
         .into_par_iter()
         .map(|event| event.and_then(|e| resolve::resolve(context, e)))
-        .collect()
+        .collect();
+    (ruis, resolved)
+}
+
+fn check(kind: Kind, raw: RawEvent) -> (Value, Result<ValidEvent, EventError>) {
+    match raw.body {
+        Body::Text(text) => match crate::raw::parse(&text) {
+            Ok(tree) => (echoed_rui(&tree), validate(kind, &tree, raw.numbers)),
+            Err(error) => (
+                Value::Null,
+                Err(EventError::InvalidValue {
+                    value: quote_text(text.trim_end()),
+                    path: format!("line {}, column {}", raw.line, error.column().max(1)),
+                    allowed: format!(
+                        "Each line must hold one JSON event object ({})",
+                        json_error_what(&error)
+                    ),
+                }),
+            ),
+        },
+        Body::Tree(tree) => (echoed_rui(&tree), validate(kind, &tree, raw.numbers)),
+        Body::Broken { rui, error } => (rui, Err(error)),
+    }
 }
 
 /// A request unique identifier already used earlier in the batch makes a valid event
 /// unprocessed; an invalid event keeps its own, earlier-ranked error.
-fn mark_duplicates<T>(batch: &[RawEvent], judged: &mut [Result<T, EventError>]) {
+fn mark_duplicates<T>(ruis: &[Value], judged: &mut [Result<T, EventError>]) {
     let mut seen = HashSet::new();
-    for (raw, outcome) in batch.iter().zip(judged.iter_mut()) {
-        let Some(rui) = raw.rui_str() else {
+    for (rui, outcome) in ruis.iter().zip(judged.iter_mut()) {
+        let Some(rui) = rui.as_str() else {
             continue;
         };
         if !seen.insert(rui) && outcome.is_ok() {
@@ -271,12 +299,9 @@ mod tests {
 
     #[test]
     fn the_second_use_of_an_identifier_is_the_duplicate() {
-        let batch: Vec<RawEvent> = ["1", "1", "2"]
-            .iter()
-            .map(|rui| RawEvent::json(json!({"request_unique_identifier": rui})))
-            .collect();
+        let ruis = [json!("1"), json!("1"), json!("2")];
         let mut judged: Vec<Result<(), EventError>> = vec![Ok(()), Ok(()), Ok(())];
-        mark_duplicates(&batch, &mut judged);
+        mark_duplicates(&ruis, &mut judged);
         assert!(judged[0].is_ok() && judged[2].is_ok());
         assert_eq!(
             judged[1].as_ref().err().map(EventError::code),

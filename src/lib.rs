@@ -14,6 +14,7 @@ pub mod input;
 pub mod kind;
 pub mod model;
 pub mod progress;
+pub mod raw;
 pub mod reference;
 pub mod report;
 pub mod resolve;

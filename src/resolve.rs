@@ -2,12 +2,11 @@
 //! to a record id (in the seed's order, so the first unknown one is reported), then the
 //! business rules. Pure and thread-safe: runs on rayon.
 
-use serde_json::{Map, Value};
-
 use crate::codes::EventError;
 use crate::entity::Entity;
-use crate::event::ValidEvent;
+use crate::event::{Fields, Norm, ValidEvent};
 use crate::kind::Kind;
+use crate::raw::push_json_string;
 use crate::reference::maps::ReferenceMaps;
 use crate::rules::{self, Subject};
 
@@ -125,8 +124,8 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent) -> Result<Resolved, Eve
             .idents
             .iter()
             .zip(&records)
-            .filter(|(i, _)| i.path.segments().len() == 1)
-            .map(|(i, r)| (i.parameter(), *r))
+            .filter(|(i, _)| i.line.is_none())
+            .map(|(i, r)| (i.parameter, *r))
             .collect(),
         intended_currency,
     };
@@ -156,53 +155,101 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent) -> Result<Resolved, Eve
         }),
         _ => None,
     };
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    let mut listing = String::with_capacity(512);
+    write_fields(&mut listing, &event.body, &ids);
 
-    let external = event
-        .external_reference()
-        .map(|(s, r)| (s.to_owned(), r.to_owned()));
-    let performed_on = event.text("performed_on").unwrap_or_default().to_owned();
-    let mut listing = event.body;
-    for (ident, record) in event.idents.iter().zip(&records) {
-        if let Some(slot) = ident.path.get_mut(&mut listing) {
-            let mut replaced = Map::new();
-            replaced.insert("id".into(), Value::String(record.id.clone()));
-            *slot = Value::Object(replaced);
+    let mut products = Vec::new();
+    let mut kpis = Vec::new();
+    for (name, value) in &event.body {
+        let Norm::Set(lines) = value else {
+            continue;
+        };
+        for line in lines {
+            if *name == "products_set" {
+                products.push(ProductLine {
+                    product_id: ident_id(line, "product_identifier", &ids).unwrap_or_default(),
+                    quantity: number(line, "quantity"),
+                    net_amount: number(line, "net_amount"),
+                    vat_amount: number(line, "vat_amount"),
+                    total_amount: number(line, "total_amount"),
+                });
+            } else {
+                kpis.push(KpiLine {
+                    kpi_id: ident_id(line, "key_performance_indicator_identifier", &ids)
+                        .unwrap_or_default(),
+                    value: number(line, "value"),
+                    product_id: ident_id(line, "product_identifier", &ids),
+                });
+            }
         }
     }
-    let products = lines(&listing, "products_set")
-        .map(|line| ProductLine {
-            product_id: nested_id(line, "product_identifier").unwrap_or_default(),
-            quantity: number(line, "quantity"),
-            net_amount: number(line, "net_amount"),
-            vat_amount: number(line, "vat_amount"),
-            total_amount: number(line, "total_amount"),
-        })
-        .collect();
-    let kpis = lines(&listing, "measured_key_performance_indicators_set")
-        .map(|line| KpiLine {
-            kpi_id: nested_id(line, "key_performance_indicator_identifier").unwrap_or_default(),
-            value: number(line, "value"),
-            product_id: nested_id(line, "product_identifier"),
-        })
-        .collect();
 
-    let account_id = subject.account(maps).map(|r| r.id.clone());
-    // Serializing a Map cannot fail.
-    let listing = serde_json::to_string(&listing).unwrap_or_default();
     Ok(Resolved {
         content_hash: content_hash(context.kind, &listing),
-        external,
-        performed_on,
-        rui: event.rui,
-        account_id,
+        external: event
+            .external_reference()
+            .map(|(s, r)| (s.to_owned(), r.to_owned())),
+        performed_on: event.text("performed_on").unwrap_or_default().to_owned(),
+        account_id: subject.account(maps).map(|r| r.id.clone()),
         participant_id: id_of("rewards_participant_identifier"),
         unit_id: id_of("performed_by_unit_identifier").unwrap_or_default(),
         classification_id: id_of("classification_identifier"),
+        rui: event.rui,
         referral,
         products,
         kpis,
         listing,
     })
+}
+
+/// Writes normalized fields as a JSON object, each identifier as `{"id": …}` of the record
+/// it resolved to.
+fn write_fields(out: &mut String, fields: &Fields, ids: &[&str]) {
+    out.push('{');
+    for (i, (name, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(out, name);
+        out.push(':');
+        match value {
+            Norm::Text(text) => push_json_string(out, text),
+            Norm::Number(number) => out.push_str(&number.to_string()),
+            Norm::Ident(index) => {
+                out.push_str("{\"id\":");
+                push_json_string(out, ids.get(*index).copied().unwrap_or_default());
+                out.push('}');
+            }
+            Norm::Set(lines) => {
+                out.push('[');
+                for (j, line) in lines.iter().enumerate() {
+                    if j > 0 {
+                        out.push(',');
+                    }
+                    write_fields(out, line, ids);
+                }
+                out.push(']');
+            }
+        }
+    }
+    out.push('}');
+}
+
+fn ident_id(line: &Fields, key: &str, ids: &[&str]) -> Option<String> {
+    line.iter().find_map(|(name, value)| match value {
+        Norm::Ident(index) if *name == key => ids.get(*index).map(|id| (*id).to_owned()),
+        _ => None,
+    })
+}
+
+fn number(line: &Fields, key: &str) -> String {
+    line.iter()
+        .find_map(|(name, value)| match value {
+            Norm::Number(number) if *name == key => Some(number.to_string()),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 /// The hash that recognises the same event on a re-run: of the kind and the normalized
@@ -216,23 +263,4 @@ fn content_hash(kind: Kind, listing: &str) -> [u8; 16] {
     let mut out = [0u8; 16];
     out.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
     out
-}
-
-fn lines<'a>(
-    body: &'a Map<String, Value>,
-    set: &str,
-) -> impl Iterator<Item = &'a Map<String, Value>> {
-    body.get(set)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-}
-
-fn nested_id(line: &Map<String, Value>, key: &str) -> Option<String> {
-    line.get(key)?.get("id")?.as_str().map(str::to_owned)
-}
-
-fn number(line: &Map<String, Value>, key: &str) -> String {
-    line.get(key).map(Value::to_string).unwrap_or_default()
 }

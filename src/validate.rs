@@ -2,17 +2,20 @@
 //!
 //! Two passes give ERRORS.md's precedence: first structure and types (in the caller's key
 //! order), then mandatory and semi-optional parameters (in the seed's order). The second
-//! pass also builds the normalized request object.
+//! pass also builds the normalized fields.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+use rust_decimal::Decimal;
 
 use crate::codes::EventError;
 use crate::entity::Entity;
-use crate::event::{IdentRef, Path, ValidEvent};
+use crate::event::{Fields, IdentRef, Norm, Path, ValidEvent};
 use crate::kind::Kind;
 use crate::model::field::{Field, FieldType, Presence};
 use crate::model::schema;
-use crate::values::{decimal_to_json, is_date, parse_decimal};
+use crate::raw::Raw;
+use crate::values::{is_date, parse_decimal};
 
 /// How scalar values arrive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,10 +29,12 @@ pub enum Numbers {
 /// Longest caller value quoted in an error text.
 const QUOTE_LIMIT: usize = 64;
 
+type Pairs<'r, 'a> = &'r [(Cow<'a, str>, Raw<'a>)];
+
 /// Validates one event of `kind`.
-pub fn validate(kind: Kind, raw: &Value, numbers: Numbers) -> Result<ValidEvent, EventError> {
+pub fn validate(kind: Kind, raw: &Raw<'_>, numbers: Numbers) -> Result<ValidEvent, EventError> {
     let fields = schema::fields(kind);
-    let Value::Object(object) = raw else {
+    let Raw::Object(pairs) = raw else {
         return Err(EventError::InvalidValue {
             value: quote(raw),
             path: kind.set_key().to_owned(),
@@ -37,26 +42,33 @@ pub fn validate(kind: Kind, raw: &Value, numbers: Numbers) -> Result<ValidEvent,
         });
     };
     let root = Path::default();
-    check_types(object, fields, &root, numbers)?;
+    check_types(pairs, fields, &root, numbers)?;
     let mut idents = Vec::new();
-    let body = build(object, fields, &root, numbers, &mut idents)?;
+    let body = build(pairs, fields, &root, None, numbers, &mut idents)?;
     let rui = body
-        .get("request_unique_identifier")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+        .iter()
+        .find_map(|(name, value)| match value {
+            Norm::Text(t) if *name == "request_unique_identifier" => Some(t.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
     Ok(ValidEvent { rui, body, idents })
 }
 
 /// The caller's value as an error text quotes it: strings bare, other values as JSON, long
 /// values cut short so that a 10 MB string does not land in the report.
-pub fn quote(value: &Value) -> String {
+pub fn quote(value: &Raw<'_>) -> String {
     let text = match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Raw::String(s) => s.to_string(),
+        other => other.to_json(),
     };
+    quote_text(&text)
+}
+
+/// [`quote`] for text.
+pub fn quote_text(text: &str) -> String {
     if text.chars().count() <= QUOTE_LIMIT {
-        text
+        text.to_owned()
     } else {
         let mut cut: String = text.chars().take(QUOTE_LIMIT).collect();
         cut.push('…');
@@ -64,7 +76,7 @@ pub fn quote(value: &Value) -> String {
     }
 }
 
-fn invalid(value: &Value, path: String, allowed: &str) -> EventError {
+fn invalid(value: &Raw<'_>, path: String, allowed: &str) -> EventError {
     EventError::InvalidValue {
         value: quote(value),
         path,
@@ -72,35 +84,58 @@ fn invalid(value: &Value, path: String, allowed: &str) -> EventError {
     }
 }
 
-fn number_text(value: &Value, numbers: Numbers) -> Option<String> {
-    match (value, numbers) {
-        (Value::Number(n), _) => Some(n.to_string()),
-        (Value::String(s), Numbers::Strings) => Some(s.clone()),
-        _ => None,
-    }
+fn number<'r>(value: &'r Raw<'_>, numbers: Numbers) -> Option<Decimal> {
+    let text: &'r str = match (value, numbers) {
+        (Raw::Number(n), _) => n,
+        (Raw::String(s), Numbers::Strings) => s,
+        _ => return None,
+    };
+    parse_decimal(text)
 }
 
-/// Pass one: every key is a parameter of the method and every value has its type.
+/// The index of the field named `key`, looking first where the last one was found: callers
+/// mostly write fields in the seed's order.
+fn field_index(fields: &[Field], key: &str, hint: &mut usize) -> Option<usize> {
+    let n = fields.len();
+    let found = (0..n)
+        .map(|i| (*hint + i) % n)
+        .find(|&i| fields[i].name == key)?;
+    *hint = found + 1;
+    Some(found)
+}
+
+/// Pass one: every key is a parameter of the method, given once, and every value has its
+/// type.
 fn check_types(
-    object: &Map<String, Value>,
+    pairs: Pairs<'_, '_>,
     fields: &[Field],
     path: &Path,
     numbers: Numbers,
 ) -> Result<(), EventError> {
-    for (key, value) in object {
-        let Some(field) = fields.iter().find(|f| f.name == key) else {
+    let mut hint = 0;
+    let mut seen = vec![false; fields.len()];
+    for (key, value) in pairs {
+        let Some(index) = field_index(fields, key, &mut hint) else {
             return Err(EventError::Unknown {
                 path: path.dotted_with(key),
             });
         };
-        if value.is_null() {
-            continue;
-        }
+        let field = &fields[index];
         // Built only when needed: most values are fine, and a path allocates.
         let here = || path.key(field.name);
+        if std::mem::replace(&mut seen[index], true) {
+            return Err(invalid(
+                value,
+                here().to_string(),
+                "Each parameter may be given only once",
+            ));
+        }
+        if *value == Raw::Null {
+            continue;
+        }
         match field.ty {
             FieldType::Text => {
-                if !value.is_string() {
+                if value.as_str().is_none() {
                     return Err(invalid(
                         value,
                         here().to_string(),
@@ -109,16 +144,14 @@ fn check_types(
                 }
             }
             FieldType::Number | FieldType::Quantity => {
-                let parsed = number_text(value, numbers).and_then(|t| parse_decimal(&t));
-                let Some(parsed) = parsed else {
+                let Some(parsed) = number(value, numbers) else {
                     return Err(invalid(
                         value,
                         here().to_string(),
                         "The value must be a decimal number of at most 28 significant digits",
                     ));
                 };
-                if matches!(field.ty, FieldType::Quantity) && parsed <= rust_decimal::Decimal::ZERO
-                {
+                if matches!(field.ty, FieldType::Quantity) && parsed <= Decimal::ZERO {
                     return Err(invalid(
                         value,
                         here().to_string(),
@@ -148,7 +181,7 @@ fn check_types(
             FieldType::Identifier(entity) => check_identifier(value, entity, &here())?,
             FieldType::Set(element_fields) => {
                 let here = here();
-                let Value::Array(elements) = value else {
+                let Raw::Array(elements) = value else {
                     return Err(invalid(
                         value,
                         here.to_string(),
@@ -157,7 +190,7 @@ fn check_types(
                 };
                 for (i, element) in elements.iter().enumerate() {
                     let at = here.index(i);
-                    let Value::Object(element) = element else {
+                    let Raw::Object(element) = element else {
                         return Err(invalid(
                             element,
                             at.to_string(),
@@ -172,8 +205,8 @@ fn check_types(
     Ok(())
 }
 
-fn check_identifier(value: &Value, entity: Entity, path: &Path) -> Result<(), EventError> {
-    let Value::Object(object) = value else {
+fn check_identifier(value: &Raw<'_>, entity: Entity, path: &Path) -> Result<(), EventError> {
+    let Raw::Object(pairs) = value else {
         return Err(invalid(
             value,
             path.to_string(),
@@ -183,13 +216,20 @@ fn check_identifier(value: &Value, entity: Entity, path: &Path) -> Result<(), Ev
             ),
         ));
     };
-    for (key, inner) in object {
-        if !entity.identifier_fields().contains(&key.as_str()) {
+    for (i, (key, inner)) in pairs.iter().enumerate() {
+        if !entity.identifier_fields().contains(&key.as_ref()) {
             return Err(EventError::Unknown {
                 path: path.dotted_with(key),
             });
         }
-        if !(inner.is_null() || inner.is_string()) {
+        if pairs[..i].iter().any(|(k, _)| k == key) {
+            return Err(invalid(
+                inner,
+                path.dotted_with(key),
+                "Each parameter may be given only once",
+            ));
+        }
+        if !matches!(inner, Raw::Null | Raw::String(_)) {
             return Err(invalid(
                 inner,
                 path.dotted_with(key),
@@ -201,132 +241,148 @@ fn check_identifier(value: &Value, entity: Entity, path: &Path) -> Result<(), Ev
 }
 
 /// A value that counts as given: not null, not an empty string, array or object.
-fn given(value: Option<&Value>) -> Option<&Value> {
+fn given<'r, 'a>(value: Option<&'r Raw<'a>>) -> Option<&'r Raw<'a>> {
     value.filter(|v| match v {
-        Value::Null => false,
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
+        Raw::Null => false,
+        Raw::String(s) => !s.is_empty(),
+        Raw::Array(a) => !a.is_empty(),
         _ => true,
     })
 }
 
+/// Each field's value, by the field's index (pass one made sure every key is a field).
+fn slots<'r, 'a>(pairs: Pairs<'r, 'a>, fields: &[Field]) -> Vec<Option<&'r Raw<'a>>> {
+    let mut slots = vec![None; fields.len()];
+    let mut hint = 0;
+    for (key, value) in pairs {
+        if let Some(index) = field_index(fields, key, &mut hint) {
+            slots[index] = Some(value);
+        }
+    }
+    slots
+}
+
 /// Pass two: mandatory and semi-optional parameters, in the seed's order; builds the
-/// normalized object and collects the identifiers.
+/// normalized fields and collects the identifiers.
 fn build(
-    object: &Map<String, Value>,
-    fields: &[Field],
+    pairs: Pairs<'_, '_>,
+    fields: &'static [Field],
     path: &Path,
+    element_of: Option<(&'static str, usize)>,
     numbers: Numbers,
     idents: &mut Vec<IdentRef>,
-) -> Result<Map<String, Value>, EventError> {
-    let mut body = Map::with_capacity(object.len() + 1);
+) -> Result<Fields, EventError> {
+    let slots = slots(pairs, fields);
+    let mut body = Vec::with_capacity(pairs.len() + 1);
     let mut group_checked = false;
-    for field in fields {
+    for (field, slot) in fields.iter().zip(&slots) {
         let here = || path.key(field.name);
         if field.presence == Presence::SemiOptional && !group_checked {
             group_checked = true;
-            check_group(object, fields, path)?;
+            check_group(&slots, fields, path)?;
         }
-        let value = given(object.get(field.name));
-        let Some(value) = value else {
+        let Some(value) = given(*slot) else {
             if field.presence == Presence::Mandatory {
                 return Err(EventError::Missing {
                     path: here().to_string(),
                 });
             }
             if matches!(field.ty, FieldType::Quantity) {
-                body.insert(field.name.to_owned(), Value::from(1));
+                body.push((field.name, Norm::Number(Decimal::ONE)));
             }
             continue;
         };
         let normalized = match field.ty {
-            FieldType::Text | FieldType::Date | FieldType::Choice(_) => value.clone(),
-            FieldType::Number | FieldType::Quantity => number_text(value, numbers)
-                .and_then(|t| parse_decimal(&t))
-                .map(decimal_to_json)
-                .unwrap_or(Value::Null),
+            FieldType::Text | FieldType::Date | FieldType::Choice(_) => {
+                Norm::Text(value.as_str().unwrap_or_default().to_owned())
+            }
+            FieldType::Number | FieldType::Quantity => {
+                Norm::Number(number(value, numbers).unwrap_or_default())
+            }
             FieldType::Identifier(entity) => {
-                let ident = identifier(value, entity, field.presence, &here())?;
-                let mut object = Map::new();
-                object.insert(ident.field.to_owned(), Value::String(ident.value.clone()));
-                idents.push(ident);
-                Value::Object(object)
+                let (key, given) = identifier(value, entity, field.presence, &here)?;
+                idents.push(IdentRef {
+                    parameter: element_of.map_or(field.name, |(set, _)| set),
+                    line: element_of.map(|(_, i)| i),
+                    entity,
+                    field: key,
+                    value: given,
+                });
+                Norm::Ident(idents.len() - 1)
             }
             FieldType::Set(element_fields) => {
-                let elements = value.as_array().map(Vec::as_slice).unwrap_or_default();
+                let Raw::Array(elements) = value else {
+                    continue;
+                };
                 let here = here();
-                let empty = Map::new();
                 let mut built = Vec::with_capacity(elements.len());
                 for (i, element) in elements.iter().enumerate() {
-                    let element = element.as_object().unwrap_or(&empty);
-                    let at = here.index(i);
-                    built.push(Value::Object(build(
+                    let element: Pairs<'_, '_> = match element {
+                        Raw::Object(pairs) => pairs,
+                        _ => &[],
+                    };
+                    built.push(build(
                         element,
                         element_fields,
-                        &at,
+                        &here.index(i),
+                        Some((field.name, i)),
                         numbers,
                         idents,
-                    )?));
+                    )?);
                 }
-                Value::Array(built)
+                Norm::Set(built)
             }
         };
-        body.insert(field.name.to_owned(), normalized);
+        body.push((field.name, normalized));
     }
     Ok(body)
 }
 
 fn check_group(
-    object: &Map<String, Value>,
+    slots: &[Option<&Raw<'_>>],
     fields: &[Field],
     path: &Path,
 ) -> Result<(), EventError> {
-    let group: Vec<&Field> = fields
+    let group = fields
         .iter()
-        .filter(|f| f.presence == Presence::SemiOptional)
-        .collect();
-    let present = group
-        .iter()
-        .filter(|f| given(object.get(f.name)).is_some())
-        .count();
+        .zip(slots)
+        .filter(|(f, _)| f.presence == Presence::SemiOptional);
+    let present = group.clone().filter(|(_, v)| given(**v).is_some()).count();
     if present == 1 {
         return Ok(());
     }
     Err(EventError::SemiOptional {
-        paths: group.iter().map(|f| path.key(f.name).to_string()).collect(),
+        paths: group.map(|(f, _)| path.key(f.name).to_string()).collect(),
     })
 }
 
 fn identifier(
-    value: &Value,
+    value: &Raw<'_>,
     entity: Entity,
     presence: Presence,
-    path: &Path,
-) -> Result<IdentRef, EventError> {
-    let object = value.as_object();
+    path: &dyn Fn() -> Path,
+) -> Result<(&'static str, String), EventError> {
     let mut named = entity.identifier_fields().iter().filter_map(|field| {
-        let inner = object.and_then(|o| given(o.get(*field)))?;
+        let inner = given(value.get(field))?;
         Some((*field, inner.as_str().unwrap_or_default()))
     });
     let first = named.next();
     let second = named.next();
     match (first, second) {
-        (Some((field, value)), None) => Ok(IdentRef {
-            path: path.clone(),
-            entity,
-            field,
-            value: value.to_owned(),
-        }),
+        (Some((field, given)), None) => Ok((field, given.to_owned())),
         (None, _) if presence == Presence::Mandatory => Err(EventError::Missing {
-            path: path.to_string(),
+            path: path().to_string(),
         }),
-        _ => Err(EventError::SemiOptional {
-            paths: entity
-                .identifier_fields()
-                .iter()
-                .map(|f| path.dotted_with(f))
-                .collect(),
-        }),
+        _ => {
+            let path = path();
+            Err(EventError::SemiOptional {
+                paths: entity
+                    .identifier_fields()
+                    .iter()
+                    .map(|f| path.dotted_with(f))
+                    .collect(),
+            })
+        }
     }
 }
 
@@ -334,33 +390,39 @@ fn identifier(
 mod tests {
     use super::*;
     use crate::codes::EventCode;
-    use serde_json::json;
+    use crate::raw;
 
-    fn web(extra: Value) -> Value {
-        let mut event = json!({
-            "request_unique_identifier": "1",
-            "accounts_receivable_identifier": {"number": "A1"},
-            "performed_by_unit_identifier": {"name": "Admin Unit"},
-            "performed_on": "2016-06-22T15:00:00",
-            "website": "www.crm.com"
-        });
-        if let (Some(target), Value::Object(extra)) = (event.as_object_mut(), extra) {
-            target.extend(extra);
+    const WEB: &str = r#""request_unique_identifier": "1", "accounts_receivable_identifier": {"number": "A1"}, "performed_by_unit_identifier": {"name": "Admin Unit"}, "performed_on": "2016-06-22T15:00:00", "website": "www.crm.com""#;
+
+    fn web(extra: &str) -> String {
+        if extra.is_empty() {
+            format!("{{{WEB}}}")
+        } else {
+            format!("{{{WEB}, {extra}}}")
         }
-        event
     }
 
-    fn code(kind: Kind, raw: &Value) -> Option<EventCode> {
-        validate(kind, raw, Numbers::Json).err().map(|e| e.code())
+    fn check(kind: Kind, text: &str, numbers: Numbers) -> Result<ValidEvent, EventError> {
+        let raw = raw::parse(text).map_err(|e| EventError::Unknown {
+            path: e.to_string(),
+        })?;
+        validate(kind, &raw, numbers)
+    }
+
+    fn code(kind: Kind, text: &str) -> Option<EventCode> {
+        check(kind, text, Numbers::Json).err().map(|e| e.code())
     }
 
     #[test]
     fn a_complete_event_is_valid_and_its_identifiers_are_listed() {
-        let event = validate(Kind::Web, &web(json!({})), Numbers::Json);
-        let event = event.ok();
+        let event = check(Kind::Web, &web(""), Numbers::Json);
         let idents: Vec<String> = event
             .iter()
-            .flat_map(|e| e.idents.iter().map(|i| format!("{}={}", i.path, i.value)))
+            .flat_map(|e| {
+                e.idents
+                    .iter()
+                    .map(|i| format!("{}={}", i.parameter, i.value))
+            })
             .collect();
         assert_eq!(
             idents,
@@ -373,53 +435,76 @@ mod tests {
 
     #[test]
     fn types_come_before_missing_parameters() {
-        let raw = json!({"request_unique_identifier": "1", "udf_float_1": "x"});
+        let text = r#"{"request_unique_identifier": "1", "udf_float_1": "x"}"#;
         assert_eq!(
-            code(Kind::Web, &raw),
+            code(Kind::Web, text),
             Some(EventCode::InvalidParameterValue)
         );
     }
 
     #[test]
     fn unknown_udf_numbers_are_rejected_per_kind() {
-        let raw = web(json!({"udf_string_9": "x"}));
-        assert_eq!(code(Kind::Web, &raw), Some(EventCode::UnknownParameter));
+        let text = web(r#""udf_string_9": "x""#);
+        assert_eq!(code(Kind::Web, &text), Some(EventCode::UnknownParameter));
     }
 
     #[test]
-    fn csv_numbers_arrive_as_strings() {
-        let raw = web(json!({"udf_float_1": "1.50"}));
-        let event = validate(Kind::Web, &raw, Numbers::Strings).ok();
-        let value = event.and_then(|e| e.body.get("udf_float_1").cloned());
-        assert_eq!(value.map(|v| v.to_string()), Some("1.5".into()));
+    fn a_repeated_parameter_is_an_invalid_value() {
+        let text = web(r#""website": "again""#);
         assert_eq!(
-            code(Kind::Web, &raw),
+            code(Kind::Web, &text),
             Some(EventCode::InvalidParameterValue)
         );
     }
 
     #[test]
-    fn normalized_body_follows_the_seed_order() {
-        let mut raw = json!({"website": "w", "performed_on": "2016-06-22"});
-        if let (Some(target), Value::Object(rest)) = (raw.as_object_mut(), web(json!({}))) {
-            for (k, v) in rest {
-                target.entry(k).or_insert(v);
-            }
-        }
-        let event = validate(Kind::Web, &raw, Numbers::Json).ok();
-        let keys: Vec<String> = event
-            .map(|e| e.body.keys().cloned().collect())
-            .unwrap_or_default();
+    fn csv_numbers_arrive_as_strings() {
+        let text = web(r#""udf_float_1": "1.50""#);
+        let event = check(Kind::Web, &text, Numbers::Strings).ok();
+        let value = event.and_then(|e| {
+            e.body.into_iter().find_map(|(n, v)| match v {
+                Norm::Number(d) if n == "udf_float_1" => Some(d.to_string()),
+                _ => None,
+            })
+        });
+        assert_eq!(value, Some("1.5".into()));
         assert_eq!(
-            keys.first().map(String::as_str),
-            Some("request_unique_identifier")
+            code(Kind::Web, &text),
+            Some(EventCode::InvalidParameterValue)
         );
-        assert_eq!(keys.last().map(String::as_str), Some("website"));
+    }
+
+    #[test]
+    fn normalized_fields_follow_the_seed_order() {
+        let text = format!(
+            r#"{{"website": "w", {}}}"#,
+            &WEB[..WEB.rfind(", \"website\"").unwrap_or(0)]
+        );
+        let event = check(Kind::Web, &text, Numbers::Json).ok();
+        let names: Vec<&str> = event
+            .map(|e| e.body.iter().map(|(n, _)| *n).collect())
+            .unwrap_or_default();
+        assert_eq!(names.first(), Some(&"request_unique_identifier"));
+        assert_eq!(names.last(), Some(&"website"));
+    }
+
+    #[test]
+    fn product_identifiers_belong_to_their_set_line() {
+        let text = r#"{"request_unique_identifier": "1", "accounts_receivable_identifier": {"number": "A1"},
+            "performed_by_unit_identifier": {"name": "U"}, "performed_on": "2016-06-22", "reference_number": "R",
+            "products_set": [{"product_identifier": {"code": "P"}, "net_amount": 1, "vat_amount": 0, "total_amount": 1}]}"#;
+        let event = check(Kind::Purchases, text, Numbers::Json).ok();
+        let product =
+            event.and_then(|e| e.idents.into_iter().find(|i| i.entity == Entity::Product));
+        assert_eq!(
+            product.map(|p| (p.parameter, p.line)),
+            Some(("products_set", Some(0)))
+        );
     }
 
     #[test]
     fn long_values_are_quoted_short() {
-        let long = Value::String("x".repeat(10_000));
+        let long = Raw::String(Cow::Owned("x".repeat(10_000)));
         assert_eq!(quote(&long).chars().count(), QUOTE_LIMIT + 1);
     }
 }

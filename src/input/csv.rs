@@ -4,13 +4,18 @@
 
 use std::io::Read;
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+use serde_json::Value;
 
 use super::csv_header::{Column, Step, plan};
-use super::request::{EventStream, RawEvent, RequestError};
+use super::request::{Body, EventStream, RawEvent, RequestError};
 use crate::codes::EventError;
 use crate::kind::Kind;
+use crate::raw::Raw;
 use crate::validate::Numbers;
+
+type Object = Vec<(Cow<'static, str>, Raw<'static>)>;
 
 /// Reads the header and streams the events of a CSV input. A bad header rejects the input.
 pub fn events(
@@ -77,25 +82,28 @@ pub fn events(
 
 struct Group {
     rui: String,
-    event: Map<String, Value>,
+    event: Object,
     first_cells: Vec<Option<String>>,
     inconsistent: Option<String>,
+    line: usize,
 }
 
 impl Group {
     fn into_raw(self) -> RawEvent {
-        let rui = Value::String(self.rui.clone());
-        let event = match self.inconsistent {
-            Some(path) => Err(EventError::InconsistentRows {
-                value: self.rui,
-                path,
-            }),
-            None => Ok(Value::Object(self.event)),
+        let body = match self.inconsistent {
+            Some(path) => Body::Broken {
+                rui: Value::String(self.rui.clone()),
+                error: EventError::InconsistentRows {
+                    value: self.rui,
+                    path,
+                },
+            },
+            None => Body::Tree(Raw::Object(self.event)),
         };
         RawEvent {
-            rui,
-            event,
+            body,
             numbers: Numbers::Strings,
+            line: self.line,
         }
     }
 }
@@ -123,13 +131,16 @@ impl Rows {
         let line = self.record.position().map_or(0, csv::Position::line);
         let broken = |value: String, allowed: String| {
             Row::Broken(RawEvent {
-                rui: Value::Null,
-                event: Err(EventError::InvalidValue {
-                    value,
-                    path: format!("line {line}"),
-                    allowed,
-                }),
+                body: Body::Broken {
+                    rui: Value::Null,
+                    error: EventError::InvalidValue {
+                        value,
+                        path: format!("line {line}"),
+                        allowed,
+                    },
+                },
                 numbers: Numbers::Strings,
+                line: line as usize,
             })
         };
         if self.record.len() != self.columns.len() {
@@ -161,7 +172,8 @@ impl Rows {
     }
 
     fn start(&self, cells: Vec<Option<String>>) -> Group {
-        let mut event = Map::new();
+        let line = self.record.position().map_or(0, csv::Position::line) as usize;
+        let mut event = Object::new();
         let mut first_cells = Vec::with_capacity(cells.len());
         for (column, cell) in self.columns.iter().zip(&cells) {
             if column.line_item_of.is_none() {
@@ -182,13 +194,14 @@ impl Rows {
             event,
             first_cells,
             inconsistent: None,
+            line,
         };
         self.add_line_item(&mut group, &cells);
         group
     }
 
     fn add_line_item(&self, group: &mut Group, cells: &[Option<String>]) {
-        let mut item = Map::new();
+        let mut item = Object::new();
         let mut set = None;
         for (column, cell) in self.columns.iter().zip(cells) {
             if let (Some(of), Some(cell)) = (column.line_item_of, cell) {
@@ -197,12 +210,12 @@ impl Rows {
             }
         }
         if let Some(set) = set {
-            let items = group
-                .event
-                .entry(set)
-                .or_insert_with(|| Value::Array(Vec::new()));
-            if let Value::Array(items) = items {
-                items.push(Value::Object(item));
+            let items = entry(&mut group.event, set);
+            if !matches!(items, Raw::Array(_)) {
+                *items = Raw::Array(Vec::new());
+            }
+            if let Raw::Array(items) = items {
+                items.push(Raw::Object(item));
             }
         }
     }
@@ -288,36 +301,47 @@ impl Iterator for Rows {
     }
 }
 
+/// The value under `key`, added as null when absent.
+fn entry<'o>(object: &'o mut Object, key: &'static str) -> &'o mut Raw<'static> {
+    let index = match object.iter().position(|(k, _)| k == key) {
+        Some(index) => index,
+        None => {
+            object.push((Cow::Borrowed(key), Raw::Null));
+            object.len() - 1
+        }
+    };
+    &mut object[index].1
+}
+
 /// Puts `cell` at `steps` inside `object`, creating objects and arrays on the way.
-fn insert(object: &mut Map<String, Value>, steps: &[Step], cell: String) {
+fn insert(object: &mut Object, steps: &[Step], cell: String) {
     let Some((Step::Key(first), rest)) = steps.split_first() else {
         return;
     };
-    let slot = object.entry(*first).or_insert(Value::Null);
-    place(slot, rest, cell);
+    place(entry(object, first), rest, cell);
 }
 
-fn place(slot: &mut Value, steps: &[Step], cell: String) {
+fn place(slot: &mut Raw<'static>, steps: &[Step], cell: String) {
     let Some((step, rest)) = steps.split_first() else {
-        *slot = Value::String(cell);
+        *slot = Raw::String(Cow::Owned(cell));
         return;
     };
     match step {
         Step::Key(key) => {
-            if !slot.is_object() {
-                *slot = Value::Object(Map::new());
+            if !matches!(slot, Raw::Object(_)) {
+                *slot = Raw::Object(Vec::new());
             }
-            if let Value::Object(map) = slot {
-                place(map.entry(*key).or_insert(Value::Null), rest, cell);
+            if let Raw::Object(object) = slot {
+                place(entry(object, key), rest, cell);
             }
         }
         Step::Index(index) => {
-            if !slot.is_array() {
-                *slot = Value::Array(Vec::new());
+            if !matches!(slot, Raw::Array(_)) {
+                *slot = Raw::Array(Vec::new());
             }
-            if let Value::Array(items) = slot {
+            if let Raw::Array(items) = slot {
                 if items.len() <= *index {
-                    items.resize(index + 1, Value::Null);
+                    items.resize(index + 1, Raw::Null);
                 }
                 place(&mut items[*index], rest, cell);
             }
@@ -333,11 +357,42 @@ mod tests {
         events("f.csv", kind, Box::new(text.as_bytes()))?.collect()
     }
 
-    fn objects(events: &[RawEvent]) -> Vec<Value> {
+    fn objects(events: &[RawEvent]) -> Vec<String> {
         events
             .iter()
-            .map(|e| e.event.clone().unwrap_or(Value::Null))
+            .map(|e| match &e.body {
+                Body::Tree(raw) => raw.to_json(),
+                other => format!("{other:?}"),
+            })
             .collect()
+    }
+
+    fn error(event: &RawEvent) -> Option<&EventError> {
+        match &event.body {
+            Body::Broken { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    fn rui(event: &RawEvent) -> Option<String> {
+        match &event.body {
+            Body::Tree(raw) => raw
+                .get("request_unique_identifier")
+                .and_then(Raw::as_str)
+                .map(str::to_owned),
+            Body::Broken { rui, .. } => rui.as_str().map(str::to_owned),
+            Body::Text(_) => None,
+        }
+    }
+
+    fn products(event: &RawEvent) -> usize {
+        match &event.body {
+            Body::Tree(raw) => match raw.get("products_set") {
+                Some(Raw::Array(items)) => items.len(),
+                _ => 0,
+            },
+            _ => 0,
+        }
     }
 
     #[test]
@@ -350,8 +405,8 @@ mod tests {
         assert_eq!(
             objects,
             [
-                serde_json::json!({"request_unique_identifier": "1", "accounts_receivable_identifier": {"number": "A1"}}),
-                serde_json::json!({"request_unique_identifier": "2", "accounts_receivable_identifier": {"number": "A,2"}, "description": "say \"hi\""}),
+                r#"{"request_unique_identifier":"1","accounts_receivable_identifier":{"number":"A1"}}"#,
+                r#"{"request_unique_identifier":"2","accounts_receivable_identifier":{"number":"A,2"},"description":"say \"hi\""}"#,
             ]
         );
     }
@@ -361,20 +416,15 @@ mod tests {
         let text = "request_unique_identifier,reference_number,products_set.product_identifier.code,products_set.net_amount\n\
                     31,RF01,Bronze,50\n31,,Silver,60\n32,RF02,Bronze,1\n31,RF01,Gold,2\n";
         let events = read(Kind::Purchases, text).unwrap_or_default();
-        let sizes: Vec<(Value, usize)> = events
-            .iter()
-            .map(|e| {
-                let n = e
-                    .event
-                    .as_ref()
-                    .ok()
-                    .and_then(|v| v["products_set"].as_array().map(Vec::len));
-                (e.rui.clone(), n.unwrap_or(0))
-            })
-            .collect();
+        let sizes: Vec<(Option<String>, usize)> =
+            events.iter().map(|e| (rui(e), products(e))).collect();
         assert_eq!(
             sizes,
-            [("31".into(), 2), ("32".into(), 1), ("31".into(), 1)]
+            [
+                (Some("31".into()), 2),
+                (Some("32".into()), 1),
+                (Some("31".into()), 1)
+            ]
         );
     }
 
@@ -382,10 +432,10 @@ mod tests {
     fn disagreeing_event_cells_make_the_event_unprocessed() {
         let text = "request_unique_identifier,reference_number,products_set.net_amount\n31,RF01,1\n31,RF02,2\n";
         let events = read(Kind::Purchases, text).unwrap_or_default();
-        let error = events.first().and_then(|e| e.event.clone().err());
+        let error = events.first().and_then(error);
         assert_eq!(
             error,
-            Some(EventError::InconsistentRows {
+            Some(&EventError::InconsistentRows {
                 value: "31".into(),
                 path: "reference_number".into()
             })
@@ -400,9 +450,9 @@ mod tests {
         )
         .unwrap_or_default();
         assert_eq!(events.len(), 3);
-        assert!(events[0].event.is_ok() && events[2].event.is_ok());
+        assert!(error(&events[0]).is_none() && error(&events[2]).is_none());
         assert!(
-            matches!(&events[1].event, Err(EventError::InvalidValue { path, .. }) if path == "line 3")
+            matches!(error(&events[1]), Some(EventError::InvalidValue { path, .. }) if path == "line 3")
         );
     }
 

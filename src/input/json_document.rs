@@ -4,12 +4,14 @@
 use serde_json::{Map, Value};
 
 use super::position::line_column;
-use super::request::{RawEvent, Request, RequestError};
+use super::request::{Body, RawEvent, Request, RequestError};
 use crate::codes::RequestCode;
 use crate::entity::Entity;
 use crate::kind::Kind;
+use crate::raw::Raw;
 use crate::report::FieldsSet;
 use crate::resolve::GivenIdentifier;
+use crate::validate::Numbers;
 
 /// The API's limit on events in one request.
 pub const MAX_EVENTS: usize = 1000;
@@ -129,7 +131,13 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
         kind: set_kind,
         fields_set,
         intended_currency,
-        events: Box::new(events.into_iter().map(|e| Ok(RawEvent::json(e)))),
+        events: Box::new(events.into_iter().map(|event| {
+            Ok(RawEvent {
+                body: Body::Tree(Raw::from_value(event)),
+                numbers: Numbers::Json,
+                line: 0,
+            })
+        })),
     })
 }
 

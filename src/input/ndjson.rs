@@ -5,9 +5,9 @@ use std::io::BufRead;
 
 use serde_json::Value;
 
-use super::request::{EventStream, RawEvent, RequestError};
+use super::request::{Body, EventStream, RawEvent, RequestError};
 use crate::codes::EventError;
-use crate::validate::{Numbers, quote};
+use crate::validate::{Numbers, quote_text};
 
 /// Streams the events of an NDJSON input.
 pub fn events(file: &str, reader: Box<dyn BufRead + Send>) -> EventStream {
@@ -66,30 +66,25 @@ impl Iterator for Lines {
 }
 
 fn parse_line(bytes: &[u8], line: usize) -> RawEvent {
-    let broken = |value: Value, column: usize, why: String| RawEvent {
-        rui: Value::Null,
-        event: Err(EventError::InvalidValue {
-            value: quote(&value),
-            path: format!("line {line}, column {column}"),
-            allowed: format!("Each line must hold one JSON event object ({why})"),
-        }),
-        numbers: Numbers::Json,
-    };
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
+    let body = match std::str::from_utf8(bytes) {
+        Ok(text) => Body::Text(text.to_owned()),
         Err(e) => {
             let lossy = String::from_utf8_lossy(bytes).trim_end().to_owned();
             let column = super::position::line_column(bytes, e.valid_up_to()).1;
-            return broken(Value::String(lossy), column, "invalid UTF-8".into());
+            Body::Broken {
+                rui: Value::Null,
+                error: EventError::InvalidValue {
+                    value: quote_text(&lossy),
+                    path: format!("line {line}, column {column}"),
+                    allowed: "Each line must hold one JSON event object (invalid UTF-8)".into(),
+                },
+            }
         }
     };
-    match serde_json::from_str::<Value>(text) {
-        Ok(value) => RawEvent::json(value),
-        Err(e) => broken(
-            Value::String(text.trim_end().to_owned()),
-            e.column(),
-            e.to_string(),
-        ),
+    RawEvent {
+        body,
+        numbers: Numbers::Json,
+        line,
     }
 }
 
@@ -102,29 +97,15 @@ mod tests {
     }
 
     #[test]
-    fn one_event_a_line_blank_lines_skipped() {
-        let items =
-            read(b"{\"request_unique_identifier\":\"1\"}\n\n{\"request_unique_identifier\":\"2\"}");
-        let ruis: Vec<Option<String>> = items
-            .iter()
-            .map(|i| i.as_ref().ok().and_then(|e| e.rui_str().map(str::to_owned)))
-            .collect();
-        assert_eq!(ruis, [Some("1".into()), Some("2".into())]);
-    }
-
-    #[test]
-    fn a_broken_line_is_one_unprocessed_event_with_its_line() {
-        let items = read(b"{\"a\":1}\n{\"a\":\n\xff\xfe\n{}\n");
-        assert_eq!(items.len(), 4);
-        let path = |i: usize| match &items[i] {
-            Ok(RawEvent {
-                event: Err(EventError::InvalidValue { path, .. }),
-                ..
-            }) => path.clone(),
-            _ => String::new(),
-        };
-        assert!(path(1).starts_with("line 2"), "{}", path(1));
-        assert!(path(2).starts_with("line 3"), "{}", path(2));
-        assert!(items[3].as_ref().is_ok_and(|e| e.event.is_ok()));
+    fn one_event_a_line_blank_lines_skipped_lines_counted() {
+        let items = read(b"{\"request_unique_identifier\":\"1\"}\n\n{\"a\":\n\xff\xfe\n");
+        let lines: Vec<usize> = items.iter().flatten().map(|e| e.line).collect();
+        assert_eq!(lines, [1, 3, 4]);
+        assert!(matches!(&items[1], Ok(RawEvent { body: Body::Text(t), .. }) if t == "{\"a\":\n"));
+        assert!(matches!(
+            &items[2],
+            Ok(RawEvent { body: Body::Broken { error: EventError::InvalidValue { path, .. }, .. }, .. })
+                if path.starts_with("line 4")
+        ));
     }
 }

@@ -18,15 +18,20 @@ pub fn line_column(text: &[u8], offset: usize) -> (usize, usize) {
 /// A JSON parse error as `line L, column C: what`, columns 1-based (serde_json says
 /// column 0 for an empty input) and without serde_json's own position suffix.
 pub fn json_error(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    let what = text
-        .rsplit_once(" at line ")
-        .map_or(text.as_str(), |(what, _)| what);
     format!(
-        "line {}, column {}: {what}",
+        "line {}, column {}: {}",
         error.line().max(1),
-        error.column().max(1)
+        error.column().max(1),
+        json_error_what(error)
     )
+}
+
+/// What a JSON parse error says, without its position.
+pub fn json_error_what(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    text.rsplit_once(" at line ")
+        .map_or(text.as_str(), |(what, _)| what)
+        .to_owned()
 }
 
 #[cfg(test)]

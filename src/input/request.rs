@@ -5,38 +5,45 @@ use serde_json::Value;
 
 use crate::codes::{EventError, RequestCode};
 use crate::kind::Kind;
+use crate::raw::Raw;
 use crate::report::{FieldsSet, Status};
 use crate::resolve::GivenIdentifier;
 use crate::validate::Numbers;
 
+/// What an input delivers for one event.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// One JSON event object, still text: parsed on the worker threads.
+    Text(String),
+    /// An event already built (CSV rows, JSON request documents).
+    Tree(Raw<'static>),
+    /// A line or row that could not be read as an event.
+    Broken {
+        /// The request unique identifier, when known.
+        rui: Value,
+        /// Why.
+        error: EventError,
+    },
+}
+
 /// One event as read, before validation.
 #[derive(Debug, Clone)]
 pub struct RawEvent {
-    /// `request_unique_identifier` as the report echoes it (null when unknown).
-    pub rui: Value,
-    /// The event object, or why this line or row could not be read as one.
-    pub event: Result<Value, EventError>,
+    /// The event.
+    pub body: Body,
     /// How numbers arrive.
     pub numbers: Numbers,
+    /// The input line it starts on (for errors about the line itself).
+    pub line: usize,
 }
 
-impl RawEvent {
-    /// An event read from JSON.
-    pub fn json(event: Value) -> RawEvent {
-        let rui = match event.get("request_unique_identifier") {
-            Some(v @ (Value::String(_) | Value::Number(_))) => v.clone(),
-            _ => Value::Null,
-        };
-        RawEvent {
-            rui,
-            event: Ok(event),
-            numbers: Numbers::Json,
-        }
-    }
-
-    /// The request unique identifier, when it is a string.
-    pub fn rui_str(&self) -> Option<&str> {
-        self.rui.as_str()
+/// The request unique identifier as the report echoes it: the caller's value when it is a
+/// string or a number, else null.
+pub fn echoed_rui(event: &Raw<'_>) -> Value {
+    match event.get("request_unique_identifier") {
+        Some(Raw::String(s)) => Value::String(s.to_string()),
+        Some(Raw::Number(n)) => n.parse().map(Value::Number).unwrap_or(Value::Null),
+        _ => Value::Null,
     }
 }
 

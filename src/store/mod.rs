@@ -1,6 +1,7 @@
 //! The SQLite store: schema, opening, reference data, the batch writer and the listing.
 
 pub mod error;
+pub mod fresh;
 pub mod listing;
 pub mod open;
 pub mod reference;

@@ -56,6 +56,11 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
         .doing("switching the store to WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .doing("setting synchronous=NORMAL")?;
+    // The default 2 MiB page cache re-reads index pages from disk once the store outgrows
+    // it (strace: 13 k preads for 50 k events); 32 MiB keeps peak memory well under the
+    // 128 MiB budget (perf/NOTES: 86 MiB at 64 MiB of cache).
+    conn.pragma_update(None, "cache_size", -32_768)
+        .doing("setting the page cache size")?;
     if check_version(&conn)? == 0 {
         schema::create(&conn)?;
     }

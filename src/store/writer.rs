@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::error::{Doing, StoreError};
+use super::fresh::{Fresh, KindState};
 use crate::codes::EventError;
 use crate::ids::IdGenerator;
 use crate::kind::Kind;
@@ -44,6 +45,7 @@ pub struct Writer<'c> {
     conn: &'c mut Connection,
     ids: IdGenerator,
     dry_run: Option<DryRun>,
+    fresh: Fresh,
 }
 
 impl<'c> Writer<'c> {
@@ -53,6 +55,7 @@ impl<'c> Writer<'c> {
             conn,
             ids,
             dry_run: None,
+            fresh: Fresh::default(),
         }
     }
 
@@ -62,6 +65,7 @@ impl<'c> Writer<'c> {
             conn,
             ids,
             dry_run: Some(DryRun::default()),
+            fresh: Fresh::default(),
         }
     }
 
@@ -74,7 +78,7 @@ impl<'c> Writer<'c> {
         match self.dry_run.as_mut() {
             Some(state) => {
                 let tx = self.conn.transaction().doing("reading the store")?;
-                let outcomes = judge_batch(&tx, kind, batch, self.ids, Some(state))?;
+                let outcomes = judge_batch(&tx, kind, batch, self.ids, Some(state), None)?;
                 // Read-only: dropping rolls back.
                 drop(tx);
                 Ok(outcomes)
@@ -84,7 +88,8 @@ impl<'c> Writer<'c> {
                     .conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .doing("starting the batch transaction (waiting for the write lock)")?;
-                let outcomes = judge_batch(&tx, kind, batch, self.ids, None)?;
+                let outcomes =
+                    judge_batch(&tx, kind, batch, self.ids, None, Some(&mut self.fresh))?;
                 tx.commit().doing("committing the batch")?;
                 Ok(outcomes)
             }
@@ -98,6 +103,7 @@ fn judge_batch(
     batch: Vec<Result<Resolved, EventError>>,
     ids: IdGenerator,
     mut dry: Option<&mut DryRun>,
+    fresh: Option<&mut Fresh>,
 ) -> Result<Vec<Outcome>, StoreError> {
     let stored_last: i64 = tx
         .query_row(
@@ -112,6 +118,7 @@ fn judge_batch(
         Some(state) => state.last_number.get(&kind).copied().unwrap_or(stored_last),
         None => stored_last,
     };
+    let mut fresh = fresh.map(|f| f.begin(kind, stored_last));
     let mut outcomes = Vec::with_capacity(batch.len());
     for item in batch {
         let event = match item {
@@ -121,11 +128,12 @@ fn judge_batch(
                 continue;
             }
         };
-        if let Some((id, number)) = already_created(tx, kind, &event, dry.as_deref())? {
+        let known = fresh.as_deref();
+        if let Some((id, number)) = already_created(tx, kind, &event, dry.as_deref(), known)? {
             outcomes.push(Outcome::Created { id, number });
             continue;
         }
-        if let Some(error) = store_rule(tx, kind, &event, dry.as_deref())? {
+        if let Some(error) = store_rule(tx, kind, &event, dry.as_deref(), known)? {
             outcomes.push(Outcome::Unprocessed(error));
             continue;
         }
@@ -136,6 +144,9 @@ fn judge_batch(
             Some(state) => remember(state, kind, &event, &id, &number),
             None => insert(tx, kind, &event, &id, last)?,
         }
+        if let Some(state) = fresh.as_deref_mut() {
+            state.created(&event);
+        }
         outcomes.push(Outcome::Created { id, number });
     }
     match dry {
@@ -143,6 +154,9 @@ fn judge_batch(
             state.last_number.insert(kind, last);
         }
         None if last != stored_last => {
+            if let Some(state) = fresh {
+                state.committed(last);
+            }
             tx.prepare_cached(
                 "INSERT INTO sequences (kind, last_number) VALUES (?1, ?2)
                  ON CONFLICT (kind) DO UPDATE SET last_number = excluded.last_number",
@@ -161,12 +175,16 @@ fn already_created(
     kind: Kind,
     event: &Resolved,
     dry: Option<&DryRun>,
+    fresh: Option<&KindState>,
 ) -> Result<Option<(String, String)>, StoreError> {
     if let Some(state) = dry {
         let key = (kind, event.rui.clone(), event.content_hash);
         if let Some(found) = state.created.get(&key) {
             return Ok(Some(found.clone()));
         }
+    }
+    if fresh.is_some_and(|f| !f.may_hold_request(&event.rui)) {
+        return Ok(None);
     }
     tx.prepare_cached(
         "SELECT id, number FROM events
@@ -188,21 +206,24 @@ fn store_rule(
     kind: Kind,
     event: &Resolved,
     dry: Option<&DryRun>,
+    fresh: Option<&KindState>,
 ) -> Result<Option<EventError>, StoreError> {
     if let Some((system, reference)) = &event.external {
         let in_run = dry.is_some_and(|s| {
             s.external
                 .contains(&(kind, system.clone(), reference.clone()))
         });
+        let unseen = fresh.is_some_and(|f| !f.may_hold_external(system, reference));
         let stored = in_run
-            || tx
-                .prepare_cached(
-                    "SELECT 1 FROM events WHERE kind = ?1
+            || !unseen
+                && tx
+                    .prepare_cached(
+                        "SELECT 1 FROM events WHERE kind = ?1
                      AND ifnull(external_system, '') = ?2
                      AND external_system_reference_number = ?3",
-                )
-                .and_then(|mut s| s.exists(params![kind.name(), system, reference]))
-                .doing("checking the external reference")?;
+                    )
+                    .and_then(|mut s| s.exists(params![kind.name(), system, reference]))
+                    .doing("checking the external reference")?;
         if stored {
             return Ok(Some(EventError::DuplicateExternal {
                 value: reference.clone(),
@@ -212,11 +233,13 @@ fn store_rule(
     }
     if let Some(referral) = &event.referral {
         let in_run = dry.is_some_and(|s| s.referred.contains(&referral.referred_id));
+        let unseen = fresh.is_some_and(|f| !f.may_hold_referral(&referral.referred_id));
         let stored = in_run
-            || tx
-                .prepare_cached("SELECT 1 FROM referrals WHERE referred_participant_id = ?1")
-                .and_then(|mut s| s.exists([&referral.referred_id]))
-                .doing("checking earlier referrals")?;
+            || !unseen
+                && tx
+                    .prepare_cached("SELECT 1 FROM referrals WHERE referred_participant_id = ?1")
+                    .and_then(|mut s| s.exists([&referral.referred_id]))
+                    .doing("checking earlier referrals")?;
         if stored {
             return Ok(Some(EventError::ReferredByAnother {
                 number: referral.referred_number.clone(),
