@@ -1,14 +1,17 @@
 //! Per-stage cost of judging purchase events, one thread: parse (NDJSON line to a borrowed
-//! JSON tree), validate, resolve. Prints nanoseconds per event for each stage, the median of
+//! JSON tree), validate, resolve, write (one SQLite transaction per batch). Prints nanoseconds per event for each stage, the median of
 //! five rounds. `cargo bench --bench stages`.
 
 use std::time::Instant;
 
 use cebulk::entity::Entity;
+use cebulk::ids::IdGenerator;
 use cebulk::kind::Kind;
 use cebulk::reference::maps::ReferenceMaps;
 use cebulk::reference::record::{Attr, Record};
 use cebulk::resolve::{Context, resolve};
+use cebulk::store::open::open_for_write;
+use cebulk::store::writer::Writer;
 use cebulk::validate::{Numbers, validate};
 
 const EVENTS: usize = 50_000;
@@ -99,9 +102,13 @@ fn main() {
         maps: &maps,
         intended_currency: None,
     };
-    let (mut parse, mut check, mut settle) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut parse, mut check, mut settle, mut write) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..5 {
-        let (mut p, mut v, mut r) = (0u128, 0u128, 0u128);
+        let (mut p, mut v, mut r, mut w) = (0u128, 0u128, 0u128, 0u128);
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut store = open_for_write(&dir.path().join("bench.db")).expect("a fresh store");
+        let mut writer = Writer::new(&mut store.conn, IdGenerator::TimeOrdered);
         let mut resolved = 0;
         // Batch by batch, as the importer does, so that the heap stays batch-sized.
         for batch in lines.chunks(BATCH) {
@@ -120,18 +127,27 @@ fn main() {
             v += started.elapsed().as_nanos();
 
             let started = Instant::now();
-            resolved += valid
-                .into_iter()
-                .filter_map(|e| resolve(&context, e).ok())
-                .count();
+            let ready: Vec<_> = valid.into_iter().map(|e| resolve(&context, e)).collect();
             r += started.elapsed().as_nanos();
+            resolved += ready.iter().filter(|e| e.is_ok()).count();
+
+            let started = Instant::now();
+            writer
+                .write_batch(Kind::Purchases, ready)
+                .expect("the batch is written");
+            w += started.elapsed().as_nanos();
         }
         assert_eq!(resolved, EVENTS, "every generated event must resolve");
         parse.push(p as f64 / EVENTS as f64);
         check.push(v as f64 / EVENTS as f64);
         settle.push(r as f64 / EVENTS as f64);
+        write.push(w as f64 / EVENTS as f64);
     }
     println!("parse    {:>8.0} ns/event", median(parse));
     println!("validate {:>8.0} ns/event", median(check));
     println!("resolve  {:>8.0} ns/event", median(settle));
+    println!(
+        "write    {:>8.0} ns/event (fresh store, batches of {BATCH})",
+        median(write)
+    );
 }

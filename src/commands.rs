@@ -10,6 +10,7 @@ use crate::error::{EXIT_OK, Fatal};
 use crate::import::import;
 use crate::reference::file::read_and_merge;
 use crate::report::Report;
+use crate::store::checkpoint::Checkpointer;
 use crate::store::open::{Store, open_for_write, open_read_only};
 use crate::store::writer::Writer;
 use crate::store::{listing, reference};
@@ -70,6 +71,10 @@ fn run_import(config: &ImportConfig) -> Result<u8, Fatal> {
         }
         maps = merged.maps;
     }
+    let checkpointer = match &store.path {
+        Some(path) if !config.dry_run => Some(Checkpointer::start(&store.conn, path)?),
+        _ => None,
+    };
     let mut writer = if config.dry_run {
         Writer::dry_run(&mut store.conn, config.ids)
     } else {
@@ -77,6 +82,7 @@ fn run_import(config: &ImportConfig) -> Result<u8, Fatal> {
     };
     let (mut report, target) = open_report(config.report.as_deref())?;
     let imported = import(config, &maps, &mut writer, &mut report)?;
+    drop(checkpointer);
     for rejected in &imported.rejected {
         let report = miette::Report::msg(rejected.to_string());
         eprintln!("{report:?}");

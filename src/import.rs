@@ -242,23 +242,38 @@ fn judge(kind: Kind, context: &Context<'_>, batch: Vec<RawEvent>) -> Judged {
 }
 
 fn check(kind: Kind, raw: RawEvent) -> (Value, Result<ValidEvent, EventError>) {
-    match raw.body {
-        Body::Text(text) => match crate::raw::parse(&text) {
-            Ok(tree) => (echoed_rui(&tree), validate(kind, &tree, raw.numbers)),
+    let whole = |value: String, allowed: String| EventError::InvalidValue {
+        value: quote_text(&value),
+        path: raw.origin.path(kind),
+        allowed,
+    };
+    let judge_tree = |tree: &crate::raw::Raw<'_>| match tree {
+        crate::raw::Raw::Object(_) => (echoed_rui(tree), validate(kind, tree, raw.numbers)),
+        other => (
+            Value::Null,
+            Err(whole(
+                other.to_json(),
+                "Each event must be a JSON object".into(),
+            )),
+        ),
+    };
+    match &raw.body {
+        Body::Text(text) => match crate::raw::parse(text) {
+            Ok(tree) => judge_tree(&tree),
             Err(error) => (
                 Value::Null,
-                Err(EventError::InvalidValue {
-                    value: quote_text(text.trim_end()),
-                    path: format!("line {}, column {}", raw.line, error.column().max(1)),
-                    allowed: format!(
-                        "Each line must hold one JSON event object ({})",
-                        json_error_what(&error)
+                Err(whole(
+                    text.trim_end().to_owned(),
+                    format!(
+                        "Each line must hold one JSON event object ({} at column {})",
+                        json_error_what(&error),
+                        error.column().max(1)
                     ),
-                }),
+                )),
             ),
         },
-        Body::Tree(tree) => (echoed_rui(&tree), validate(kind, &tree, raw.numbers)),
-        Body::Broken { rui, error } => (rui, Err(error)),
+        Body::Tree(tree) => judge_tree(tree),
+        Body::Broken { rui, error } => (rui.clone(), Err(error.clone())),
     }
 }
 

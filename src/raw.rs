@@ -65,6 +65,22 @@ pub fn parse(text: &str) -> Result<Raw<'_>, serde_json::Error> {
     from_raw(raw, 0)
 }
 
+/// Builds the tree of a value already checked as JSON.
+pub fn parse_raw(raw: &RawValue) -> Result<Raw<'_>, serde_json::Error> {
+    from_raw(raw, 0)
+}
+
+/// The key/value pairs of a JSON object, values left raw; `None` when `raw` is not an
+/// object.
+pub fn object_pairs(raw: &RawValue) -> Option<Vec<(Cow<'_, str>, &RawValue)>> {
+    if !raw.get().starts_with('{') {
+        return None;
+    }
+    serde_json::from_str::<Pairs<'_>>(raw.get())
+        .ok()
+        .map(|p| p.0)
+}
+
 fn from_raw(raw: &RawValue, depth: usize) -> Result<Raw<'_>, serde_json::Error> {
     let text = raw.get();
     let nested = matches!(text.as_bytes().first(), Some(b'{' | b'['));

@@ -130,7 +130,9 @@ fn check_types(
                 "Each parameter may be given only once",
             ));
         }
-        if *value == Raw::Null {
+        if given(Some(value)).is_none() {
+            // null, "" and [] are absent (ERRORS.md: "absent, null or empty"): pass two
+            // reports them as missing where the parameter is mandatory.
             continue;
         }
         match field.ty {

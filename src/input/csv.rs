@@ -3,13 +3,15 @@
 //! strings; UTF-8 with or without BOM, LF or CRLF. Rows are read as they are consumed.
 
 use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use std::borrow::Cow;
 
 use serde_json::Value;
 
 use super::csv_header::{Column, Step, plan};
-use super::request::{Body, EventStream, RawEvent, RequestError};
+use super::request::{Body, EventStream, Origin, RawEvent, RequestError};
 use crate::codes::EventError;
 use crate::kind::Kind;
 use crate::raw::Raw;
@@ -23,10 +25,15 @@ pub fn events(
     kind: Kind,
     reader: Box<dyn Read + Send>,
 ) -> Result<EventStream, RequestError> {
+    let open_quote = Arc::new(AtomicBool::new(false));
+    let reader = QuoteParity {
+        inner: reader,
+        open: Arc::clone(&open_quote),
+    };
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(reader);
+        .from_reader(Box::new(reader) as Box<dyn Read + Send>);
     let mut header = csv::ByteRecord::new();
     let read = csv
         .read_byte_record(&mut header)
@@ -77,6 +84,7 @@ pub fn events(
         pending: None,
         stash: None,
         done: false,
+        open_quote,
     }))
 }
 
@@ -103,7 +111,7 @@ impl Group {
         RawEvent {
             body,
             numbers: Numbers::Strings,
-            line: self.line,
+            origin: Origin::Line(self.line),
         }
     }
 }
@@ -119,6 +127,27 @@ struct Rows {
     /// A broken row read while a group was pending: it comes right after that group.
     stash: Option<RawEvent>,
     done: bool,
+    /// Whether the input so far ends inside a quoted field.
+    open_quote: Arc<AtomicBool>,
+}
+
+/// Tracks whether the bytes read so far leave a quoted field open. Quotes in CSV come in
+/// pairs (an escaped quote is doubled), so an odd count at the end means the file stops
+/// in the middle of a field, which the csv crate accepts silently.
+struct QuoteParity {
+    inner: Box<dyn Read + Send>,
+    open: Arc<AtomicBool>,
+}
+
+impl Read for QuoteParity {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let quotes = buf[..n].iter().filter(|b| **b == b'"').count();
+        if quotes % 2 == 1 {
+            self.open.fetch_xor(true, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
 }
 
 enum Row {
@@ -140,7 +169,7 @@ impl Rows {
                     },
                 },
                 numbers: Numbers::Strings,
-                line: line as usize,
+                origin: Origin::Line(line as usize),
             })
         };
         if self.record.len() != self.columns.len() {
@@ -255,6 +284,23 @@ impl Iterator for Rows {
             match self.csv.read_byte_record(&mut self.record) {
                 Ok(false) => {
                     self.done = true;
+                    if self.open_quote.load(Ordering::Relaxed)
+                        && let Some(group) = self.pending.take()
+                    {
+                        return Some(Ok(RawEvent {
+                            body: Body::Broken {
+                                rui: Value::String(group.rui.clone()),
+                                error: EventError::InvalidValue {
+                                    value: group.rui,
+                                    path: format!("line {}", group.line),
+                                    allowed: "The file ends inside a quoted field of this row"
+                                        .into(),
+                                },
+                            },
+                            numbers: Numbers::Strings,
+                            origin: Origin::Line(group.line),
+                        }));
+                    }
                     continue;
                 }
                 Ok(true) => {}
@@ -451,6 +497,20 @@ mod tests {
         .unwrap_or_default();
         assert_eq!(events.len(), 3);
         assert!(error(&events[0]).is_none() && error(&events[2]).is_none());
+        assert!(
+            matches!(error(&events[1]), Some(EventError::InvalidValue { path, .. }) if path == "line 3")
+        );
+    }
+
+    #[test]
+    fn a_file_ending_inside_quotes_makes_its_last_row_unprocessed() {
+        let events = read(
+            Kind::Web,
+            "request_unique_identifier,website\n1,\"a \"\"b\"\"\"\n2,\"w",
+        )
+        .unwrap_or_default();
+        assert_eq!(events.len(), 2);
+        assert!(error(&events[0]).is_none());
         assert!(
             matches!(error(&events[1]), Some(EventError::InvalidValue { path, .. }) if path == "line 3")
         );

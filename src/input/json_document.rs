@@ -1,17 +1,19 @@
 //! The JSON request document: exactly the API request body (`token`, one event set,
 //! `fields_set`, and for purchases `intended_currency_identifier`).
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::position::line_column;
-use super::request::{Body, RawEvent, Request, RequestError};
-use crate::codes::RequestCode;
+use super::request::{Body, Origin, RawEvent, Request, RequestError};
+use crate::codes::{EventError, RequestCode};
 use crate::entity::Entity;
+use crate::input::position::json_error_what;
 use crate::kind::Kind;
-use crate::raw::Raw;
+use crate::raw;
 use crate::report::FieldsSet;
 use crate::resolve::GivenIdentifier;
-use crate::validate::Numbers;
+use crate::validate::{Numbers, quote_text};
 
 /// The API's limit on events in one request.
 pub const MAX_EVENTS: usize = 1000;
@@ -32,23 +34,26 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
             format!("line {line}, column {column}: invalid UTF-8 byte sequence"),
         )
     })?;
-    let document: Value = serde_json::from_str(text).map_err(|e| {
+    // Checked as JSON whole (a malformed document is rejected before anything is
+    // imported), then taken apart without building a `Value` per event, so that numbers
+    // reach validation exactly as written (`1e400` stays `1e400`).
+    let document: &RawValue = serde_json::from_str(text).map_err(|e| {
         invalid(
             "the document is not valid JSON",
             super::position::json_error(&e),
         )
     })?;
-    let Value::Object(mut top) = document else {
+    let Some(top) = raw::object_pairs(document) else {
         return Err(invalid(
             "the document is not a request",
             "$: a request document is a JSON object".into(),
         ));
     };
 
-    let set_keys: Vec<String> = top
-        .keys()
+    let set_keys: Vec<&str> = top
+        .iter()
+        .map(|(k, _)| k.as_ref())
         .filter(|k| k.ends_with(SET_SUFFIX))
-        .cloned()
         .collect();
     let unknown_set = |detail: String| {
         RequestError::new(
@@ -59,7 +64,7 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
         )
     };
     let set_key = match set_keys.as_slice() {
-        [one] => one.clone(),
+        [one] => (*one).to_owned(),
         [] => return Err(unknown_set(format!("$: no *{SET_SUFFIX} key"))),
         many => {
             return Err(unknown_set(format!(
@@ -81,41 +86,47 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
         (None, _) => return Err(unknown_set(format!("$.{set_key}: not a known set"))),
     };
 
-    for key in top.keys() {
-        let allowed = key == "token"
-            || key == "fields_set"
-            || *key == set_key
-            || (key == "intended_currency_identifier" && set_kind == Kind::Purchases);
-        if !allowed {
-            return Err(invalid(
-                "the document has a parameter the method does not have",
-                format!("$.{key}: not a parameter of {}", set_kind.name()),
-            ));
+    let mut fields_set = None;
+    let mut intended_currency = None;
+    let mut events = None;
+    for (key, value) in &top {
+        match key.as_ref() {
+            "token" => {}
+            "fields_set" => {
+                let value: Value = serde_json::from_str(value.get()).unwrap_or(Value::Null);
+                if !value.is_null() {
+                    fields_set = Some(self::fields_set(file, &value)?);
+                }
+            }
+            "intended_currency_identifier" if set_kind == Kind::Purchases => {
+                let value: Value = serde_json::from_str(value.get()).unwrap_or(Value::Null);
+                if !value.is_null() {
+                    intended_currency = Some(currency(&value).map_err(|detail| {
+                        invalid(
+                            "intended_currency_identifier is not a currency identifier",
+                            detail,
+                        )
+                    })?);
+                }
+            }
+            key if key == set_key => {
+                events = serde_json::from_str::<Vec<&RawValue>>(value.get()).ok();
+                if events.is_none() {
+                    return Err(invalid(
+                        "the customer events set is not an array",
+                        format!("$.{set_key}: must be an array of events"),
+                    ));
+                }
+            }
+            key => {
+                return Err(invalid(
+                    "the document has a parameter the method does not have",
+                    format!("$.{key}: not a parameter of {}", set_kind.name()),
+                ));
+            }
         }
     }
-
-    let fields_set = match top.get("fields_set") {
-        None | Some(Value::Null) => None,
-        Some(value) => Some(fields_set(file, value)?),
-    };
-    let intended_currency = match top.get("intended_currency_identifier") {
-        None | Some(Value::Null) => None,
-        Some(value) => Some(currency(value).map_err(|detail| {
-            invalid(
-                "intended_currency_identifier is not a currency identifier",
-                detail,
-            )
-        })?),
-    };
-    let events = match top.remove(&set_key) {
-        Some(Value::Array(events)) => events,
-        _ => {
-            return Err(invalid(
-                "the customer events set is not an array",
-                format!("$.{set_key}: must be an array of events"),
-            ));
-        }
-    };
+    let events = events.unwrap_or_default();
     if events.len() > MAX_EVENTS {
         return Err(RequestError::new(
             file,
@@ -127,17 +138,36 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
             ),
         ));
     }
+    let events: Vec<RawEvent> = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| {
+            let body = match raw::parse_raw(event) {
+                Ok(tree) => Body::Tree(tree.into_owned()),
+                Err(e) => Body::Broken {
+                    rui: Value::Null,
+                    error: EventError::InvalidValue {
+                        value: quote_text(event.get()),
+                        path: format!("{set_key}.{i}"),
+                        allowed: format!(
+                            "Each event must be a JSON object ({})",
+                            json_error_what(&e)
+                        ),
+                    },
+                },
+            };
+            RawEvent {
+                body,
+                numbers: Numbers::Json,
+                origin: Origin::Index(i),
+            }
+        })
+        .collect();
     Ok(Request {
         kind: set_kind,
         fields_set,
         intended_currency,
-        events: Box::new(events.into_iter().map(|event| {
-            Ok(RawEvent {
-                body: Body::Tree(Raw::from_value(event)),
-                numbers: Numbers::Json,
-                line: 0,
-            })
-        })),
+        events: Box::new(events.into_iter().map(Ok)),
     })
 }
 

@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use serde_json::Value;
 
-use super::request::{Body, EventStream, RawEvent, RequestError};
+use super::request::{Body, EventStream, Origin, RawEvent, RequestError};
 use crate::codes::EventError;
 use crate::validate::{Numbers, quote_text};
 
@@ -84,7 +84,7 @@ fn parse_line(bytes: &[u8], line: usize) -> RawEvent {
     RawEvent {
         body,
         numbers: Numbers::Json,
-        line,
+        origin: Origin::Line(line),
     }
 }
 
@@ -99,8 +99,8 @@ mod tests {
     #[test]
     fn one_event_a_line_blank_lines_skipped_lines_counted() {
         let items = read(b"{\"request_unique_identifier\":\"1\"}\n\n{\"a\":\n\xff\xfe\n");
-        let lines: Vec<usize> = items.iter().flatten().map(|e| e.line).collect();
-        assert_eq!(lines, [1, 3, 4]);
+        let lines: Vec<Origin> = items.iter().flatten().map(|e| e.origin).collect();
+        assert_eq!(lines, [Origin::Line(1), Origin::Line(3), Origin::Line(4)]);
         assert!(matches!(&items[1], Ok(RawEvent { body: Body::Text(t), .. }) if t == "{\"a\":\n"));
         assert!(matches!(
             &items[2],

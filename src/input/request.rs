@@ -33,8 +33,27 @@ pub struct RawEvent {
     pub body: Body,
     /// How numbers arrive.
     pub numbers: Numbers,
-    /// The input line it starts on (for errors about the line itself).
-    pub line: usize,
+    /// Where it stands in the input (for errors about the event as a whole).
+    pub origin: Origin,
+}
+
+/// Where an event stands in its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The line it starts on (NDJSON, CSV).
+    Line(usize),
+    /// Its index in the request document's set.
+    Index(usize),
+}
+
+impl Origin {
+    /// The path an error about the whole event names: `line 3`, or the set key and index.
+    pub fn path(self, kind: crate::kind::Kind) -> String {
+        match self {
+            Origin::Line(line) => format!("line {line}"),
+            Origin::Index(index) => format!("{}.{index}", kind.set_key()),
+        }
+    }
 }
 
 /// The request unique identifier as the report echoes it: the caller's value when it is a
