@@ -10,6 +10,7 @@ use cebulk::kind::Kind;
 use cebulk::reference::maps::ReferenceMaps;
 use cebulk::reference::record::{Attr, Record};
 use cebulk::resolve::{Context, resolve};
+use cebulk::store::checkpoint::Checkpointer;
 use cebulk::store::open::open_for_write;
 use cebulk::store::writer::Writer;
 use cebulk::validate::{Numbers, validate};
@@ -107,7 +108,10 @@ fn main() {
     for _ in 0..5 {
         let (mut p, mut v, mut r, mut w) = (0u128, 0u128, 0u128, 0u128);
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let mut store = open_for_write(&dir.path().join("bench.db")).expect("a fresh store");
+        let path = dir.path().join("bench.db");
+        let mut store = open_for_write(&path).expect("a fresh store");
+        // As the importer does: checkpoints in the background, not inside the writer's commits.
+        let checkpointer = Checkpointer::start(&store.conn, &path).expect("a checkpointer");
         let mut writer = Writer::new(&mut store.conn, IdGenerator::TimeOrdered);
         let mut resolved = 0;
         // Batch by batch, as the importer does, so that the heap stays batch-sized.
@@ -142,6 +146,8 @@ fn main() {
         check.push(v as f64 / EVENTS as f64);
         settle.push(r as f64 / EVENTS as f64);
         write.push(w as f64 / EVENTS as f64);
+        drop(writer);
+        drop(checkpointer);
     }
     println!("parse    {:>8.0} ns/event", median(parse));
     println!("validate {:>8.0} ns/event", median(check));

@@ -10,6 +10,7 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use serde_json::{Map, Value, json};
 
 use crate::codes::{EventError, RequestCode};
+use crate::raw::push_json_string;
 
 /// The response fields a `fields_set` may name.
 pub const FIELDS: [&str; 5] = [
@@ -112,15 +113,21 @@ impl Report {
         number: &str,
         fields: &FieldsSet,
     ) -> std::io::Result<()> {
-        let mut entry = Map::new();
-        entry.insert("request_unique_identifier".into(), rui);
+        // Written by hand: this runs on the writer thread, once per event.
+        let mut line = String::with_capacity(96);
+        line.push_str(if self.processed == 0 { "\n" } else { ",\n" });
+        line.push_str("{\"request_unique_identifier\":");
+        line.push_str(&rui.to_string());
         if fields.keeps("id") {
-            entry.insert("id".into(), Value::String(id.to_owned()));
+            line.push_str(",\"id\":");
+            push_json_string(&mut line, id);
         }
         if fields.keeps("number") {
-            entry.insert("number".into(), Value::String(number.to_owned()));
+            line.push_str(",\"number\":");
+            push_json_string(&mut line, number);
         }
-        Self::entry(&mut self.out, self.processed == 0, &entry)?;
+        line.push('}');
+        self.out.write_all(line.as_bytes())?;
         self.processed += 1;
         Ok(())
     }

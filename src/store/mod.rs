@@ -3,6 +3,7 @@
 pub mod checkpoint;
 pub mod error;
 pub mod fresh;
+pub mod insert;
 pub mod listing;
 pub mod open;
 pub mod reference;

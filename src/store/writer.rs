@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use super::error::{Doing, StoreError};
 use super::fresh::{Fresh, KindState};
+use super::insert::Inserts;
 use crate::codes::EventError;
 use crate::ids::IdGenerator;
 use crate::kind::Kind;
@@ -119,6 +120,8 @@ fn judge_batch(
         None => stored_last,
     };
     let mut fresh = fresh.map(|f| f.begin(kind, stored_last));
+    // Prepared once a batch, at its first insert.
+    let mut inserts: Option<Inserts<'_>> = None;
     let mut outcomes = Vec::with_capacity(batch.len());
     for item in batch {
         let event = match item {
@@ -142,7 +145,14 @@ fn judge_batch(
         let number = last.to_string();
         match dry.as_deref_mut() {
             Some(state) => remember(state, kind, &event, &id, &number),
-            None => insert(tx, kind, &event, &id, last)?,
+            None => {
+                if inserts.is_none() {
+                    inserts = Some(Inserts::prepare(tx)?);
+                }
+                if let Some(inserts) = inserts.as_mut() {
+                    inserts.insert(kind, &event, &id, last)?;
+                }
+            }
         }
         if let Some(state) = fresh.as_deref_mut() {
             state.created(&event);
@@ -262,81 +272,4 @@ fn remember(state: &mut DryRun, kind: Kind, event: &Resolved, id: &str, number: 
     if let Some(referral) = &event.referral {
         state.referred.insert(referral.referred_id.clone());
     }
-}
-
-fn insert(
-    tx: &Transaction<'_>,
-    kind: Kind,
-    event: &Resolved,
-    id: &str,
-    number: i64,
-) -> Result<(), StoreError> {
-    let doing = "inserting an event";
-    let (system, reference) = match &event.external {
-        Some((system, reference)) => (
-            (!system.is_empty()).then_some(system.as_str()),
-            Some(reference.as_str()),
-        ),
-        None => (None, None),
-    };
-    tx.prepare_cached(
-        "INSERT INTO events (id, kind, number, request_unique_identifier, content_hash,
-             accounts_receivable_id, rewards_participant_id, unit_id, classification_id,
-             performed_on, external_system, external_system_reference_number, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            id,
-            kind.name(),
-            number,
-            event.rui,
-            event.content_hash.as_slice(),
-            event.account_id,
-            event.participant_id,
-            event.unit_id,
-            event.classification_id,
-            event.performed_on,
-            system,
-            reference,
-            event.listing,
-        ])
-    })
-    .doing(doing)?;
-    let seq = tx.last_insert_rowid();
-    for (line, product) in (0i64..).zip(&event.products) {
-        tx.prepare_cached(
-            "INSERT INTO event_products (event_seq, line, product_id, quantity, net_amount,
-                 vat_amount, total_amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                seq,
-                line,
-                product.product_id,
-                product.quantity,
-                product.net_amount,
-                product.vat_amount,
-                product.total_amount
-            ])
-        })
-        .doing("inserting a product line")?;
-    }
-    for (line, kpi) in (0i64..).zip(&event.kpis) {
-        tx.prepare_cached(
-            "INSERT INTO event_kpis (event_seq, line, key_performance_indicator_id, value,
-                 product_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .and_then(|mut s| s.execute(params![seq, line, kpi.kpi_id, kpi.value, kpi.product_id]))
-        .doing("inserting a measured KPI")?;
-    }
-    if let Some(referral) = &event.referral {
-        tx.prepare_cached(
-            "INSERT INTO referrals (referred_participant_id, referred_by_participant_id,
-                 event_seq) VALUES (?1, ?2, ?3)",
-        )
-        .and_then(|mut s| s.execute(params![referral.referred_id, referral.referred_by_id, seq]))
-        .doing("recording the referral")?;
-    }
-    Ok(())
 }
