@@ -99,6 +99,19 @@ pub struct EventsArgs {
     /// Only events of this kind.
     #[arg(long, value_enum)]
     pub kind: Option<Kind>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: ListFormat,
+}
+
+/// Formats of `cebulk events`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A JSON array.
+    Json,
+    /// CSV with dotted-path headers (the union of every listed event's fields).
+    Csv,
 }
 
 /// Input formats.

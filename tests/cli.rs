@@ -1692,3 +1692,45 @@ fn a_batch_size_out_of_range_is_rejected() {
         assert!(!store.exists(), "--batch-size {size} created the store");
     }
 }
+
+#[test]
+fn events_as_csv_use_the_import_header_form_and_match_the_json_listing() {
+    let store = Store::new();
+    store
+        .import(&["--reference", &reference(), &request("purchases")])
+        .code(1);
+    let json = store.events(Some("purchases"));
+    let run = store.run(&["events", "--kind", "purchases", "--format", "csv"]);
+    run.code(0);
+    let mut reader = csv::Reader::from_reader(run.stdout.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        header.contains(&"products_set.1.net_amount".to_owned()),
+        "{header:?}"
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), json.len());
+    for (row, event) in rows.iter().zip(&json) {
+        let cell = |name: &str| {
+            let i = header.iter().position(|h| h == name).unwrap();
+            row[i].to_owned()
+        };
+        assert_eq!(cell("id"), event["id"].as_str().unwrap());
+        assert_eq!(cell("number"), event["number"].as_str().unwrap());
+        assert_eq!(
+            cell("products_set.1.net_amount"),
+            event["products_set"][1]["net_amount"].to_string()
+        );
+        assert_eq!(
+            cell("accounts_receivable_identifier.id"),
+            event["accounts_receivable_identifier"]["id"]
+                .as_str()
+                .unwrap()
+        );
+    }
+}

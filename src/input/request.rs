@@ -57,10 +57,11 @@ impl Origin {
 }
 
 /// The request unique identifier as the report echoes it: the caller's value when it is a
-/// string or a number, else null.
+/// non-empty string or a number, else null.
 pub fn echoed_rui(event: &Raw<'_>) -> Value {
     match event.get("request_unique_identifier") {
-        Some(Raw::String(s)) => Value::String(s.to_string()),
+        // "" is absent, as an empty CSV cell is, so every format echoes it alike.
+        Some(Raw::String(s)) if !s.is_empty() => Value::String(s.to_string()),
         Some(Raw::Number(n)) => n.parse().map(Value::Number).unwrap_or(Value::Null),
         _ => Value::Null,
     }

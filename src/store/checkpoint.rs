@@ -7,8 +7,7 @@
 //! committed batches in the WAL or the store, as before.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -22,7 +21,8 @@ const INTERVAL: Duration = Duration::from_millis(100);
 
 /// A running background checkpointer; stops when finished or dropped.
 pub struct Checkpointer {
-    stop: Arc<AtomicBool>,
+    /// Dropping it wakes and stops the thread at once (no wait for the next tick).
+    stop: Option<Sender<()>>,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -36,13 +36,11 @@ impl Checkpointer {
         writer
             .pragma_update(None, "wal_autocheckpoint", 0)
             .doing("turning automatic checkpoints off")?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = Arc::clone(&stop);
+        let (stop, stopping): (Sender<()>, Receiver<()>) = channel();
         let handle = std::thread::Builder::new()
             .name("cebulk-checkpoint".into())
             .spawn(move || {
-                while !stopping.load(Ordering::Relaxed) {
-                    std::thread::sleep(INTERVAL);
+                while let Err(RecvTimeoutError::Timeout) = stopping.recv_timeout(INTERVAL) {
                     // A failed or partial checkpoint loses nothing: the pages stay in the
                     // WAL for the next one, as with SQLite's own automatic checkpoints.
                     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
@@ -53,13 +51,13 @@ impl Checkpointer {
                 source: rusqlite::Error::InvalidQuery,
             })?;
         Ok(Checkpointer {
-            stop,
+            stop: Some(stop),
             handle: Some(handle),
         })
     }
 
     fn halt(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        drop(self.stop.take());
         if let Some(handle) = self.handle.take() {
             let _ = handle.join();
         }

@@ -1,0 +1,348 @@
+//! Two `cebulk import` processes at once on one store. Nightly jobs overlap: two partner files
+//! imported together must both land whole, numbered from one sequence with no gap, and the
+//! same file imported twice at once must still create each event once (SPEC §3, §5).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Barrier;
+
+use rusqlite::Connection;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// Events in each generated file.
+const EVENTS: usize = 3_000;
+/// The `--batch-size` of each round: whole 1000-event transactions, then many small ones so
+/// that the two writers interleave more.
+const BATCH_SIZES: [&str; 2] = ["1000", "50"];
+
+const STORE: &str = "store.db";
+
+/// xorshift64: a tiny deterministic PRNG.
+struct XorShift(u64);
+
+impl XorShift {
+    fn new(seed: u64) -> XorShift {
+        XorShift(seed.max(1))
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("cebulk")
+}
+
+fn reference_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reference.json")
+}
+
+/// Account numbers and product codes of fixtures/reference.json.
+fn reference_names() -> (Vec<String>, Vec<String>) {
+    let text = std::fs::read_to_string(reference_file()).expect("fixtures/reference.json");
+    let doc: Value = serde_json::from_str(&text).expect("reference.json is JSON");
+    let names = |entity: &str, field: &str| -> Vec<String> {
+        doc[entity]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {entity} in reference.json"))
+            .iter()
+            .map(|r| r[field].as_str().unwrap().to_owned())
+            .collect()
+    };
+    (
+        names("accounts_receivable", "number"),
+        names("products", "code"),
+    )
+}
+
+fn money(cents: u64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// `EVENTS` valid purchases (two products each) whose request_unique_identifiers start with
+/// `prefix`, one a line.
+fn purchases(prefix: &str, seed: u64) -> String {
+    let (accounts, products) = reference_names();
+    let mut rng = XorShift::new(seed);
+    let mut out = String::new();
+    for i in 0..EVENTS {
+        let account = &accounts[rng.below(accounts.len() as u64) as usize];
+        let first = rng.below(products.len() as u64) as usize;
+        let second = (first + 1) % products.len();
+        let lines: Vec<String> = [first, second]
+            .iter()
+            .map(|&p| {
+                let net = 1 + rng.below(50_000);
+                let vat = net / 5;
+                format!(
+                    r#"{{"product_identifier":{{"code":"{}"}},"net_amount":{},"vat_amount":{},"total_amount":{}}}"#,
+                    products[p],
+                    money(net),
+                    money(vat),
+                    money(net + vat)
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            r#"{{"request_unique_identifier":"{prefix}-{i:04}","accounts_receivable_identifier":{{"number":"{account}"}},"performed_by_unit_identifier":{{"name":"Admin Unit"}},"performed_on":"2016-06-22T15:{:02}:{:02}","reference_number":"{prefix}{i}","products_set":[{}]}}"#,
+            rng.below(60),
+            rng.below(60),
+            lines.join(",")
+        ));
+        out.push('\n');
+    }
+    out
+}
+
+/// A fresh directory with a store holding the reference data.
+fn prepared_dir() -> TempDir {
+    let dir = TempDir::new().expect("a temporary directory");
+    let out = cebulk(
+        dir.path(),
+        &["reference", "load", reference_file().to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    dir
+}
+
+/// `cebulk --store store.db ARGS…` in `dir`.
+fn cebulk(dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .current_dir(dir)
+        .env_remove("CEBULK_STORE")
+        .args(["--store", STORE])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running cebulk")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs the two argument lists as two processes started together, and returns their outputs.
+fn at_once(dir: &Path, first: &[&str], second: &[&str]) -> (Output, Output) {
+    let barrier = Barrier::new(2);
+    std::thread::scope(|s| {
+        let a = s.spawn(|| {
+            barrier.wait();
+            cebulk(dir, first)
+        });
+        let b = s.spawn(|| {
+            barrier.wait();
+            cebulk(dir, second)
+        });
+        (a.join().unwrap(), b.join().unwrap())
+    })
+}
+
+/// The report's processed entries as request_unique_identifier -> (id, number), in order,
+/// after checking that every event of the file is processed.
+fn processed(out: &Output, what: &str, ruis: &[String]) -> Vec<(String, (String, String))> {
+    let err = stderr(out);
+    assert!(!err.contains("panicked"), "{what} panicked: {err}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{what}: exit status; stderr: {err}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{what}: the report is not JSON ({e}); stderr: {err}"));
+    assert_eq!(
+        report["status"]["code"], "OK",
+        "{what}: {}",
+        report["status"]
+    );
+    let unprocessed = report["data"]["unprocessed_customer_events_set"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: no unprocessed set"));
+    assert!(
+        unprocessed.is_empty(),
+        "{what}: unprocessed events, first {}",
+        unprocessed[0]
+    );
+    let entries: Vec<(String, (String, String))> = report["data"]["processed_customer_events_set"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: no processed set"))
+        .iter()
+        .map(|e| {
+            (
+                e["request_unique_identifier"].as_str().unwrap().to_owned(),
+                (
+                    e["id"].as_str().unwrap().to_owned(),
+                    e["number"].as_str().unwrap().to_owned(),
+                ),
+            )
+        })
+        .collect();
+    let reported: Vec<&String> = entries.iter().map(|(rui, _)| rui).collect();
+    let expected: Vec<&String> = ruis.iter().collect();
+    assert!(
+        reported == expected,
+        "{what}: the processed set is not the file's events in input order ({} entries)",
+        entries.len()
+    );
+    entries
+}
+
+/// The store's events as request_unique_identifier -> (id, number), after checking that no
+/// request_unique_identifier is stored twice; and the sorted numbers.
+fn stored(dir: &Path) -> (BTreeMap<String, (String, String)>, Vec<i64>) {
+    let conn = Connection::open(dir.join(STORE)).unwrap();
+    let rows: Vec<(String, String, i64)> = conn
+        .prepare("SELECT request_unique_identifier, id, number FROM events ORDER BY number")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut map = BTreeMap::new();
+    for (rui, id, number) in &rows {
+        let before = map.insert(rui.clone(), (id.clone(), number.to_string()));
+        assert!(
+            before.is_none(),
+            "request_unique_identifier {rui} is stored twice: {before:?} and ({id}, {number})"
+        );
+    }
+    let ids: BTreeSet<&String> = rows.iter().map(|(_, id, _)| id).collect();
+    assert_eq!(ids.len(), rows.len(), "an event id is stored twice");
+    let products: i64 = conn
+        .query_row("SELECT count(*) FROM event_products", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(products, 2 * rows.len() as i64, "event_products rows");
+    (map, rows.iter().map(|(_, _, n)| *n).collect())
+}
+
+fn ruis_of(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["request_unique_identifier"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn two_files_imported_at_once_both_land_whole_with_one_gapless_numbering() {
+    let a_text = purchases("a", 0xA11CE);
+    let b_text = purchases("b", 0xB0B);
+    let (a_ruis, b_ruis) = (ruis_of(&a_text), ruis_of(&b_text));
+    for batch in BATCH_SIZES {
+        let dir = prepared_dir();
+        std::fs::write(dir.path().join("a.ndjson"), &a_text).unwrap();
+        std::fs::write(dir.path().join("b.ndjson"), &b_text).unwrap();
+        let args = |file: &'static str| {
+            [
+                "import",
+                "--kind",
+                "purchases",
+                "--batch-size",
+                batch,
+                "--quiet",
+                file,
+            ]
+        };
+        let (a, b) = at_once(dir.path(), &args("a.ndjson"), &args("b.ndjson"));
+        let a = processed(&a, &format!("a.ndjson, batch {batch}"), &a_ruis);
+        let b = processed(&b, &format!("b.ndjson, batch {batch}"), &b_ruis);
+
+        let (store, numbers) = stored(dir.path());
+        assert_eq!(
+            store.len(),
+            2 * EVENTS,
+            "batch {batch}: events in the store"
+        );
+        let expected: Vec<i64> = (1..=2 * EVENTS as i64).collect();
+        assert!(
+            numbers == expected,
+            "batch {batch}: numbers are not 1..={} (first {:?}, last {:?}, {} distinct)",
+            2 * EVENTS,
+            numbers.first(),
+            numbers.last(),
+            numbers.iter().collect::<BTreeSet<_>>().len()
+        );
+        for (rui, entry) in a.iter().chain(&b) {
+            assert_eq!(
+                store.get(rui),
+                Some(entry),
+                "batch {batch}: {rui} is reported otherwise than stored"
+            );
+        }
+        // How much the two runs interleaved, for the record.
+        let a_numbers: BTreeSet<i64> = a.iter().map(|(_, (_, n))| n.parse().unwrap()).collect();
+        let switches = numbers
+            .windows(2)
+            .filter(|w| a_numbers.contains(&w[0]) != a_numbers.contains(&w[1]))
+            .count();
+        eprintln!(
+            "concurrency: two files, batch {batch}: {} events, numbering switched between the files {switches} times",
+            store.len()
+        );
+    }
+}
+
+#[test]
+fn one_file_imported_twice_at_once_creates_each_event_once() {
+    let text = purchases("same", 0x5A3E);
+    let ruis = ruis_of(&text);
+    for batch in BATCH_SIZES {
+        let dir = prepared_dir();
+        std::fs::write(dir.path().join("same.ndjson"), &text).unwrap();
+        let args = [
+            "import",
+            "--kind",
+            "purchases",
+            "--batch-size",
+            batch,
+            "--quiet",
+            "same.ndjson",
+        ];
+        let (first, second) = at_once(dir.path(), &args, &args);
+        let first = processed(&first, &format!("first process, batch {batch}"), &ruis);
+        let second = processed(&second, &format!("second process, batch {batch}"), &ruis);
+
+        let (store, _) = stored(dir.path());
+        assert_eq!(
+            store.len(),
+            EVENTS,
+            "batch {batch}: the file's events are stored {} times over",
+            store.len() as f64 / EVENTS as f64
+        );
+        let first: BTreeMap<_, _> = first.into_iter().collect();
+        let second: BTreeMap<_, _> = second.into_iter().collect();
+        let differing: Vec<_> = first
+            .iter()
+            .filter(|(rui, entry)| second.get(*rui) != Some(entry))
+            .take(5)
+            .collect();
+        assert!(
+            differing.is_empty(),
+            "batch {batch}: the two reports give other ids/numbers, e.g. first {differing:?}, second {:?}",
+            differing
+                .iter()
+                .map(|(rui, _)| second.get(*rui))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            first, store,
+            "batch {batch}: the reports differ from the store"
+        );
+        eprintln!(
+            "concurrency: one file twice, batch {batch}: {} events stored once",
+            store.len()
+        );
+    }
+}
