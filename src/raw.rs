@@ -210,8 +210,14 @@ impl<'a> Raw<'a> {
 
 /// Appends `text` as a JSON string literal.
 pub fn push_json_string(out: &mut String, text: &str) {
-    // serde_json's escaping; writing a &str to a String cannot fail.
-    if let Ok(quoted) = serde_json::to_string(text) {
+    let plain = text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    if plain {
+        // Most values need no escaping; this runs for every field of every event.
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else if let Ok(quoted) = serde_json::to_string(text) {
+        // serde_json's escaping; writing a &str to a String cannot fail.
         out.push_str(&quoted);
     }
 }
@@ -237,6 +243,18 @@ mod tests {
             raw.map(|r| r.to_json()),
             Some(r#"{"b":1.50,"a":"x","c":[true,null,{"d":"e\"f"}],"n":1e400}"#.into())
         );
+    }
+
+    #[test]
+    fn strings_are_escaped_only_when_needed() {
+        for text in ["plain", "quote\"", "back\\slash", "tab\t", "é ü", ""] {
+            let mut out = String::new();
+            push_json_string(&mut out, text);
+            assert_eq!(
+                serde_json::from_str::<String>(&out).ok().as_deref(),
+                Some(text)
+            );
+        }
     }
 
     #[test]

@@ -9,9 +9,45 @@ use rust_decimal::Decimal;
 /// Whether `text` is a date the spec accepts: `YYYY-MM-DDTHH:MM:SS`, optionally with
 /// fractional seconds and a `Z` or `±HH:MM` offset, or a bare `YYYY-MM-DD`.
 pub fn is_date(text: &str) -> bool {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+    is_plain_date_time(text)
+        || NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
         || NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
         || DateTime::parse_from_rfc3339(text).is_ok()
+}
+
+/// The seed's own form, `YYYY-MM-DDTHH:MM:SS`, checked without chrono's format parser
+/// (which re-reads its format string on every call; this runs for every event).
+fn is_plain_date_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+        number(0..4),
+        number(5..7),
+        number(8..10),
+        number(11..13),
+        number(14..16),
+        number(17..19),
+    ) else {
+        return false;
+    };
+    i32::try_from(year)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, month, day))
+        .and_then(|d| d.and_hms_opt(hour, minute, second))
+        .is_some()
 }
 
 /// Parses an exact decimal from JSON number text or a CSV cell, and gives it back in
