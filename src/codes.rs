@@ -321,15 +321,19 @@ pub enum RequestCode {
     TooManyCustomerEvents,
     /// `fields_set` names a field the response does not have.
     InvalidFieldsSet,
+    /// The store failed during the run (exit status 3); the report lists the events of the
+    /// batches committed before.
+    StoreFailure,
 }
 
 impl RequestCode {
     /// Every code, in ERRORS.md's order.
-    pub const ALL: [RequestCode; 4] = [
+    pub const ALL: [RequestCode; 5] = [
         RequestCode::InvalidRequestDocument,
         RequestCode::UnknownCustomerEventsSet,
         RequestCode::TooManyCustomerEvents,
         RequestCode::InvalidFieldsSet,
+        RequestCode::StoreFailure,
     ];
 
     /// The code as the report's `status.code` writes it.
@@ -339,6 +343,7 @@ impl RequestCode {
             RequestCode::UnknownCustomerEventsSet => "UnknownCustomerEventsSetException",
             RequestCode::TooManyCustomerEvents => "TooManyCustomerEventsException",
             RequestCode::InvalidFieldsSet => "InvalidFieldsSetException",
+            RequestCode::StoreFailure => "StoreFailureException",
         }
     }
 }

@@ -5,11 +5,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{Args, Command, EventsArgs, ListFormat, ReferenceCommand};
+use crate::codes::RequestCode;
 use crate::config::ImportConfig;
 use crate::error::{EXIT_OK, Fatal};
 use crate::import::import;
 use crate::reference::file::read_and_merge;
-use crate::report::Report;
+use crate::report::{Report, Status};
 use crate::store::checkpoint::Checkpointer;
 use crate::store::open::{Store, open_for_write, open_read_only};
 use crate::store::writer::Writer;
@@ -81,8 +82,23 @@ fn run_import(config: &ImportConfig) -> Result<u8, Fatal> {
         Writer::new(&mut store.conn, config.ids)
     };
     let (mut report, target) = open_report(config.report.as_deref())?;
-    let imported = import(config, &maps, &mut writer, &mut report)?;
+    let imported = import(config, &maps, &mut writer, &mut report);
     drop(checkpointer);
+    let imported = match imported {
+        Ok(imported) => imported,
+        Err(fatal @ Fatal::Store(_)) => {
+            // The report still closes as a valid envelope: it lists the events of the
+            // batches committed before the failure, and its status names the failure.
+            report.reject(Status {
+                code: RequestCode::StoreFailure,
+                message: "the store failed; batches committed before the failure are kept".into(),
+                description: error_chain(&fatal),
+            });
+            close_report(report, target)?;
+            return Err(fatal);
+        }
+        Err(other) => return Err(other),
+    };
     for rejected in &imported.rejected {
         let report = miette::Report::msg(rejected.to_string());
         eprintln!("{report:?}");
@@ -204,6 +220,21 @@ fn list_events(store_path: &Path, args: &EventsArgs) -> Result<u8, Fatal> {
     };
     written.and_then(|()| out.flush()).map_err(fail)?;
     Ok(EXIT_OK)
+}
+
+/// An error and its sources on one line: `store failure: committing the batch: disk I/O error`.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// A reader that stops early (`| head`) is not a failure of cebulk's.
