@@ -262,14 +262,18 @@ fn check(kind: Kind, raw: RawEvent) -> (Value, Result<ValidEvent, EventError>) {
             Ok(tree) => judge_tree(&tree),
             Err(error) => (
                 Value::Null,
-                Err(whole(
-                    text.trim_end().to_owned(),
-                    format!(
-                        "Each line must hold one JSON event object ({} at column {})",
-                        json_error_what(&error),
+                Err(EventError::InvalidValue {
+                    value: quote_text(text.trim_end()),
+                    path: format!(
+                        "{}, column {}",
+                        raw.origin.path(kind),
                         error.column().max(1)
                     ),
-                )),
+                    allowed: format!(
+                        "Each line must hold one JSON event object ({})",
+                        json_error_what(&error)
+                    ),
+                }),
             ),
         },
         Body::Tree(tree) => judge_tree(tree),

@@ -29,6 +29,7 @@ pub fn events(
     let reader = QuoteParity {
         inner: reader,
         open: Arc::clone(&open_quote),
+        state: Quoting::FieldStart,
     };
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -66,7 +67,7 @@ pub fn events(
     let columns = plan(kind, &names).map_err(|why| {
         RequestError::invalid(
             file,
-            "the CSV header names an unknown column",
+            "the CSV header cannot be used",
             format!("line 1: {why}"),
         )
     })?;
@@ -131,21 +132,45 @@ struct Rows {
     open_quote: Arc<AtomicBool>,
 }
 
-/// Tracks whether the bytes read so far leave a quoted field open. Quotes in CSV come in
-/// pairs (an escaped quote is doubled), so an odd count at the end means the file stops
-/// in the middle of a field, which the csv crate accepts silently.
+/// Tracks whether the bytes read so far leave a quoted field open, following the csv
+/// crate's reading: a quote opens a quoted field only at the start of a field, `""`
+/// inside one is an escaped quote, and a quote elsewhere is data. The crate accepts a file
+/// that ends inside a quoted field silently; this tells.
 struct QuoteParity {
     inner: Box<dyn Read + Send>,
     open: Arc<AtomicBool>,
+    state: Quoting,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
 }
 
 impl Read for QuoteParity {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let quotes = buf[..n].iter().filter(|b| **b == b'"').count();
-        if quotes % 2 == 1 {
-            self.open.fetch_xor(true, Ordering::Relaxed);
+        for byte in &buf[..n] {
+            let boundary = matches!(byte, b',' | b'\n' | b'\r');
+            self.state = match (self.state, byte) {
+                (Quoting::FieldStart, b'"') => Quoting::Quoted,
+                (Quoting::FieldStart | Quoting::Unquoted | Quoting::QuoteInQuoted, _)
+                    if boundary =>
+                {
+                    Quoting::FieldStart
+                }
+                (Quoting::FieldStart | Quoting::Unquoted, _) => Quoting::Unquoted,
+                (Quoting::Quoted, b'"') => Quoting::QuoteInQuoted,
+                (Quoting::Quoted, _) => Quoting::Quoted,
+                (Quoting::QuoteInQuoted, b'"') => Quoting::Quoted,
+                (Quoting::QuoteInQuoted, _) => Quoting::Unquoted,
+            };
         }
+        self.open
+            .store(self.state == Quoting::Quoted, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -158,10 +183,18 @@ enum Row {
 impl Rows {
     fn row(&self) -> Row {
         let line = self.record.position().map_or(0, csv::Position::line);
+        // The request unique identifier, when its cell can be read, so scripts can match
+        // the row.
+        let rui = self
+            .rui_column
+            .and_then(|i| self.record.get(i))
+            .and_then(|cell| std::str::from_utf8(cell).ok())
+            .filter(|cell| !cell.is_empty())
+            .map_or(Value::Null, |cell| Value::String(cell.to_owned()));
         let broken = |value: String, allowed: String| {
             Row::Broken(RawEvent {
                 body: Body::Broken {
-                    rui: Value::Null,
+                    rui: rui.clone(),
                     error: EventError::InvalidValue {
                         value,
                         path: format!("line {line}"),
@@ -514,6 +547,17 @@ mod tests {
         assert!(
             matches!(error(&events[1]), Some(EventError::InvalidValue { path, .. }) if path == "line 3")
         );
+    }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_field_is_data_not_an_open_quote() {
+        let events = read(
+            Kind::Web,
+            "request_unique_identifier,website\n1,5\" screen\n2,w\n",
+        )
+        .unwrap_or_default();
+        assert_eq!(events.len(), 2);
+        assert!(error(&events[1]).is_none(), "{:?}", events[1]);
     }
 
     #[test]
