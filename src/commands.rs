@@ -2,15 +2,16 @@
 //! library modules.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::cli::{Args, Command, EventsArgs, ListFormat, ReferenceCommand};
 use crate::codes::RequestCode;
 use crate::config::ImportConfig;
 use crate::error::{EXIT_OK, Fatal};
 use crate::import::import;
+use crate::output::{BrokenPipeIsFine, close_report, open_report};
 use crate::reference::file::read_and_merge;
-use crate::report::{Report, Status};
+use crate::report::Status;
 use crate::store::checkpoint::Checkpointer;
 use crate::store::open::{Store, open_for_write, open_read_only};
 use crate::store::writer::Writer;
@@ -107,61 +108,6 @@ fn run_import(config: &ImportConfig) -> Result<u8, Fatal> {
     Ok(imported.exit_code())
 }
 
-/// Where the report goes: stdout, or a file written beside the target and renamed at the
-/// end, so that a reader never sees half a report.
-fn open_report(path: Option<&Path>) -> Result<(Report, Option<(PathBuf, PathBuf)>), Fatal> {
-    let fail = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| Fatal::Report { path, source }
-    };
-    match path {
-        None => {
-            let out = Box::new(BrokenPipeIsFine(std::io::BufWriter::new(std::io::stdout())));
-            let report = Report::new(out).map_err(fail(Path::new("a temporary file")))?;
-            Ok((report, None))
-        }
-        Some(path) => {
-            let partial = path.with_extension("partial");
-            let file = std::fs::File::create(&partial).map_err(fail(&partial))?;
-            let out = Box::new(std::io::BufWriter::new(file));
-            let report = Report::new(out).map_err(fail(path))?;
-            Ok((report, Some((partial, path.to_owned()))))
-        }
-    }
-}
-
-fn close_report(report: Report, target: Option<(PathBuf, PathBuf)>) -> Result<(), Fatal> {
-    let fail = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| Fatal::Report { path, source }
-    };
-    report.finish().map_err(fail(
-        target
-            .as_ref()
-            .map_or(Path::new("standard output"), |t| &t.1),
-    ))?;
-    if let Some((partial, path)) = target {
-        std::fs::rename(&partial, &path).map_err(fail(&path))?;
-    }
-    Ok(())
-}
-
-/// Standard output where a reader that stops early (`| head`) is not a failure of ours.
-struct BrokenPipeIsFine<W>(W);
-
-impl<W: Write> Write for BrokenPipeIsFine<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self.0.write(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
-            other => other,
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        ignore_broken_pipe(self.0.flush())
-    }
-}
-
 fn list_events(store_path: &Path, args: &EventsArgs) -> Result<u8, Fatal> {
     let store = open_read(store_path)?;
     let fail = |source| Fatal::Report {
@@ -235,12 +181,4 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// A reader that stops early (`| head`) is not a failure of cebulk's.
-fn ignore_broken_pipe(result: std::io::Result<()>) -> std::io::Result<()> {
-    match result {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
 }

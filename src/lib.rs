@@ -13,6 +13,7 @@ pub mod import;
 pub mod input;
 pub mod kind;
 pub mod model;
+pub mod output;
 pub mod progress;
 pub mod raw;
 pub mod reference;
