@@ -1,8 +1,6 @@
 //! An event that passed validation: its normalized request fields and the identifiers it
 //! names, ready to be resolved against reference data.
 
-use rust_decimal::Decimal;
-
 use crate::entity::Entity;
 
 /// A JSON path inside one event (`products_set.1.product_identifier`), for error texts.
@@ -79,8 +77,9 @@ pub struct IdentRef {
 pub enum Norm {
     /// A string (text, date or choice), as given.
     Text(String),
-    /// A number, exact and canonical.
-    Number(Decimal),
+    /// A number, exact, in canonical decimal form (`120.50` → `120.5`); kept as text because
+    /// it is only ever written out, once for the listing and once for its column.
+    Number(String),
     /// An identifier: the index of its [`IdentRef`] in [`ValidEvent::idents`].
     Ident(usize),
     /// A set's elements, each its fields in the seed's order.

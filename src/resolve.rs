@@ -215,7 +215,7 @@ fn write_fields(out: &mut String, fields: &Fields, ids: &[&str]) {
         out.push(':');
         match value {
             Norm::Text(text) => push_json_string(out, text),
-            Norm::Number(number) => out.push_str(&number.to_string()),
+            Norm::Number(number) => out.push_str(number),
             Norm::Ident(index) => {
                 out.push_str("{\"id\":");
                 push_json_string(out, ids.get(*index).copied().unwrap_or_default());
@@ -246,7 +246,7 @@ fn ident_id(line: &Fields, key: &str, ids: &[&str]) -> Option<String> {
 fn number(line: &Fields, key: &str) -> String {
     line.iter()
         .find_map(|(name, value)| match value {
-            Norm::Number(number) if *name == key => Some(number.to_string()),
+            Norm::Number(number) if *name == key => Some(number.clone()),
             _ => None,
         })
         .unwrap_or_default()

@@ -290,7 +290,7 @@ fn build(
                 });
             }
             if matches!(field.ty, FieldType::Quantity) {
-                body.push((field.name, Norm::Number(Decimal::ONE)));
+                body.push((field.name, Norm::Number("1".to_owned())));
             }
             continue;
         };
@@ -299,7 +299,7 @@ fn build(
                 Norm::Text(value.as_str().unwrap_or_default().to_owned())
             }
             FieldType::Number | FieldType::Quantity => {
-                Norm::Number(number(value, numbers).unwrap_or_default())
+                Norm::Number(number(value, numbers).unwrap_or_default().to_string())
             }
             FieldType::Identifier(entity) => {
                 let (key, given) = identifier(value, entity, field.presence, &here)?;
@@ -465,7 +465,7 @@ mod tests {
         let event = check(Kind::Web, &text, Numbers::Strings).ok();
         let value = event.and_then(|e| {
             e.body.into_iter().find_map(|(n, v)| match v {
-                Norm::Number(d) if n == "udf_float_1" => Some(d.to_string()),
+                Norm::Number(d) if n == "udf_float_1" => Some(d),
                 _ => None,
             })
         });
