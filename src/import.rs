@@ -181,9 +181,20 @@ impl Stages<'_> {
             })?;
             let fields = self.fields;
             let progress = self.progress;
+            let (written_tx, written_rx) = sync_channel::<(Vec<Value>, Vec<Outcome>)>(2);
             let write = spawn(scope, "cebulk-writer", move || -> Result<(), Fatal> {
                 for (ruis, judged) in judged_rx {
                     let outcomes = writer.write_batch(kind, judged)?;
+                    if written_tx.send((ruis, outcomes)).is_err() {
+                        break;
+                    }
+                }
+                Ok(())
+            })?;
+            // The report is written on a thread of its own so that the one writer, the
+            // stage every event waits for, does only SQLite work.
+            let reporting = spawn(scope, "cebulk-report", move || -> Result<(), Fatal> {
+                for (ruis, outcomes) in written_rx {
                     let count = outcomes.len();
                     for (rui, outcome) in ruis.into_iter().zip(outcomes) {
                         match outcome {
@@ -208,10 +219,13 @@ impl Stages<'_> {
             let written = write
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let reported = reporting
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             let cut_short = reader
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            written.map(|()| cut_short)
+            written.and(reported).map(|()| cut_short)
         })
     }
 }
