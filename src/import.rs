@@ -1,8 +1,8 @@
-//! `cebulk import`: each input is one request, streamed in batches through three stages
-//! that overlap: a reader thread parses the next batch while rayon validates and resolves
-//! this one and the writer thread commits the previous one. Channels are bounded, so
-//! memory stays a few batches deep whatever the input's size, and every stage keeps input
-//! order.
+//! `cebulk import`: each input is one request, streamed in batches through four stages
+//! that overlap: a reader thread reads the next batch while rayon parses, validates and
+//! resolves this one, the writer thread commits the one before, and the report thread
+//! writes the entries of the one before that. Channels are bounded, so memory stays a few
+//! batches deep whatever the input's size, and every stage keeps input order.
 
 use std::collections::HashSet;
 use std::sync::mpsc::sync_channel;
