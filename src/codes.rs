@@ -253,61 +253,104 @@ impl EventError {
     /// The description operators read, filled from the code's template.
     pub fn description(&self) -> String {
         let template = self.code().template();
+        let medium = |part: &MediumPart| match part {
+            MediumPart::Type => "Type",
+            MediumPart::Brand => "Brand",
+        };
         match self {
-            EventError::NotFound { entity, value } => template
-                .replace("{Entity}", entity.word())
-                .replace("{value}", value),
+            EventError::NotFound { entity, value } => {
+                fill(template, &[("{Entity}", entity.word()), ("{value}", value)])
+            }
             EventError::ReferredByAnother { number } | EventError::SelfReferral { number } => {
-                template.replace("{number}", number)
+                fill(template, &[("{number}", number)])
             }
             EventError::Missing { path } | EventError::Unknown { path } => {
-                template.replace("{path}", path)
+                fill(template, &[("{path}", path)])
             }
             EventError::SemiOptional { paths } => {
-                template.replace("{a}, {b}, …", &paths.join(", "))
+                fill(template, &[("{a}, {b}, …", &paths.join(", "))])
             }
             EventError::InvalidValue {
                 value,
                 path,
                 allowed,
-            } => template
-                .replace("{value}", value)
-                .replace("{path}", path)
-                .replace("{what is allowed}", allowed),
-            EventError::DuplicateRequest { value } => template.replace("{value}", value),
+            } => fill(
+                template,
+                &[
+                    ("{value}", value),
+                    ("{path}", path),
+                    ("{what is allowed}", allowed),
+                ],
+            ),
+            EventError::DuplicateRequest { value } => fill(template, &[("{value}", value)]),
             EventError::CurrencyMismatch {
                 intended,
                 unit,
                 unit_currency,
-            } => format!(
-                "Error:Intended Currency ({intended}) Does Not Match Unit ({unit}) Currency ({unit_currency}). - Description:The intended currency must be the currency of the performing unit."
+            } => fill(
+                // The template names {code} twice: the intended currency, then the unit's.
+                "Error:Intended Currency ({intended}) Does Not Match Unit ({unit}) Currency ({unit_currency}). - Description:The intended currency must be the currency of the performing unit.",
+                &[
+                    ("{intended}", intended),
+                    ("{unit}", unit),
+                    ("{unit_currency}", unit_currency),
+                ],
             ),
-            EventError::ClassificationType { name, kind } => template
-                .replace("{name}", name)
-                .replace("{Kind}", kind.title())
-                .replace("{kind}", kind.lower()),
+            EventError::ClassificationType { name, kind } => fill(
+                template,
+                &[
+                    ("{name}", name),
+                    ("{Kind}", kind.title()),
+                    ("{kind}", kind.lower()),
+                ],
+            ),
             EventError::MediumNotAllowed {
                 part,
                 name,
                 account,
-            } => template
-                .replace(
-                    "{Type or Brand}",
-                    match part {
-                        MediumPart::Type => "Type",
-                        MediumPart::Brand => "Brand",
-                    },
-                )
-                .replace("{name}", name)
-                .replace("{number}", account),
-            EventError::DuplicateExternal { value, system } => template
-                .replace("{value}", value)
-                .replace("{system}", system),
+            } => fill(
+                template,
+                &[
+                    ("{Type or Brand}", medium(part)),
+                    ("{name}", name),
+                    ("{number}", account),
+                ],
+            ),
+            EventError::DuplicateExternal { value, system } => {
+                fill(template, &[("{value}", value), ("{system}", system)])
+            }
             EventError::InconsistentRows { value, path } => {
-                template.replace("{value}", value).replace("{path}", path)
+                fill(template, &[("{value}", value), ("{path}", path)])
             }
         }
     }
+}
+
+/// Fills `template`'s placeholders in one pass, so that a caller's value that happens to
+/// contain `{path}` or `{system}` is quoted as given, not filled in turn.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while !rest.is_empty() {
+        let next = values
+            .iter()
+            .filter_map(|(placeholder, value)| {
+                rest.find(placeholder).map(|at| (at, *placeholder, *value))
+            })
+            .min_by_key(|(at, _, _)| *at);
+        match next {
+            Some((at, placeholder, value)) => {
+                out.push_str(&rest[..at]);
+                out.push_str(value);
+                rest = &rest[at + placeholder.len()..];
+            }
+            None => {
+                out.push_str(rest);
+                rest = "";
+            }
+        }
+    }
+    out
 }
 
 /// A request-level error code (`status.code` of a rejected request).
@@ -419,6 +462,17 @@ mod tests {
             error.description(),
             "Error:Participant RP0000000004 Was Already Referred by Another Participant. - Description:The participant was already referred by another participant."
         );
+    }
+
+    #[test]
+    fn the_callers_value_is_quoted_as_given_even_with_braces() {
+        let error = EventError::DuplicateExternal {
+            value: "R-{system}".into(),
+            system: "SAP".into(),
+        };
+        assert!(error.description().starts_with(
+            "Error:External System Reference Number (R-{system}) of System (SAP) Already Exists."
+        ));
     }
 
     #[test]

@@ -96,7 +96,6 @@ pub fn import(
                 continue;
             }
         };
-        report.begin_request().map_err(report_failed)?;
         let fields = cli_fields
             .clone()
             .or_else(|| opened.request.fields_set.clone())
@@ -109,9 +108,14 @@ pub fn import(
             fields: &fields,
             progress: &progress,
         };
-        if let Some(error) = stage.run(opened, writer, report)? {
-            report.reject(error.status());
-            imported.rejected.push(error);
+        match stage.run(opened, writer, report)? {
+            Some(error) => {
+                report.reject(error.status());
+                imported.rejected.push(error);
+            }
+            // A request read to its end has `data`, even with no events; one that could
+            // not be read at all leaves it null (unless another input had some).
+            None => report.begin_request().map_err(report_failed)?,
         }
         progress.finish();
     }
@@ -195,6 +199,7 @@ impl Stages<'_> {
             // stage every event waits for, does only SQLite work.
             let reporting = spawn(scope, "cebulk-report", move || -> Result<(), Fatal> {
                 for (ruis, outcomes) in written_rx {
+                    report.begin_request().map_err(report_failed)?;
                     let count = outcomes.len();
                     for (rui, outcome) in ruis.into_iter().zip(outcomes) {
                         match outcome {

@@ -35,11 +35,13 @@ impl FieldsSet {
     /// Parses a list of names; `Err` names the first unknown one.
     pub fn parse<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<FieldsSet, String> {
         let mut keep = vec!["request_unique_identifier"];
+        let mut any = false;
         for name in names {
             let name = name.trim();
             if name.is_empty() {
                 continue;
             }
+            any = true;
             let Some(known) = FIELDS.iter().find(|f| **f == name) else {
                 return Err(name.to_owned());
             };
@@ -47,7 +49,12 @@ impl FieldsSet {
                 keep.push(known);
             }
         }
-        Ok(FieldsSet(keep))
+        // An empty list is "not specified": the seed returns every field then.
+        Ok(if any {
+            FieldsSet(keep)
+        } else {
+            FieldsSet::default()
+        })
     }
 
     fn keeps(&self, field: &str) -> bool {

@@ -322,7 +322,11 @@ impl Iterator for Rows {
                     {
                         return Some(Ok(RawEvent {
                             body: Body::Broken {
-                                rui: Value::String(group.rui.clone()),
+                                rui: if group.rui.is_empty() {
+                                    Value::Null
+                                } else {
+                                    Value::String(group.rui.clone())
+                                },
                                 error: EventError::InvalidValue {
                                     value: group.rui,
                                     path: format!("line {}", group.line),
