@@ -20,6 +20,19 @@ pub fn open_report(path: Option<&Path>) -> Result<(Report, Option<(PathBuf, Path
             let report = Report::new(out).map_err(fail(Path::new("a temporary file")))?;
             Ok((report, None))
         }
+        Some(path) if !is_plain_file_or_absent(path) => {
+            // A symlink, device or pipe (`/dev/stdout`, `>(jq …)`) is written through, never
+            // replaced by a rename.
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(path)
+                .map_err(fail(path))?;
+            let out = Box::new(std::io::BufWriter::new(file));
+            let report = Report::new(out).map_err(fail(path))?;
+            Ok((report, None))
+        }
         Some(path) => {
             let partial = path.with_extension("partial");
             let file = std::fs::File::create(&partial).map_err(fail(&partial))?;
@@ -27,6 +40,13 @@ pub fn open_report(path: Option<&Path>) -> Result<(Report, Option<(PathBuf, Path
             let report = Report::new(out).map_err(fail(path))?;
             Ok((report, Some((partial, path.to_owned()))))
         }
+    }
+}
+
+fn is_plain_file_or_absent(path: &Path) -> bool {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta.file_type().is_file(),
+        Err(_) => true,
     }
 }
 

@@ -1734,3 +1734,24 @@ fn events_as_csv_use_the_import_header_form_and_match_the_json_listing() {
         );
     }
 }
+
+#[test]
+fn a_report_path_that_is_a_symlink_is_written_through_not_replaced() {
+    let store = Store::new();
+    let target = store.dir.path().join("real.json");
+    let link = store.dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    store
+        .import(&[
+            "--reference",
+            &reference(),
+            "--report",
+            link.to_str().unwrap(),
+            &request("web"),
+        ])
+        .code(1);
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_symlink(), "the symlink was replaced");
+    let report: Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(report["status"]["code"], "OK");
+}
