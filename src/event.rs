@@ -109,13 +109,6 @@ impl ValidEvent {
         })
     }
 
-    /// The identifier held by a top-level parameter.
-    pub fn ident(&self, parameter: &str) -> Option<&IdentRef> {
-        self.idents
-            .iter()
-            .find(|i| i.parameter == parameter && i.line.is_none())
-    }
-
     /// The `external_system` + `external_system_reference_number` pair, when the reference
     /// number is given (a missing system counts as the empty one).
     pub fn external_reference(&self) -> Option<(&str, &str)> {

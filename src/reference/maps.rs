@@ -98,24 +98,9 @@ impl ReferenceMaps {
             .find(|r| r.natural_key(entity) == Some(key))
     }
 
-    /// The record with this id.
-    pub fn find_by_id(&self, entity: Entity, id: &str) -> Option<&Record> {
-        self.find(entity, "id", id)
-    }
-
     /// All records of an entity, in id order.
     pub fn records(&self, entity: Entity) -> &[Record] {
         &self.tables[slot(entity)].records
-    }
-
-    /// Inserts or replaces a record by id, keeping the indexes right.
-    pub fn upsert(&mut self, entity: Entity, record: Record) {
-        let table = &mut self.tables[slot(entity)];
-        match table.records.binary_search_by(|r| r.id.cmp(&record.id)) {
-            Ok(i) => table.records[i] = record,
-            Err(i) => table.records.insert(i, record),
-        }
-        table.reindex(entity);
     }
 
     /// How many records of each entity.
@@ -151,14 +136,5 @@ mod tests {
         assert!(maps.find(Entity::Unit, "alternative_code", "ADM").is_some());
         assert!(maps.find(Entity::Unit, "name", "admin unit").is_none());
         assert!(maps.find(Entity::Unit, "currency", "EUR").is_none());
-    }
-
-    #[test]
-    fn upsert_replaces_and_reindexes() {
-        let mut maps = ReferenceMaps::from_records([(Entity::Unit, unit("U1", "Old", "A"))]);
-        maps.upsert(Entity::Unit, unit("U1", "New", "A"));
-        assert!(maps.find(Entity::Unit, "name", "Old").is_none());
-        assert!(maps.find(Entity::Unit, "name", "New").is_some());
-        assert_eq!(maps.records(Entity::Unit).len(), 1);
     }
 }
