@@ -19,32 +19,6 @@ pub struct GivenIdentifier {
     pub value: String,
 }
 
-/// One product line of a purchase.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProductLine {
-    /// The product's record id.
-    pub product_id: String,
-    /// Quantity (1 when not given), canonical decimal.
-    pub quantity: String,
-    /// Net amount, canonical decimal.
-    pub net_amount: String,
-    /// VAT amount, canonical decimal.
-    pub vat_amount: String,
-    /// Total amount, canonical decimal.
-    pub total_amount: String,
-}
-
-/// One measured KPI of a financial statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KpiLine {
-    /// The KPI's record id.
-    pub kpi_id: String,
-    /// The value, canonical decimal.
-    pub value: String,
-    /// The product's record id, when given.
-    pub product_id: Option<String>,
-}
-
 /// The two participants of a referral.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Referral {
@@ -65,22 +39,10 @@ pub struct Resolved {
     pub content_hash: [u8; 16],
     /// The event's account (named, or the participant's).
     pub account_id: Option<String>,
-    /// The named participant.
-    pub participant_id: Option<String>,
-    /// The performing unit.
-    pub unit_id: String,
-    /// The classification.
-    pub classification_id: Option<String>,
-    /// `performed_on` as given.
-    pub performed_on: String,
     /// `external_system` (empty when absent) and `external_system_reference_number`.
     pub external: Option<(String, String)>,
     /// Referrals only.
     pub referral: Option<Referral>,
-    /// Purchases only.
-    pub products: Vec<ProductLine>,
-    /// Financial statements only.
-    pub kpis: Vec<KpiLine>,
     /// The request object with every identifier replaced by `{"id": …}`, as JSON.
     pub listing: String,
 }
@@ -159,46 +121,14 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent) -> Result<Resolved, Eve
     let mut listing = String::with_capacity(512);
     write_fields(&mut listing, &event.body, &ids);
 
-    let mut products = Vec::new();
-    let mut kpis = Vec::new();
-    for (name, value) in &event.body {
-        let Norm::Set(lines) = value else {
-            continue;
-        };
-        for line in lines {
-            if *name == "products_set" {
-                products.push(ProductLine {
-                    product_id: ident_id(line, "product_identifier", &ids).unwrap_or_default(),
-                    quantity: number(line, "quantity"),
-                    net_amount: number(line, "net_amount"),
-                    vat_amount: number(line, "vat_amount"),
-                    total_amount: number(line, "total_amount"),
-                });
-            } else {
-                kpis.push(KpiLine {
-                    kpi_id: ident_id(line, "key_performance_indicator_identifier", &ids)
-                        .unwrap_or_default(),
-                    value: number(line, "value"),
-                    product_id: ident_id(line, "product_identifier", &ids),
-                });
-            }
-        }
-    }
-
     Ok(Resolved {
         content_hash: content_hash(context.kind, &listing),
         external: event
             .external_reference()
             .map(|(s, r)| (s.to_owned(), r.to_owned())),
-        performed_on: event.text("performed_on").unwrap_or_default().to_owned(),
         account_id: subject.account(maps).map(|r| r.id.clone()),
-        participant_id: id_of("rewards_participant_identifier"),
-        unit_id: id_of("performed_by_unit_identifier").unwrap_or_default(),
-        classification_id: id_of("classification_identifier"),
         rui: event.rui,
         referral,
-        products,
-        kpis,
         listing,
     })
 }
@@ -234,22 +164,6 @@ fn write_fields(out: &mut String, fields: &Fields, ids: &[&str]) {
         }
     }
     out.push('}');
-}
-
-fn ident_id(line: &Fields, key: &str, ids: &[&str]) -> Option<String> {
-    line.iter().find_map(|(name, value)| match value {
-        Norm::Ident(index) if *name == key => ids.get(*index).map(|id| (*id).to_owned()),
-        _ => None,
-    })
-}
-
-fn number(line: &Fields, key: &str) -> String {
-    line.iter()
-        .find_map(|(name, value)| match value {
-            Norm::Number(number) if *name == key => Some(number.clone()),
-            _ => None,
-        })
-        .unwrap_or_default()
 }
 
 /// The hash that recognises the same event on a re-run: of the kind and the normalized

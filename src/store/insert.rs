@@ -1,18 +1,16 @@
-//! Inserting one created event with its product lines, measured KPIs and referral, through
-//! statements prepared once per batch.
+//! Inserting one created event (and a referral's participants) through statements prepared
+//! once per batch. Product lines and measured KPIs are part of the listing (schema.rs).
 
 use rusqlite::{CachedStatement, Transaction, params};
 
 use super::error::{Doing, StoreError};
+use super::schema;
 use crate::kind::Kind;
 use crate::resolve::Resolved;
 
 /// The insert statements of one batch transaction.
 pub struct Inserts<'t> {
-    tx: &'t Transaction<'t>,
     events: CachedStatement<'t>,
-    products: CachedStatement<'t>,
-    kpis: CachedStatement<'t>,
     referrals: CachedStatement<'t>,
 }
 
@@ -21,27 +19,12 @@ impl<'t> Inserts<'t> {
     pub fn prepare(tx: &'t Transaction<'t>) -> Result<Inserts<'t>, StoreError> {
         let doing = "preparing the insert statements";
         Ok(Inserts {
-            tx,
             events: tx
                 .prepare_cached(
-                    "INSERT INTO events (id, kind, number, request_unique_identifier,
-                         content_hash, accounts_receivable_id, rewards_participant_id, unit_id,
-                         classification_id, performed_on, external_system,
+                    "INSERT INTO events (seq, kind, number, id, request_unique_identifier,
+                         content_hash, accounts_receivable_id, external_system,
                          external_system_reference_number, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                )
-                .doing(doing)?,
-            products: tx
-                .prepare_cached(
-                    "INSERT INTO event_products (event_seq, line, product_id, quantity,
-                         net_amount, vat_amount, total_amount)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .doing(doing)?,
-            kpis: tx
-                .prepare_cached(
-                    "INSERT INTO event_kpis (event_seq, line, key_performance_indicator_id,
-                         value, product_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .doing(doing)?,
             referrals: tx
@@ -68,42 +51,21 @@ impl<'t> Inserts<'t> {
             ),
             None => (None, None),
         };
+        let seq = schema::seq(kind.ordinal(), number);
         self.events
             .execute(params![
-                id,
+                seq,
                 kind.name(),
                 number,
+                id,
                 event.rui,
                 event.content_hash.as_slice(),
                 event.account_id,
-                event.participant_id,
-                event.unit_id,
-                event.classification_id,
-                event.performed_on,
                 system,
                 reference,
                 event.listing,
             ])
             .doing("inserting an event")?;
-        let seq = self.tx.last_insert_rowid();
-        for (line, product) in (0i64..).zip(&event.products) {
-            self.products
-                .execute(params![
-                    seq,
-                    line,
-                    product.product_id,
-                    product.quantity,
-                    product.net_amount,
-                    product.vat_amount,
-                    product.total_amount
-                ])
-                .doing("inserting a product line")?;
-        }
-        for (line, kpi) in (0i64..).zip(&event.kpis) {
-            self.kpis
-                .execute(params![seq, line, kpi.kpi_id, kpi.value, kpi.product_id])
-                .doing("inserting a measured KPI")?;
-        }
         if let Some(referral) = &event.referral {
             self.referrals
                 .execute(params![referral.referred_id, referral.referred_by_id, seq])

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::error::{Doing, StoreError};
 use crate::kind::Kind;
 
-/// Calls `each` with every created event (of one kind, or all) in creation order: its
+/// Calls `each` with every created event (of one kind, or all), by kind and then number: its
 /// request object with identifiers resolved, plus `kind`, `id` and `number`. Stops at the
 /// first error `each` returns.
 pub fn for_each_event<E>(

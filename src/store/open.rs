@@ -34,6 +34,16 @@ pub enum OpenError {
         /// This build's version.
         supported: i64,
     },
+    /// An older store, opened read-only, so it cannot be brought up to date here.
+    #[error(
+        "the store has schema version {found}; this cebulk reads version {supported} and upgrades older stores when it opens them for writing (run `cebulk reference load` or an import without --dry-run once)"
+    )]
+    NeedsUpgrade {
+        /// The store's version.
+        found: i64,
+        /// This build's version.
+        supported: i64,
+    },
 }
 
 fn check_version(conn: &Connection) -> Result<i64, OpenError> {
@@ -61,8 +71,10 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
     // 128 MiB budget (perf/NOTES: 86 MiB at 64 MiB of cache).
     conn.pragma_update(None, "cache_size", -32_768)
         .doing("setting the page cache size")?;
-    if check_version(&conn)? == 0 {
-        schema::create(&conn)?;
+    match check_version(&conn)? {
+        0 => schema::create(&conn)?,
+        1 => schema::migrate_from_1(&conn)?,
+        _ => {}
     }
     Ok(Store {
         conn,
@@ -107,7 +119,14 @@ pub fn open_read_only(path: &Path) -> Result<Store, OpenError> {
     .doing("opening the store read-only")?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .doing("setting the busy timeout")?;
-    if check_version(&conn)? == 0 {
+    let found = check_version(&conn)?;
+    if found != 0 && found < schema::VERSION {
+        return Err(OpenError::NeedsUpgrade {
+            found,
+            supported: schema::VERSION,
+        });
+    }
+    if found == 0 {
         // An empty file: read as a new store would be, without creating anything in it.
         let conn = Connection::open_in_memory().doing("opening an in-memory store")?;
         schema::create(&conn)?;
