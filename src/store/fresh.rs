@@ -30,21 +30,26 @@ pub struct KindState {
     referred: Bloom,
 }
 
-/// A Bloom filter of 2^25 bits (4 MiB, allocated at the first insert): about one false
-/// positive in 5000 after a million inserts.
+/// A Bloom filter of 2^25 bits (4 MiB, allocated at the first insert), blocked: the probes
+/// of one value all fall in one 64-byte cache line, so a lookup or insert costs one cache
+/// miss instead of one per probe (perf: the unblocked filter's misses were 2.4 % of an
+/// import's cycles). 75 false positives in a million lookups after a million inserts.
 #[derive(Default)]
 struct Bloom {
     words: Vec<u64>,
 }
 
 const BLOOM_WORDS: usize = 1 << 19;
-const BLOOM_PROBES: u64 = 4;
+const BLOCK_WORDS: usize = 8;
+const BLOOM_PROBES: u32 = 5;
 
 impl Bloom {
     fn positions(hash: u64) -> impl Iterator<Item = usize> {
-        let step = hash.rotate_left(32) | 1;
-        let bits = (BLOOM_WORDS * 64) as u64;
-        (0..BLOOM_PROBES).map(move |i| (hash.wrapping_add(i.wrapping_mul(step)) % bits) as usize)
+        let blocks = (BLOOM_WORDS / BLOCK_WORDS) as u64;
+        let first_bit = (hash % blocks) as usize * BLOCK_WORDS * 64;
+        // The bits within the block from the hash's other half, 9 bits (0..512) a probe.
+        let within = hash.rotate_left(32).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (0..BLOOM_PROBES).map(move |i| first_bit + ((within >> (i * 9)) & 511) as usize)
     }
 
     fn insert(&mut self, hash: u64) {
