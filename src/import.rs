@@ -137,6 +137,9 @@ struct Stages<'a> {
 
 type Judged = (Vec<Value>, Vec<Result<Resolved, EventError>>);
 
+/// Most batches committed in one transaction, and judged batches waiting for the writer.
+const GROUP: usize = 4;
+
 impl Stages<'_> {
     /// Runs one request; returns the error that cut its input short, if any.
     fn run(
@@ -155,7 +158,7 @@ impl Stages<'_> {
         let events = request.events;
         let batch_size = self.batch_size;
         let (raw_tx, raw_rx) = sync_channel::<Vec<RawEvent>>(2);
-        let (judged_tx, judged_rx) = sync_channel::<Judged>(2);
+        let (judged_tx, judged_rx) = sync_channel::<Judged>(GROUP);
 
         std::thread::scope(|scope| {
             // Named threads show as such in profilers and panic messages.
@@ -187,10 +190,23 @@ impl Stages<'_> {
             let progress = self.progress;
             let (written_tx, written_rx) = sync_channel::<(Vec<Value>, Vec<Outcome>)>(2);
             let write = spawn(scope, "cebulk-writer", move || -> Result<(), Fatal> {
-                for (ruis, judged) in judged_rx {
-                    let outcomes = writer.write_batch(kind, judged)?;
-                    if written_tx.send((ruis, outcomes)).is_err() {
-                        break;
+                // Whatever batches are waiting when the writer is free go into one
+                // transaction: when the writer keeps up, each batch commits alone; when it
+                // falls behind, commits grow and cost less per event.
+                while let Ok(first) = judged_rx.recv() {
+                    let mut group = vec![first];
+                    while group.len() < GROUP {
+                        match judged_rx.try_recv() {
+                            Ok(next) => group.push(next),
+                            Err(_) => break,
+                        }
+                    }
+                    let (ruis, batches): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+                    let outcomes = writer.write_batches(kind, batches)?;
+                    for written in ruis.into_iter().zip(outcomes) {
+                        if written_tx.send(written).is_err() {
+                            return Ok(());
+                        }
                     }
                 }
                 Ok(())
