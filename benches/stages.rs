@@ -15,7 +15,15 @@ use cebulk::store::open::open_for_write;
 use cebulk::store::writer::Writer;
 use cebulk::validate::{Numbers, validate};
 
-const EVENTS: usize = 50_000;
+/// Events a round, and rounds: `STAGES_EVENTS` and `STAGES_ROUNDS` override them (small
+/// values for a run under `valgrind --tool=callgrind`, whose instruction counts do not
+/// depend on what else the machine is doing).
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 const BATCH: usize = 1000;
 
 // As in the binary.
@@ -96,7 +104,9 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let lines: Vec<String> = (0..EVENTS).map(line).collect();
+    let events = setting("STAGES_EVENTS", 50_000);
+    let rounds = setting("STAGES_ROUNDS", 5);
+    let lines: Vec<String> = (0..events).map(line).collect();
     let maps = maps();
     let context = Context {
         kind: Kind::Purchases,
@@ -105,7 +115,7 @@ fn main() {
     };
     let (mut parse, mut check, mut settle, mut write) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..5 {
+    for _ in 0..rounds {
         let (mut p, mut v, mut r, mut w) = (0u128, 0u128, 0u128, 0u128);
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("bench.db");
@@ -141,11 +151,11 @@ fn main() {
                 .expect("the batch is written");
             w += started.elapsed().as_nanos();
         }
-        assert_eq!(resolved, EVENTS, "every generated event must resolve");
-        parse.push(p as f64 / EVENTS as f64);
-        check.push(v as f64 / EVENTS as f64);
-        settle.push(r as f64 / EVENTS as f64);
-        write.push(w as f64 / EVENTS as f64);
+        assert_eq!(resolved, events, "every generated event must resolve");
+        parse.push(p as f64 / events as f64);
+        check.push(v as f64 / events as f64);
+        settle.push(r as f64 / events as f64);
+        write.push(w as f64 / events as f64);
         drop(writer);
         drop(checkpointer);
     }

@@ -4,8 +4,13 @@
 use crate::entity::Entity;
 
 /// A JSON path inside one event (`products_set.1.product_identifier`), for error texts.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Path(Vec<Segment>);
+/// Each step borrows the path it extends, so building one allocates nothing: paths are
+/// made for every field of every event and printed only for the few in error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<'p> {
+    parent: Option<&'p Path<'p>>,
+    last: Option<Segment>,
+}
 
 /// One step of a [`Path`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,19 +21,21 @@ pub enum Segment {
     Index(usize),
 }
 
-impl Path {
+impl<'p> Path<'p> {
     /// This path extended by a key.
-    pub fn key(&self, key: &'static str) -> Path {
-        let mut segments = self.0.clone();
-        segments.push(Segment::Key(key));
-        Path(segments)
+    pub fn key(&'p self, key: &'static str) -> Path<'p> {
+        Path {
+            parent: Some(self),
+            last: Some(Segment::Key(key)),
+        }
     }
 
     /// This path extended by an index.
-    pub fn index(&self, index: usize) -> Path {
-        let mut segments = self.0.clone();
-        segments.push(Segment::Index(index));
-        Path(segments)
+    pub fn index(&'p self, index: usize) -> Path<'p> {
+        Path {
+            parent: Some(self),
+            last: Some(Segment::Index(index)),
+        }
     }
 
     /// The dotted form with a final key that is not `'static` (an unknown parameter).
@@ -40,11 +47,22 @@ impl Path {
             format!("{base}.{last}")
         }
     }
+
+    fn segments(&self) -> Vec<Segment> {
+        let mut segments = Vec::new();
+        let mut at = Some(self);
+        while let Some(path) = at {
+            segments.extend(path.last);
+            at = path.parent;
+        }
+        segments.reverse();
+        segments
+    }
 }
 
-impl std::fmt::Display for Path {
+impl std::fmt::Display for Path<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, segment) in self.0.iter().enumerate() {
+        for (i, segment) in self.segments().iter().enumerate() {
             if i > 0 {
                 f.write_str(".")?;
             }
@@ -123,10 +141,10 @@ mod tests {
 
     #[test]
     fn paths_print_dotted() {
-        let path = Path::default()
-            .key("products_set")
-            .index(1)
-            .key("net_amount");
+        let root = Path::default();
+        let set = root.key("products_set");
+        let line = set.index(1);
+        let path = line.key("net_amount");
         assert_eq!(path.to_string(), "products_set.1.net_amount");
         assert_eq!(Path::default().dotted_with("x"), "x");
         assert_eq!(path.dotted_with("y"), "products_set.1.net_amount.y");

@@ -6,8 +6,6 @@
 
 use std::borrow::Cow;
 
-use rust_decimal::Decimal;
-
 use crate::codes::EventError;
 use crate::entity::Entity;
 use crate::event::{Fields, IdentRef, Norm, Path, ValidEvent};
@@ -15,7 +13,7 @@ use crate::kind::Kind;
 use crate::model::field::{Field, FieldType, Presence};
 use crate::model::schema;
 use crate::raw::Raw;
-use crate::values::{is_date, parse_decimal};
+use crate::values::{canonical_decimal, is_date};
 
 /// How scalar values arrive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +23,9 @@ pub enum Numbers {
     /// CSV: every cell is a string; numbers are decimal strings.
     Strings,
 }
+
+/// Most fields of one schema level (model::schema's tests check every level).
+pub const MAX_FIELDS: usize = 64;
 
 /// Longest caller value quoted in an error text.
 const QUOTE_LIMIT: usize = 64;
@@ -84,13 +85,14 @@ fn invalid(value: &Raw<'_>, path: String, allowed: &str) -> EventError {
     }
 }
 
-fn number<'r>(value: &'r Raw<'_>, numbers: Numbers) -> Option<Decimal> {
+/// The number's canonical decimal form (`120.50` → `120.5`).
+fn number<'r>(value: &'r Raw<'_>, numbers: Numbers) -> Option<Cow<'r, str>> {
     let text: &'r str = match (value, numbers) {
         (Raw::Number(n), _) => n,
         (Raw::String(s), Numbers::Strings) => s,
         _ => return None,
     };
-    parse_decimal(text)
+    canonical_decimal(text)
 }
 
 /// The index of the field named `key`, looking first where the last one was found: callers
@@ -113,7 +115,8 @@ fn check_types(
     numbers: Numbers,
 ) -> Result<(), EventError> {
     let mut hint = 0;
-    let mut seen = vec![false; fields.len()];
+    // A bit a field: no schema level has more than 64 (model::schema's tests).
+    let mut seen = 0u64;
     for (key, value) in pairs {
         let Some(index) = field_index(fields, key, &mut hint) else {
             return Err(EventError::Unknown {
@@ -123,7 +126,10 @@ fn check_types(
         let field = &fields[index];
         // Built only when needed: most values are fine, and a path allocates.
         let here = || path.key(field.name);
-        if std::mem::replace(&mut seen[index], true) {
+        let bit = 1u64 << index;
+        let repeated = seen & bit != 0;
+        seen |= bit;
+        if repeated {
             return Err(invalid(
                 value,
                 here().to_string(),
@@ -153,7 +159,8 @@ fn check_types(
                         "The value must be a decimal number of at most 28 significant digits",
                     ));
                 };
-                if matches!(field.ty, FieldType::Quantity) && parsed <= Decimal::ZERO {
+                let positive = !parsed.starts_with('-') && parsed != "0";
+                if matches!(field.ty, FieldType::Quantity) && !positive {
                     return Err(invalid(
                         value,
                         here().to_string(),
@@ -253,8 +260,8 @@ fn given<'r, 'a>(value: Option<&'r Raw<'a>>) -> Option<&'r Raw<'a>> {
 }
 
 /// Each field's value, by the field's index (pass one made sure every key is a field).
-fn slots<'r, 'a>(pairs: Pairs<'r, 'a>, fields: &[Field]) -> Vec<Option<&'r Raw<'a>>> {
-    let mut slots = vec![None; fields.len()];
+fn slots<'r, 'a>(pairs: Pairs<'r, 'a>, fields: &[Field]) -> [Option<&'r Raw<'a>>; MAX_FIELDS] {
+    let mut slots = [None; MAX_FIELDS];
     let mut hint = 0;
     for (key, value) in pairs {
         if let Some(index) = field_index(fields, key, &mut hint) {
@@ -299,7 +306,7 @@ fn build(
                 Norm::Text(value.as_str().unwrap_or_default().to_owned())
             }
             FieldType::Number | FieldType::Quantity => {
-                Norm::Number(number(value, numbers).unwrap_or_default().to_string())
+                Norm::Number(number(value, numbers).unwrap_or_default().into_owned())
             }
             FieldType::Identifier(entity) => {
                 let (key, given) = identifier(value, entity, field.presence, &here)?;
@@ -358,11 +365,11 @@ fn check_group(
     })
 }
 
-fn identifier(
+fn identifier<'p>(
     value: &Raw<'_>,
     entity: Entity,
     presence: Presence,
-    path: &dyn Fn() -> Path,
+    path: &dyn Fn() -> Path<'p>,
 ) -> Result<(&'static str, String), EventError> {
     let mut named = entity.identifier_fields().iter().filter_map(|field| {
         let inner = given(value.get(field))?;

@@ -67,6 +67,33 @@ mod tests {
         }
     }
 
+    fn levels(fields: &'static [Field], out: &mut Vec<&'static [Field]>) {
+        out.push(fields);
+        for field in fields {
+            if let FieldType::Set(inner) = field.ty {
+                levels(inner, out);
+            }
+        }
+    }
+
+    #[test]
+    fn every_level_fits_the_validators_bit_set_and_names_need_no_escaping() {
+        for kind in Kind::ALL {
+            let mut all = Vec::new();
+            levels(fields(kind), &mut all);
+            for level in all {
+                assert!(level.len() <= crate::validate::MAX_FIELDS, "{kind}");
+                for field in level {
+                    let plain = field
+                        .name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                    assert!(plain, "{}", field.name);
+                }
+            }
+        }
+    }
+
     #[test]
     fn purchases_require_products() {
         let products = fields(Kind::Purchases)
