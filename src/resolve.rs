@@ -35,15 +35,16 @@ pub struct Referral {
 pub struct Resolved {
     /// `request_unique_identifier`
     pub rui: String,
-    /// Hash of the normalized request, to recognise it on a re-run.
-    pub content_hash: [u8; 16],
     /// The event's account (named, or the participant's).
     pub account_id: Option<String>,
     /// `external_system` (empty when absent) and `external_system_reference_number`.
     pub external: Option<(String, String)>,
     /// Referrals only.
     pub referral: Option<Referral>,
-    /// The request object with every identifier replaced by `{"id": …}`, as JSON.
+    /// The request object with every identifier replaced by `{"id": …}`, as JSON: what
+    /// `events` lists, and what recognises the same event on a re-run (SPEC §5: same kind,
+    /// request unique identifier and content; `{"number": …}` and `{"id": …}` naming the
+    /// same account are the same content).
     pub listing: String,
 }
 
@@ -123,7 +124,6 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent) -> Result<Resolved, Eve
     write_fields(&mut listing, &event.body, &ids);
 
     Ok(Resolved {
-        content_hash: content_hash(context.kind, &listing),
         external: event
             .external_reference()
             .map(|(s, r)| (s.to_owned(), r.to_owned())),
@@ -167,17 +167,4 @@ fn write_fields(out: &mut String, fields: &Fields, ids: &[&str]) {
         }
     }
     out.push('}');
-}
-
-/// The hash that recognises the same event on a re-run: of the kind and the normalized
-/// request with identifiers resolved (so `{"number": …}` and `{"id": …}` naming the same
-/// account are the same content).
-fn content_hash(kind: Kind, listing: &str) -> [u8; 16] {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(kind.name().as_bytes());
-    hasher.update(&[0]);
-    hasher.update(listing.as_bytes());
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
-    out
 }

@@ -22,9 +22,9 @@ impl<'t> Inserts<'t> {
             events: tx
                 .prepare_cached(
                     "INSERT INTO events (seq, kind, number, id, request_unique_identifier,
-                         content_hash, accounts_receivable_id, external_system,
+                         accounts_receivable_id, external_system,
                          external_system_reference_number, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .doing(doing)?,
             referrals: tx
@@ -59,7 +59,6 @@ impl<'t> Inserts<'t> {
                 number,
                 id,
                 event.rui,
-                event.content_hash.as_slice(),
                 event.account_id,
                 system,
                 reference,
