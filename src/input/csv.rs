@@ -235,30 +235,38 @@ impl Rows {
 
     fn start(&self, cells: Vec<Option<String>>) -> Group {
         let line = self.record.position().map_or(0, csv::Position::line) as usize;
-        let mut event = Object::new();
-        let mut first_cells = Vec::with_capacity(cells.len());
-        for (column, cell) in self.columns.iter().zip(&cells) {
-            if column.line_item_of.is_none() {
-                first_cells.push(cell.clone());
-                if let Some(cell) = cell {
-                    insert(&mut event, &column.steps, cell.clone());
-                }
-            } else {
-                first_cells.push(None);
-            }
-        }
         let rui = self
             .rui_column
             .and_then(|i| cells[i].clone())
             .unwrap_or_default();
         let mut group = Group {
             rui,
-            event,
-            first_cells,
+            event: Object::new(),
+            first_cells: Vec::new(),
             inconsistent: None,
             line,
         };
+        if !self.grouped {
+            // One row, one event: the cells move into the tree (no copy of each cell; the
+            // reader thread is serial, so its allocations count double).
+            for (column, cell) in self.columns.iter().zip(cells) {
+                if let Some(cell) = cell {
+                    insert(&mut group.event, &column.steps, cell);
+                }
+            }
+            return group;
+        }
+        for (column, cell) in self.columns.iter().zip(&cells) {
+            if column.line_item_of.is_none()
+                && let Some(cell) = cell
+            {
+                insert(&mut group.event, &column.steps, cell.clone());
+            }
+        }
         self.add_line_item(&mut group, &cells);
+        // Kept to compare the event's cells of the rows that follow (`extend` looks only at
+        // the columns that are not line items).
+        group.first_cells = cells;
         group
     }
 
