@@ -137,7 +137,7 @@ struct Stages<'a> {
 
 type Judged = (Vec<Value>, Vec<Result<Resolved, EventError>>);
 
-/// Most batches committed in one transaction, and judged batches waiting for the writer.
+/// Most batches committed in one transaction.
 const GROUP: usize = 4;
 
 impl Stages<'_> {
@@ -158,7 +158,7 @@ impl Stages<'_> {
         let events = request.events;
         let batch_size = self.batch_size;
         let (raw_tx, raw_rx) = sync_channel::<Vec<RawEvent>>(2);
-        let (judged_tx, judged_rx) = sync_channel::<Judged>(GROUP);
+        let (judged_tx, judged_rx) = sync_channel::<Judged>(2);
 
         std::thread::scope(|scope| {
             // Named threads show as such in profilers and panic messages.
