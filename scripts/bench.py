@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """End-to-end benchmark: N purchase events with 2 products each, imported from NDJSON and
-from CSV into a fresh store by the release binary. Prints events/s and peak RSS (medians
-over --runs runs; the machine is noisy, so read ratios and medians, not single runs).
+from CSV into a fresh store by the release binary. Prints events/s, peak RSS and the CPU
+time the process used per event (medians over --runs runs; the machine is noisy, so read
+ratios and medians, not single runs; on two cores, events/s cannot exceed 2 / CPU time).
 
     cargo build --release && python3 scripts/bench.py --events 300000 --runs 3
 """
@@ -83,7 +84,7 @@ def run(binary, directory, source, jobs):
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{' '.join(command)} exited {code}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -97,15 +98,17 @@ def main():
         directory = pathlib.Path(tmp)
         generate(directory, args.events)
         for source in ("events.ndjson", "events.csv"):
-            rates, peaks = [], []
+            rates, peaks, cpus = [], [], []
             for _ in range(args.runs):
-                elapsed, peak = run(args.binary, directory, source, args.jobs)
+                elapsed, peak, cpu = run(args.binary, directory, source, args.jobs)
                 rates.append(args.events / elapsed)
                 peaks.append(peak)
+                cpus.append(cpu * 1e6 / args.events)
             print(f"{source:14} events={args.events} runs={args.runs} "
                   f"median={statistics.median(rates):,.0f} events/s "
                   f"(min {min(rates):,.0f}, max {max(rates):,.0f}) "
-                  f"peak RSS median={statistics.median(peaks):.1f} MiB (max {max(peaks):.1f})")
+                  f"peak RSS median={statistics.median(peaks):.1f} MiB (max {max(peaks):.1f}) "
+                  f"CPU median={statistics.median(cpus):.1f} µs/event (user+sys, all threads)")
 
 
 if __name__ == "__main__":
