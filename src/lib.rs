@@ -16,6 +16,7 @@ pub mod model;
 pub mod output;
 pub mod progress;
 pub mod raw;
+pub mod raw_fast;
 pub mod reference;
 pub mod report;
 pub mod resolve;

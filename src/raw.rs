@@ -70,6 +70,14 @@ const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 /// Parses one JSON value (and nothing after it but whitespace).
 pub fn parse(text: &str) -> Result<Raw<'_>, serde_json::Error> {
+    match crate::raw_fast::parse(text) {
+        Some(tree) => Ok(tree),
+        None => parse_with_serde(text),
+    }
+}
+
+/// [`parse`] without the fast path: the tree, or serde_json's error with its position.
+pub fn parse_with_serde(text: &str) -> Result<Raw<'_>, serde_json::Error> {
     let exponent = Cell::new(false);
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = Nested {
