@@ -312,6 +312,7 @@ fn check(kind: Kind, raw: RawEvent) -> (Value, Result<ValidEvent, EventError>) {
             ),
         },
         Body::Tree(tree) => judge_tree(tree),
+        Body::Csv(event) => judge_tree(&event.tree()),
         Body::Broken { rui, error } => (rui.clone(), Err(error.clone())),
     }
 }

@@ -6,18 +6,14 @@ use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use std::borrow::Cow;
-
 use serde_json::Value;
 
-use super::csv_header::{Column, Step, plan};
+use super::csv_event::CsvEvent;
+use super::csv_header::{Column, plan};
 use super::request::{Body, EventStream, Origin, RawEvent, RequestError};
 use crate::codes::EventError;
 use crate::kind::Kind;
-use crate::raw::Raw;
 use crate::validate::Numbers;
-
-type Object = Vec<(Cow<'static, str>, Raw<'static>)>;
 
 /// Reads the header and streams the events of a CSV input. A bad header rejects the input.
 pub fn events(
@@ -79,7 +75,7 @@ pub fn events(
         file: file.to_owned(),
         csv,
         record: csv::ByteRecord::new(),
-        columns,
+        columns: columns.into(),
         rui_column,
         grouped,
         pending: None,
@@ -91,8 +87,7 @@ pub fn events(
 
 struct Group {
     rui: String,
-    event: Object,
-    first_cells: Vec<Option<String>>,
+    event: CsvEvent,
     inconsistent: Option<String>,
     line: usize,
 }
@@ -107,7 +102,7 @@ impl Group {
                     path,
                 },
             },
-            None => Body::Tree(Raw::Object(self.event)),
+            None => Body::Csv(self.event),
         };
         RawEvent {
             body,
@@ -121,7 +116,7 @@ struct Rows {
     file: String,
     csv: csv::Reader<Box<dyn Read + Send>>,
     record: csv::ByteRecord,
-    columns: Vec<Column>,
+    columns: Arc<[Column]>,
     rui_column: Option<usize>,
     grouped: bool,
     pending: Option<Group>,
@@ -176,7 +171,8 @@ impl Read for QuoteParity {
 }
 
 enum Row {
-    Cells(Vec<Option<String>>),
+    /// The record holds a row of the header's width, every cell UTF-8.
+    Readable,
     Broken(RawEvent),
 }
 
@@ -214,100 +210,56 @@ impl Rows {
                 ),
             );
         }
-        let mut cells = Vec::with_capacity(self.columns.len());
         for (i, cell) in self.record.iter().enumerate() {
-            if cell.is_empty() {
-                cells.push(None);
-                continue;
-            }
-            match std::str::from_utf8(cell) {
-                Ok(text) => cells.push(Some(text.to_owned())),
-                Err(_) => {
-                    return broken(
-                        String::from_utf8_lossy(cell).into_owned(),
-                        format!("Column {} must be UTF-8", self.columns[i].name),
-                    );
-                }
+            if std::str::from_utf8(cell).is_err() {
+                return broken(
+                    String::from_utf8_lossy(cell).into_owned(),
+                    format!("Column {} must be UTF-8", self.columns[i].name),
+                );
             }
         }
-        Row::Cells(cells)
+        Row::Readable
     }
 
-    fn start(&self, cells: Vec<Option<String>>) -> Group {
+    /// The current row's request unique identifier cell (empty when there is none).
+    fn rui_cell(&self) -> &[u8] {
+        self.rui_column
+            .and_then(|i| self.record.get(i))
+            .unwrap_or_default()
+    }
+
+    fn start(&self) -> Group {
         let line = self.record.position().map_or(0, csv::Position::line) as usize;
-        let rui = self
-            .rui_column
-            .and_then(|i| cells[i].clone())
-            .unwrap_or_default();
-        let mut group = Group {
-            rui,
-            event: Object::new(),
-            first_cells: Vec::new(),
+        Group {
+            rui: String::from_utf8_lossy(self.rui_cell()).into_owned(),
+            event: CsvEvent {
+                columns: Arc::clone(&self.columns),
+                grouped: self.grouped,
+                rows: vec![self.record.clone()],
+            },
             inconsistent: None,
             line,
-        };
-        if !self.grouped {
-            // One row, one event: the cells move into the tree (no copy of each cell; the
-            // reader thread is serial, so its allocations count double).
-            for (column, cell) in self.columns.iter().zip(cells) {
-                if let Some(cell) = cell {
-                    insert(&mut group.event, &column.steps, cell);
-                }
-            }
-            return group;
-        }
-        for (column, cell) in self.columns.iter().zip(&cells) {
-            if column.line_item_of.is_none()
-                && let Some(cell) = cell
-            {
-                insert(&mut group.event, &column.steps, cell.clone());
-            }
-        }
-        self.add_line_item(&mut group, &cells);
-        // Kept to compare the event's cells of the rows that follow (`extend` looks only at
-        // the columns that are not line items).
-        group.first_cells = cells;
-        group
-    }
-
-    fn add_line_item(&self, group: &mut Group, cells: &[Option<String>]) {
-        let mut item = Object::new();
-        let mut set = None;
-        for (column, cell) in self.columns.iter().zip(cells) {
-            if let (Some(of), Some(cell)) = (column.line_item_of, cell) {
-                set = Some(of);
-                insert(&mut item, &column.steps, cell.clone());
-            }
-        }
-        if let Some(set) = set {
-            let items = entry(&mut group.event, set);
-            if !matches!(items, Raw::Array(_)) {
-                *items = Raw::Array(Vec::new());
-            }
-            if let Raw::Array(items) = items {
-                items.push(Raw::Object(item));
-            }
         }
     }
 
-    fn continues(&self, group: &Group, cells: &[Option<String>]) -> bool {
-        self.grouped
-            && !group.rui.is_empty()
-            && self.rui_column.and_then(|i| cells[i].as_deref()) == Some(group.rui.as_str())
+    fn continues(&self, group: &Group) -> bool {
+        self.grouped && !group.rui.is_empty() && self.rui_cell() == group.rui.as_bytes()
     }
 
-    fn extend(&self, group: &mut Group, cells: &[Option<String>]) {
-        if group.inconsistent.is_none() {
+    fn extend(&self, group: &mut Group) {
+        if group.inconsistent.is_none()
+            && let Some(first) = group.event.rows.first()
+        {
             let disagreeing = self
                 .columns
                 .iter()
-                .zip(cells.iter().zip(&group.first_cells))
+                .zip(self.record.iter().zip(first.iter()))
                 .find(|(column, (cell, first))| {
-                    column.line_item_of.is_none() && cell.is_some() && cell != first
+                    column.line_item_of.is_none() && !cell.is_empty() && cell != first
                 });
             group.inconsistent = disagreeing.map(|(column, _)| column.name.clone());
         }
-        self.add_line_item(group, cells);
+        group.event.rows.push(self.record.clone());
     }
 }
 
@@ -371,70 +323,22 @@ impl Iterator for Rows {
                         None => Some(Ok(raw)),
                     };
                 }
-                Row::Cells(cells) => {
-                    if cells.iter().all(Option::is_none) {
+                Row::Readable => {
+                    if self.record.iter().all(<[u8]>::is_empty) {
                         continue;
                     }
                     match self.pending.take() {
-                        Some(mut group) if self.continues(&group, &cells) => {
-                            self.extend(&mut group, &cells);
+                        Some(mut group) if self.continues(&group) => {
+                            self.extend(&mut group);
                             self.pending = Some(group);
                         }
                         Some(group) => {
-                            self.pending = Some(self.start(cells));
+                            self.pending = Some(self.start());
                             return Some(Ok(group.into_raw()));
                         }
-                        None => self.pending = Some(self.start(cells)),
+                        None => self.pending = Some(self.start()),
                     }
                 }
-            }
-        }
-    }
-}
-
-/// The value under `key`, added as null when absent.
-fn entry<'o>(object: &'o mut Object, key: &'static str) -> &'o mut Raw<'static> {
-    let index = match object.iter().position(|(k, _)| k == key) {
-        Some(index) => index,
-        None => {
-            object.push((Cow::Borrowed(key), Raw::Null));
-            object.len() - 1
-        }
-    };
-    &mut object[index].1
-}
-
-/// Puts `cell` at `steps` inside `object`, creating objects and arrays on the way.
-fn insert(object: &mut Object, steps: &[Step], cell: String) {
-    let Some((Step::Key(first), rest)) = steps.split_first() else {
-        return;
-    };
-    place(entry(object, first), rest, cell);
-}
-
-fn place(slot: &mut Raw<'static>, steps: &[Step], cell: String) {
-    let Some((step, rest)) = steps.split_first() else {
-        *slot = Raw::String(Cow::Owned(cell));
-        return;
-    };
-    match step {
-        Step::Key(key) => {
-            if !matches!(slot, Raw::Object(_)) {
-                *slot = Raw::Object(Vec::new());
-            }
-            if let Raw::Object(object) = slot {
-                place(entry(object, key), rest, cell);
-            }
-        }
-        Step::Index(index) => {
-            if !matches!(slot, Raw::Array(_)) {
-                *slot = Raw::Array(Vec::new());
-            }
-            if let Raw::Array(items) = slot {
-                if items.len() <= *index {
-                    items.resize(index + 1, Raw::Null);
-                }
-                place(&mut items[*index], rest, cell);
             }
         }
     }
@@ -443,6 +347,7 @@ fn place(slot: &mut Raw<'static>, steps: &[Step], cell: String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raw::Raw;
 
     fn read(kind: Kind, text: &'static str) -> Result<Vec<RawEvent>, RequestError> {
         events("f.csv", kind, Box::new(text.as_bytes()))?.collect()
@@ -452,7 +357,7 @@ mod tests {
         events
             .iter()
             .map(|e| match &e.body {
-                Body::Tree(raw) => raw.to_json(),
+                Body::Csv(event) => event.tree().to_json(),
                 other => format!("{other:?}"),
             })
             .collect()
@@ -467,18 +372,19 @@ mod tests {
 
     fn rui(event: &RawEvent) -> Option<String> {
         match &event.body {
-            Body::Tree(raw) => raw
+            Body::Csv(event) => event
+                .tree()
                 .get("request_unique_identifier")
                 .and_then(Raw::as_str)
                 .map(str::to_owned),
             Body::Broken { rui, .. } => rui.as_str().map(str::to_owned),
-            Body::Text(_) => None,
+            Body::Text(_) | Body::Tree(_) => None,
         }
     }
 
     fn products(event: &RawEvent) -> usize {
         match &event.body {
-            Body::Tree(raw) => match raw.get("products_set") {
+            Body::Csv(event) => match event.tree().get("products_set") {
                 Some(Raw::Array(items)) => items.len(),
                 _ => 0,
             },

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::csv_event::CsvEvent;
 use crate::codes::{EventError, RequestCode};
 use crate::kind::Kind;
 use crate::raw::Raw;
@@ -15,8 +16,10 @@ use crate::validate::Numbers;
 pub enum Body {
     /// One JSON event object, still text: parsed on the worker threads.
     Text(String),
-    /// An event already built (CSV rows, JSON request documents).
+    /// An event already built (JSON request documents).
     Tree(Raw<'static>),
+    /// The rows of a CSV event: its tree is built on the worker threads.
+    Csv(CsvEvent),
     /// A line or row that could not be read as an event.
     Broken {
         /// The request unique identifier, when known.

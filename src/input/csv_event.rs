@@ -1,0 +1,120 @@
+//! One CSV event as the reader hands it over: its rows, kept as read, and the header's
+//! plan of where each cell goes. The event's tree is built on the worker threads, borrowing
+//! the cells, so the one reader thread does not copy every cell into a `String` of its own
+//! (it did, and was a fifth of a CSV import's cycles: perf).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::csv_header::{Column, Step};
+use crate::raw::Raw;
+
+type Object<'r> = Vec<(Cow<'r, str>, Raw<'r>)>;
+
+/// The rows of one event (several when line items come one per row), cells checked to be
+/// UTF-8 and of the header's count.
+#[derive(Debug, Clone)]
+pub struct CsvEvent {
+    /// Where each column's cells go.
+    pub columns: Arc<[Column]>,
+    /// Whether some columns are line items (then the first row holds the event's cells).
+    pub grouped: bool,
+    /// The rows, in file order.
+    pub rows: Vec<csv::ByteRecord>,
+}
+
+impl CsvEvent {
+    /// The event as a JSON tree: empty cells absent, every cell a string.
+    pub fn tree(&self) -> Raw<'_> {
+        let mut event = Object::new();
+        let Some(first) = self.rows.first() else {
+            return Raw::Object(event);
+        };
+        for (column, cell) in self.columns.iter().zip(first.iter()) {
+            if column.line_item_of.is_none()
+                && let Some(text) = text(cell)
+            {
+                insert(&mut event, &column.steps, text);
+            }
+        }
+        if self.grouped {
+            for row in &self.rows {
+                self.add_line_item(&mut event, row);
+            }
+        }
+        Raw::Object(event)
+    }
+
+    fn add_line_item<'r>(&self, event: &mut Object<'r>, row: &'r csv::ByteRecord) {
+        let mut item = Object::new();
+        let mut set = None;
+        for (column, cell) in self.columns.iter().zip(row.iter()) {
+            if let (Some(of), Some(text)) = (column.line_item_of, text(cell)) {
+                set = Some(of);
+                insert(&mut item, &column.steps, text);
+            }
+        }
+        if let Some(set) = set {
+            let items = entry(event, set);
+            if !matches!(items, Raw::Array(_)) {
+                *items = Raw::Array(Vec::new());
+            }
+            if let Raw::Array(items) = items {
+                items.push(Raw::Object(item));
+            }
+        }
+    }
+}
+
+/// A non-empty cell's text (the reader checked it is UTF-8).
+fn text(cell: &[u8]) -> Option<&str> {
+    std::str::from_utf8(cell).ok().filter(|t| !t.is_empty())
+}
+
+/// The value under `key`, added as null when absent.
+fn entry<'o, 'r>(object: &'o mut Object<'r>, key: &'static str) -> &'o mut Raw<'r> {
+    let index = match object.iter().position(|(k, _)| k == key) {
+        Some(index) => index,
+        None => {
+            object.push((Cow::Borrowed(key), Raw::Null));
+            object.len() - 1
+        }
+    };
+    &mut object[index].1
+}
+
+/// Puts `cell` at `steps` inside `object`, creating objects and arrays on the way.
+fn insert<'r>(object: &mut Object<'r>, steps: &[Step], cell: &'r str) {
+    let Some((Step::Key(first), rest)) = steps.split_first() else {
+        return;
+    };
+    place(entry(object, first), rest, cell);
+}
+
+fn place<'r>(slot: &mut Raw<'r>, steps: &[Step], cell: &'r str) {
+    let Some((step, rest)) = steps.split_first() else {
+        *slot = Raw::String(Cow::Borrowed(cell));
+        return;
+    };
+    match step {
+        Step::Key(key) => {
+            if !matches!(slot, Raw::Object(_)) {
+                *slot = Raw::Object(Vec::new());
+            }
+            if let Raw::Object(object) = slot {
+                place(entry(object, key), rest, cell);
+            }
+        }
+        Step::Index(index) => {
+            if !matches!(slot, Raw::Array(_)) {
+                *slot = Raw::Array(Vec::new());
+            }
+            if let Raw::Array(items) = slot {
+                if items.len() <= *index {
+                    items.resize(index + 1, Raw::Null);
+                }
+                place(&mut items[*index], rest, cell);
+            }
+        }
+    }
+}
