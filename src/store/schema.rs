@@ -1,19 +1,21 @@
 //! The store's schema, versioned with `PRAGMA user_version`.
 //!
-//! Laid out for insert speed (perf/NOTES, and `benches/stages` per change): one row per
-//! event, whose rowid `seq` is the kind's ordinal × 2^40 + the event's number, so
-//! `(kind, number)` is unique without an index of its own and each kind's rows append.
-//! Product lines and measured KPIs live once, in the event's listing (`body`), and are read
-//! as tables through views. A re-run is recognised by comparing listings, which are
-//! stored anyway, instead of a hash of them (blake3 was 4 300 instructions an event).
-//! Ids hold the kind and number ([`crate::ids`]), so they are
-//! unique without an index either. The re-run index holds only the request unique
-//! identifier: the kind, a text repeated in every entry and compared at every step of
-//! every insert, is checked on the row instead (write 15.7k -> 14.0k instructions an event). No generated columns: SQLite computes even virtual ones
-//! on every insert (four `->>` on the listing cost 2.8 µs an event).
-//! Measured with `benches/stages` on 50 k purchase events: 8.2 µs an event to write in
-//! schema 1 (product rows 1.9 of it, the id index 0.4, the `(kind, number)` index 0.9),
-//! 4.5 µs in schema 2.
+//! Laid out for insert speed (perf/NOTES, and `benches/stages` per change):
+//! - one row per event, whose rowid `seq` is the kind's ordinal × 2^40 + the event's
+//!   number, so `(kind, number)` is unique without an index of its own and each kind's rows
+//!   append;
+//! - product lines and measured KPIs live once, in the event's listing (`body`), and are
+//!   read as tables through views;
+//! - ids hold the kind and number ([`crate::ids`]), so they are unique without an index;
+//! - a re-run is recognised by comparing listings, stored anyway, instead of a hash of them
+//!   (blake3 was 4 300 instructions an event);
+//! - the re-run index holds only the request unique identifier: the kind, a text repeated
+//!   in every entry and compared at every step of every insert, is checked on the row;
+//! - no generated columns: SQLite computes even virtual ones on every insert (four `->>`
+//!   on the listing cost 2.8 µs an event).
+//!
+//! The write stage went from 8.2 µs an event in schema 1 (product rows 1.9 of it, the id
+//! index 0.4, the `(kind, number)` index 0.9) to about 4 µs.
 
 use rusqlite::Connection;
 
