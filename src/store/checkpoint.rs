@@ -36,6 +36,8 @@ impl Checkpointer {
         writer
             .pragma_update(None, "wal_autocheckpoint", 0)
             .doing("turning automatic checkpoints off")?;
+        // Its own handle on the store file, to flush what the checkpoints copied.
+        let file = std::fs::File::open(path).ok();
         let (stop, stopping): (Sender<()>, Receiver<()>) = channel();
         let handle = std::thread::Builder::new()
             .name("cebulk-checkpoint".into())
@@ -44,6 +46,14 @@ impl Checkpointer {
                     // A failed or partial checkpoint loses nothing: the pages stay in the
                     // WAL for the next one, as with SQLite's own automatic checkpoints.
                     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    // SQLite syncs the store only after a checkpoint that reaches the end
+                    // of the WAL, which a busy writer never lets happen: the copied pages
+                    // stayed dirty until the final checkpoint at close, whose fsync then
+                    // wrote the whole store (0.4 s of a 300 k-event import). Flushing here
+                    // overlaps that disk work with the import.
+                    if let Some(file) = &file {
+                        let _ = file.sync_data();
+                    }
                 }
             })
             .map_err(|e| StoreError {
