@@ -7,6 +7,7 @@ ratios and medians, not single runs; on two cores, events/s cannot exceed 2 / CP
     cargo build --release && python3 scripts/bench.py --events 300000 --runs 3
 """
 import argparse
+import hashlib
 import json
 import os
 import pathlib
@@ -30,9 +31,15 @@ def reference():
     }
 
 
-def event(i):
+def rui(i, random_rui):
+    # --random-rui: identifiers in no order (as UUIDs from a partner system would be), which
+    # make every batch touch pages all over the store's index on them.
+    return hashlib.md5(str(i).encode()).hexdigest() if random_rui else str(i)
+
+
+def event(i, random_rui=False):
     return {
-        "request_unique_identifier": str(i),
+        "request_unique_identifier": rui(i, random_rui),
         "accounts_receivable_identifier": {"number": f"ACR{i % ACCOUNTS:010d}"},
         "classification_identifier": {"name": "Purchase 1"},
         "performed_by_unit_identifier": {"name": f"Unit {i % UNITS}"},
@@ -51,20 +58,20 @@ CSV_HEADER = ("request_unique_identifier,accounts_receivable_identifier.number,c
               "products_set.1.product_identifier.code,products_set.1.quantity,products_set.1.total_amount,products_set.1.net_amount,products_set.1.vat_amount\n")
 
 
-def csv_row(i):
-    return (f"{i},ACR{i % ACCOUNTS:010d},Purchase 1,Unit {i % UNITS},2016-06-22T15:00:00,RF{i},"
+def csv_row(i, random_rui=False):
+    return (f"{rui(i, random_rui)},ACR{i % ACCOUNTS:010d},Purchase 1,Unit {i % UNITS},2016-06-22T15:00:00,RF{i},"
             f"P{i % PRODUCTS:04d},60,50,10,P{(i + 7) % PRODUCTS:04d},2,180.5,160.25,20.25\n")
 
 
-def generate(directory, n):
+def generate(directory, n, random_rui=False):
     (directory / "reference.json").write_text(json.dumps(reference()))
     with open(directory / "events.ndjson", "w") as out:
         for i in range(n):
-            out.write(json.dumps(event(i), separators=(",", ":")) + "\n")
+            out.write(json.dumps(event(i, random_rui), separators=(",", ":")) + "\n")
     with open(directory / "events.csv", "w") as out:
         out.write(CSV_HEADER)
         for i in range(n):
-            out.write(csv_row(i))
+            out.write(csv_row(i, random_rui))
 
 
 def run(binary, directory, source, jobs):
@@ -93,10 +100,12 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=0)
     parser.add_argument("--binary", default="target/release/cebulk")
+    parser.add_argument("--random-rui", action="store_true",
+                        help="request unique identifiers in no order instead of 0, 1, 2, ...")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=".") as tmp:
         directory = pathlib.Path(tmp)
-        generate(directory, args.events)
+        generate(directory, args.events, args.random_rui)
         for source in ("events.ndjson", "events.csv"):
             rates, peaks, cpus = [], [], []
             for _ in range(args.runs):
