@@ -62,6 +62,12 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
     let conn = Connection::open(path).doing("opening the store")?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .doing("setting the busy timeout")?;
+    // 8 KiB pages, set before a new store's first write (an existing store keeps its own):
+    // half the WAL frames and write calls of 4 KiB pages. 300 k events, alternating runs:
+    // ordered identifiers 4.04 -> 3.83 s, identifiers in no order 7.08 -> 6.53 s; 16 KiB
+    // pages were slower again for both (each commit rewrites whole index pages).
+    conn.pragma_update(None, "page_size", 8192)
+        .doing("setting the page size")?;
     conn.pragma_update(None, "journal_mode", "WAL")
         .doing("switching the store to WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")
