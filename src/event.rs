@@ -1,6 +1,8 @@
 //! An event that passed validation: its normalized request fields and the identifiers it
 //! names, ready to be resolved against reference data.
 
+use std::borrow::Cow;
+
 use crate::entity::Entity;
 
 /// A JSON path inside one event (`products_set.1.product_identifier`), for error texts.
@@ -76,8 +78,10 @@ impl std::fmt::Display for Path<'_> {
 }
 
 /// An identifier object as the caller gave it: which entity, by which field, which value.
+/// Values borrow the event's parsed tree: validation and resolution run back to back on
+/// one worker, and a `String` a field was a good part of their allocations.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdentRef {
+pub struct IdentRef<'r> {
     /// The top-level parameter holding it (`products_set` for a product line).
     pub parameter: &'static str,
     /// For an identifier inside a set's element: the element's index.
@@ -87,49 +91,49 @@ pub struct IdentRef {
     /// The identifier field used (`number`).
     pub field: &'static str,
     /// The value given.
-    pub value: String,
+    pub value: &'r str,
 }
 
 /// A normalized value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Norm {
+pub enum Norm<'r> {
     /// A string (text, date or choice), as given.
-    Text(String),
+    Text(&'r str),
     /// A number, exact, in canonical decimal form (`120.50` → `120.5`); kept as text because
-    /// it is only ever written out, once for the listing and once for its column.
-    Number(String),
+    /// it is only ever written out, into the listing.
+    Number(Cow<'r, str>),
     /// An identifier: the index of its [`IdentRef`] in [`ValidEvent::idents`].
     Ident(usize),
     /// A set's elements, each its fields in the seed's order.
-    Set(Vec<Fields>),
+    Set(Vec<Fields<'r>>),
 }
 
 /// Normalized fields in the seed's order: only those given (and `quantity`, filled in).
-pub type Fields = Vec<(&'static str, Norm)>;
+pub type Fields<'r> = Vec<(&'static str, Norm<'r>)>;
 
-/// A validated event.
+/// A validated event, borrowing its parsed tree.
 #[derive(Debug, Clone)]
-pub struct ValidEvent {
+pub struct ValidEvent<'r> {
     /// `request_unique_identifier`
-    pub rui: String,
+    pub rui: &'r str,
     /// The request's fields, normalized.
-    pub body: Fields,
+    pub body: Fields<'r>,
     /// Every identifier, in the seed's order.
-    pub idents: Vec<IdentRef>,
+    pub idents: Vec<IdentRef<'r>>,
 }
 
-impl ValidEvent {
+impl<'r> ValidEvent<'r> {
     /// A text field of the normalized body.
-    pub fn text(&self, name: &str) -> Option<&str> {
+    pub fn text(&self, name: &str) -> Option<&'r str> {
         self.body.iter().find_map(|(n, v)| match v {
-            Norm::Text(t) if *n == name => Some(t.as_str()),
+            Norm::Text(t) if *n == name => Some(*t),
             _ => None,
         })
     }
 
     /// The `external_system` + `external_system_reference_number` pair, when the reference
     /// number is given (a missing system counts as the empty one).
-    pub fn external_reference(&self) -> Option<(&str, &str)> {
+    pub fn external_reference(&self) -> Option<(&'r str, &'r str)> {
         let reference = self.text("external_system_reference_number")?;
         Some((self.text("external_system").unwrap_or(""), reference))
     }

@@ -14,7 +14,6 @@ use serde_json::Value;
 use crate::codes::EventError;
 use crate::config::ImportConfig;
 use crate::error::{EXIT_OK, EXIT_REJECTED, EXIT_UNPROCESSED, Fatal};
-use crate::event::ValidEvent;
 use crate::input::json_document;
 use crate::input::open::{Opened, open};
 use crate::input::position::json_error_what;
@@ -262,28 +261,35 @@ fn spawn<'scope, 'env, T: Send + 'scope>(
         .map_err(|e| Fatal::Usage(format!("cannot start the {name} thread: {e}")))
 }
 
+/// What became of one event on a worker: invalid, or valid and then resolved (or not).
+type Checked = Result<Result<Resolved, EventError>, EventError>;
+
 /// Parses, validates and resolves one batch in parallel, in input order; gives each
 /// event's echoed request unique identifier and outcome.
 fn judge(kind: Kind, context: &Context<'_>, batch: Vec<RawEvent>) -> Judged {
-    let checked: Vec<(Value, Result<ValidEvent, EventError>)> =
-        batch.into_par_iter().map(|raw| check(kind, raw)).collect();
-    let (ruis, mut validated): (Vec<Value>, Vec<_>) = checked.into_iter().unzip();
-    mark_duplicates(&ruis, &mut validated);
-    let resolved = validated
+    // One pass an event, so the validated event can borrow the parsed tree instead of
+    // copying every value out of it.
+    let checked: Vec<(Value, Checked)> = batch
         .into_par_iter()
-        .map(|event| event.and_then(|e| resolve::resolve(context, e)))
+        .map(|raw| check(kind, raw, context))
         .collect();
-    (ruis, resolved)
+    let (ruis, mut checked): (Vec<Value>, Vec<Checked>) = checked.into_iter().unzip();
+    mark_duplicates(&ruis, &mut checked);
+    let outcomes = checked.into_iter().map(|c| c.and_then(|r| r)).collect();
+    (ruis, outcomes)
 }
 
-fn check(kind: Kind, raw: RawEvent) -> (Value, Result<ValidEvent, EventError>) {
+fn check(kind: Kind, raw: RawEvent, context: &Context<'_>) -> (Value, Checked) {
     let whole = |value: String, allowed: String| EventError::InvalidValue {
         value: quote_text(&value),
         path: raw.origin.path(kind),
         allowed,
     };
     let judge_tree = |tree: &crate::raw::Raw<'_>| match tree {
-        crate::raw::Raw::Object(_) => (echoed_rui(tree), validate(kind, tree, raw.numbers)),
+        crate::raw::Raw::Object(_) => (
+            echoed_rui(tree),
+            validate(kind, tree, raw.numbers).map(|event| resolve::resolve(context, event)),
+        ),
         other => (
             Value::Null,
             Err(whole(
@@ -318,7 +324,8 @@ fn check(kind: Kind, raw: RawEvent) -> (Value, Result<ValidEvent, EventError>) {
 }
 
 /// A request unique identifier already used earlier in the batch makes a valid event
-/// unprocessed; an invalid event keeps its own, earlier-ranked error.
+/// unprocessed, whatever its resolution gave; an invalid event keeps its own,
+/// earlier-ranked error.
 fn mark_duplicates<T>(ruis: &[Value], judged: &mut [Result<T, EventError>]) {
     let mut seen = HashSet::new();
     for (rui, outcome) in ruis.iter().zip(judged.iter_mut()) {

@@ -59,15 +59,15 @@ pub struct Context<'a> {
 }
 
 /// Resolves one event.
-pub fn resolve(context: &Context<'_>, event: ValidEvent) -> Result<Resolved, EventError> {
+pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Resolved, EventError> {
     let maps = context.maps;
     let mut records = Vec::with_capacity(event.idents.len());
     for ident in &event.idents {
         let record = maps
-            .find(ident.entity, ident.field, &ident.value)
+            .find(ident.entity, ident.field, ident.value)
             .ok_or_else(|| EventError::NotFound {
                 entity: ident.entity,
-                value: ident.value.clone(),
+                value: ident.value.to_owned(),
             })?;
         records.push(record);
     }
@@ -128,7 +128,7 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent) -> Result<Resolved, Eve
             .external_reference()
             .map(|(s, r)| (s.to_owned(), r.to_owned())),
         account_id: subject.account(maps).map(|r| r.id.clone()),
-        rui: event.rui,
+        rui: event.rui.to_owned(),
         referral,
         listing,
     })

@@ -33,7 +33,11 @@ const QUOTE_LIMIT: usize = 64;
 type Pairs<'r, 'a> = &'r [(Cow<'a, str>, Raw<'a>)];
 
 /// Validates one event of `kind`.
-pub fn validate(kind: Kind, raw: &Raw<'_>, numbers: Numbers) -> Result<ValidEvent, EventError> {
+pub fn validate<'r>(
+    kind: Kind,
+    raw: &'r Raw<'_>,
+    numbers: Numbers,
+) -> Result<ValidEvent<'r>, EventError> {
     let fields = schema::fields(kind);
     let Raw::Object(pairs) = raw else {
         return Err(EventError::InvalidValue {
@@ -49,7 +53,7 @@ pub fn validate(kind: Kind, raw: &Raw<'_>, numbers: Numbers) -> Result<ValidEven
     let rui = body
         .iter()
         .find_map(|(name, value)| match value {
-            Norm::Text(t) if *name == "request_unique_identifier" => Some(t.clone()),
+            Norm::Text(t) if *name == "request_unique_identifier" => Some(*t),
             _ => None,
         })
         .unwrap_or_default();
@@ -273,14 +277,14 @@ fn slots<'r, 'a>(pairs: Pairs<'r, 'a>, fields: &[Field]) -> [Option<&'r Raw<'a>>
 
 /// Pass two: mandatory and semi-optional parameters, in the seed's order; builds the
 /// normalized fields and collects the identifiers.
-fn build(
-    pairs: Pairs<'_, '_>,
+fn build<'r>(
+    pairs: Pairs<'r, '_>,
     fields: &'static [Field],
     path: &Path,
     element_of: Option<(&'static str, usize)>,
     numbers: Numbers,
-    idents: &mut Vec<IdentRef>,
-) -> Result<Fields, EventError> {
+    idents: &mut Vec<IdentRef<'r>>,
+) -> Result<Fields<'r>, EventError> {
     let slots = slots(pairs, fields);
     let mut body = Vec::with_capacity(pairs.len() + 1);
     let mut group_checked = false;
@@ -297,16 +301,16 @@ fn build(
                 });
             }
             if matches!(field.ty, FieldType::Quantity) {
-                body.push((field.name, Norm::Number("1".to_owned())));
+                body.push((field.name, Norm::Number(Cow::Borrowed("1"))));
             }
             continue;
         };
         let normalized = match field.ty {
             FieldType::Text | FieldType::Date | FieldType::Choice(_) => {
-                Norm::Text(value.as_str().unwrap_or_default().to_owned())
+                Norm::Text(value.as_str().unwrap_or_default())
             }
             FieldType::Number | FieldType::Quantity => {
-                Norm::Number(number(value, numbers).unwrap_or_default().into_owned())
+                Norm::Number(number(value, numbers).unwrap_or_default())
             }
             FieldType::Identifier(entity) => {
                 let (key, given) = identifier(value, entity, field.presence, &here)?;
@@ -326,7 +330,7 @@ fn build(
                 let here = here();
                 let mut built = Vec::with_capacity(elements.len());
                 for (i, element) in elements.iter().enumerate() {
-                    let element: Pairs<'_, '_> = match element {
+                    let element: Pairs<'r, '_> = match element {
                         Raw::Object(pairs) => pairs,
                         _ => &[],
                     };
@@ -365,12 +369,12 @@ fn check_group(
     })
 }
 
-fn identifier<'p>(
-    value: &Raw<'_>,
+fn identifier<'r, 'p>(
+    value: &'r Raw<'_>,
     entity: Entity,
     presence: Presence,
     path: &dyn Fn() -> Path<'p>,
-) -> Result<(&'static str, String), EventError> {
+) -> Result<(&'static str, &'r str), EventError> {
     let mut named = entity.identifier_fields().iter().filter_map(|field| {
         let inner = given(value.get(field))?;
         Some((*field, inner.as_str().unwrap_or_default()))
@@ -378,7 +382,7 @@ fn identifier<'p>(
     let first = named.next();
     let second = named.next();
     match (first, second) {
-        (Some((field, given)), None) => Ok((field, given.to_owned())),
+        (Some((field, given)), None) => Ok((field, given)),
         (None, _) if presence == Presence::Mandatory => Err(EventError::Missing {
             path: path().to_string(),
         }),
@@ -411,11 +415,14 @@ mod tests {
         }
     }
 
-    fn check(kind: Kind, text: &str, numbers: Numbers) -> Result<ValidEvent, EventError> {
+    /// The validated event, its text and tree leaked: a validated event borrows its tree,
+    /// and these tests look at it after the call.
+    fn check(kind: Kind, text: &str, numbers: Numbers) -> Result<ValidEvent<'static>, EventError> {
+        let text: &'static str = Box::leak(text.to_owned().into_boxed_str());
         let raw = raw::parse(text).map_err(|e| EventError::Unknown {
             path: e.to_string(),
         })?;
-        validate(kind, &raw, numbers)
+        validate(kind, Box::leak(Box::new(raw)), numbers)
     }
 
     fn code(kind: Kind, text: &str) -> Option<EventCode> {
