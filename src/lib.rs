@@ -11,6 +11,7 @@ pub mod event;
 pub mod ids;
 pub mod import;
 pub mod input;
+pub mod json_plain;
 pub mod kind;
 pub mod model;
 pub mod output;

@@ -366,7 +366,7 @@ impl<'a> Raw<'a> {
 
 /// Appends `text` as a JSON string literal.
 pub fn push_json_string(out: &mut String, text: &str) {
-    let plain = text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    let plain = crate::json_plain::plain_prefix(text.as_bytes()) == text.len();
     if plain {
         // Most values need no escaping; this runs for every field of every event.
         out.push('"');

@@ -121,17 +121,13 @@ impl<'a> Parser<'a> {
     /// boundaries.
     fn string(&mut self) -> Option<&'a str> {
         let start = self.at + 1;
-        let bytes = self.text.as_bytes();
-        let mut at = start;
-        loop {
-            match *bytes.get(at)? {
-                b'"' => break,
-                b'\\' | 0x00..=0x1F => return None,
-                _ => at += 1,
-            }
+        let bytes = self.text.as_bytes().get(start..)?;
+        let end = crate::json_plain::plain_prefix(bytes);
+        if bytes.get(end) != Some(&b'"') {
+            return None;
         }
-        self.at = at + 1;
-        self.text.get(start..at)
+        self.at = start + end + 1;
+        self.text.get(start..start + end)
     }
 
     /// A number in JSON's grammar, without an exponent: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
