@@ -72,8 +72,9 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
 /// amount of every event, twice. Other forms (exponents, 19 digits or more) go through
 /// `Decimal`.
 pub fn canonical_decimal(text: &str) -> Option<Cow<'_, str>> {
-    let trimmed = text.trim();
-    let Some((negative, int, frac)) = plain_decimal(trimmed) else {
+    // Untrimmed: a cell with spaces around its number is not plain and takes the slow path,
+    // which trims.
+    let Some((negative, int, frac)) = plain_decimal(text) else {
         return parse_decimal(text).map(|d| Cow::Owned(d.to_string()));
     };
     let int = int.trim_start_matches('0');
@@ -83,9 +84,9 @@ pub fn canonical_decimal(text: &str) -> Option<Cow<'_, str>> {
     let sign = negative && !zero;
     let canonical_len =
         usize::from(sign) + int.len() + if frac.is_empty() { 0 } else { frac.len() + 1 };
-    if canonical_len == trimmed.len() {
+    if canonical_len == text.len() {
         // Already canonical: the same characters, borrowed.
-        return Some(Cow::Borrowed(trimmed));
+        return Some(Cow::Borrowed(text));
     }
     let mut out = String::with_capacity(canonical_len);
     if sign {
@@ -100,23 +101,25 @@ pub fn canonical_decimal(text: &str) -> Option<Cow<'_, str>> {
 }
 
 /// `-?digits(.digits)?` with at most 18 digits in all (well inside a `Decimal`): the sign,
-/// the integer digits and the fraction digits.
+/// the integer digits and the fraction digits. One pass over the bytes.
 fn plain_decimal(text: &str) -> Option<(bool, &str, &str)> {
-    let (negative, rest) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
+    let bytes = text.as_bytes();
+    let start = usize::from(bytes.first() == Some(&b'-'));
+    let mut dot = None;
+    for (i, byte) in bytes.iter().enumerate().skip(start) {
+        match byte {
+            b'0'..=b'9' => {}
+            b'.' if dot.is_none() => dot = Some(i),
+            _ => return None,
+        }
+    }
+    let (int, frac) = match dot {
+        Some(dot) => (text.get(start..dot)?, text.get(dot + 1..)?),
+        None => (text.get(start..)?, ""),
     };
-    let (int, frac) = match rest.split_once('.') {
-        Some((int, frac)) => (int, frac),
-        None => (rest, ""),
-    };
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    let plain = !int.is_empty()
-        && digits(int)
-        && digits(frac)
-        && !(rest.contains('.') && frac.is_empty())
-        && int.len() + frac.len() <= 18;
-    plain.then_some((negative, int, frac))
+    let plain =
+        !int.is_empty() && (dot.is_none() || !frac.is_empty()) && int.len() + frac.len() <= 18;
+    plain.then_some((start == 1, int, frac))
 }
 
 /// The JSON number for a canonical decimal.

@@ -167,7 +167,7 @@ fn judge_batch(
         }
         last += 1;
         let id = ids.id(kind, last);
-        let number = last.to_string();
+        let number = itoa::Buffer::new().format(last).to_owned();
         match dry.as_deref_mut() {
             Some(state) => remember(state, kind, &event, &id, &number),
             None => {
