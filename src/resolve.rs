@@ -35,6 +35,8 @@ pub struct Referral {
 pub struct Resolved {
     /// `request_unique_identifier`
     pub rui: String,
+    /// Its key in the writer's filter of what this run created ([`crate::store::fresh`]).
+    pub request_key: u64,
     /// The event's account (named, or the participant's).
     pub account_id: Option<String>,
     /// `external_system` (empty when absent) and `external_system_reference_number`.
@@ -129,6 +131,7 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Resolved,
             .map(|(s, r)| (s.to_owned(), r.to_owned())),
         account_id: subject.account(maps).map(|r| r.id.clone()),
         rui: event.rui.to_owned(),
+        request_key: crate::store::fresh::request_key(event.rui),
         referral,
         listing,
     })

@@ -67,6 +67,12 @@ impl Bloom {
     }
 }
 
+/// The key a request unique identifier has in the filter. Computed on the worker threads
+/// ([`crate::resolve::Resolved::request_key`]) so that the one writer only probes.
+pub fn request_key(rui: &str) -> u64 {
+    hash(&[rui])
+}
+
 fn hash(parts: &[&str]) -> u64 {
     let mut hasher = DefaultHasher::new();
     parts.hash(&mut hasher);
@@ -96,9 +102,10 @@ impl Fresh {
 }
 
 impl KindState {
-    /// Whether the store may hold an event with this request unique identifier.
-    pub fn may_hold_request(&self, rui: &str) -> bool {
-        !self.fresh || self.requests.may_contain(hash(&[rui]))
+    /// Whether the store may hold an event with this request unique identifier, given by
+    /// its [`request_key`].
+    pub fn may_hold_request(&self, key: u64) -> bool {
+        !self.fresh || self.requests.may_contain(key)
     }
 
     /// Whether the store may hold this external reference.
@@ -116,7 +123,7 @@ impl KindState {
         if !self.fresh {
             return;
         }
-        self.requests.insert(hash(&[&event.rui]));
+        self.requests.insert(event.request_key);
         if let Some((system, reference)) = &event.external {
             self.externals.insert(hash(&[system, reference]));
         }
@@ -138,9 +145,9 @@ mod tests {
     #[test]
     fn a_store_with_events_is_never_fresh() {
         let mut fresh = Fresh::default();
-        assert!(fresh.begin(Kind::Web, 5).may_hold_request("1"));
+        assert!(fresh.begin(Kind::Web, 5).may_hold_request(request_key("1")));
         let state = fresh.begin(Kind::Purchases, 0);
-        assert!(!state.may_hold_request("1"));
+        assert!(!state.may_hold_request(request_key("1")));
     }
 
     #[test]
@@ -161,8 +168,20 @@ mod tests {
         let mut fresh = Fresh::default();
         let state = fresh.begin(Kind::Web, 0);
         state.committed(10);
-        assert!(!fresh.begin(Kind::Web, 10).may_hold_request("x"));
-        assert!(fresh.begin(Kind::Web, 12).may_hold_request("x"));
-        assert!(fresh.begin(Kind::Web, 12).may_hold_request("x"));
+        assert!(
+            !fresh
+                .begin(Kind::Web, 10)
+                .may_hold_request(request_key("x"))
+        );
+        assert!(
+            fresh
+                .begin(Kind::Web, 12)
+                .may_hold_request(request_key("x"))
+        );
+        assert!(
+            fresh
+                .begin(Kind::Web, 12)
+                .may_hold_request(request_key("x"))
+        );
     }
 }

@@ -145,6 +145,7 @@ fn judge_batch(
         None => stored_last,
     };
     let mut fresh = fresh.map(|f| f.begin(kind, stored_last));
+    let batch_ids = ids.batch();
     // Prepared once a batch, at its first insert.
     let mut inserts: Option<Inserts<'_>> = None;
     let mut outcomes = Vec::with_capacity(batch.len());
@@ -166,7 +167,7 @@ fn judge_batch(
             continue;
         }
         last += 1;
-        let id = ids.id(kind, last);
+        let id = batch_ids.id(kind, last);
         let number = itoa::Buffer::new().format(last).to_owned();
         match dry.as_deref_mut() {
             Some(state) => remember(state, kind, &event, &id, &number),
@@ -218,7 +219,7 @@ fn already_created(
             return Ok(Some(found.clone()));
         }
     }
-    if fresh.is_some_and(|f| !f.may_hold_request(&event.rui)) {
+    if fresh.is_some_and(|f| !f.may_hold_request(event.request_key)) {
         return Ok(None);
     }
     tx.prepare_cached(
