@@ -229,6 +229,16 @@ impl Rows {
         Row::Readable
     }
 
+    /// The current row, in buffers of its own size: a clone would copy the reader's buffers
+    /// whole, grown for the longest row so far, for every row in flight.
+    fn row_copy(&self) -> csv::ByteRecord {
+        let mut row =
+            csv::ByteRecord::with_capacity(self.record.as_slice().len(), self.record.len());
+        row.extend(self.record.iter());
+        row.set_position(self.record.position().cloned());
+        row
+    }
+
     /// The current row's request unique identifier cell (empty when there is none).
     fn rui_cell(&self) -> &[u8] {
         self.rui_column
@@ -243,7 +253,7 @@ impl Rows {
             event: CsvEvent {
                 columns: Arc::clone(&self.columns),
                 grouped: self.grouped,
-                rows: vec![self.record.clone()],
+                rows: vec![self.row_copy()],
             },
             inconsistent: None,
             line,
@@ -267,7 +277,7 @@ impl Rows {
                 });
             group.inconsistent = disagreeing.map(|(column, _)| column.name.clone());
         }
-        group.event.rows.push(self.record.clone());
+        group.event.rows.push(self.row_copy());
     }
 }
 
