@@ -39,9 +39,6 @@ pub enum Raw<'a> {
 /// An object's key/value pairs, values left raw.
 struct Pairs<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
-#[derive(Deserialize)]
-struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
-
 impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct PairsVisitor;
@@ -52,8 +49,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Pairs<'de>, M::Error> {
                 let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((Key(key), value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
-                    pairs.push((key, value));
+                while let Some(key) = map.next_key_seed(KeySeed)? {
+                    pairs.push((key, map.next_value::<&'de RawValue>()?));
                 }
                 Ok(Pairs(pairs))
             }
@@ -136,7 +133,9 @@ fn from_raw(raw: &RawValue, depth: usize) -> Result<Raw<'_>, serde_json::Error> 
                     .collect::<Result<_, _>>()?,
             )
         }
-        Some(b'"') => Raw::String(serde_json::from_str::<Key<'_>>(text)?.0),
+        Some(b'"') => {
+            Raw::String(KeySeed.deserialize(&mut serde_json::Deserializer::from_str(text))?)
+        }
         Some(b't') => Raw::Bool(true),
         Some(b'f') => Raw::Bool(false),
         Some(b'n') => Raw::Null,
@@ -144,7 +143,8 @@ fn from_raw(raw: &RawValue, depth: usize) -> Result<Raw<'_>, serde_json::Error> 
     })
 }
 
-/// An object key, borrowed when it has no escapes.
+/// A string (an object key, or a string value read through `RawValue`), borrowed when it
+/// has no escapes.
 struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
