@@ -147,7 +147,7 @@ fn main() {
 
             let started = Instant::now();
             writer
-                .write_batch(Kind::Purchases, ready)
+                .write_batches(Kind::Purchases, vec![ready])
                 .expect("the batch is written");
             w += started.elapsed().as_nanos();
         }

@@ -170,3 +170,15 @@ fn in_write_transaction(
     }
     done
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_number_check_uses_the_same_split_of_seq_as_the_writer() {
+        let modulus = format!("number = seq % {}", 1i64 << NUMBER_BITS);
+        assert!(EVENTS.contains(&modulus), "{modulus}");
+        assert_eq!(seq(2, 7) % (1i64 << NUMBER_BITS), 7);
+    }
+}

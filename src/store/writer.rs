@@ -70,16 +70,6 @@ impl<'c> Writer<'c> {
         }
     }
 
-    /// Writes one batch of one kind; returns an outcome per event, in order.
-    pub fn write_batch(
-        &mut self,
-        kind: Kind,
-        batch: Vec<Result<Resolved, EventError>>,
-    ) -> Result<Vec<Outcome>, StoreError> {
-        let mut outcomes = self.write_batches(kind, vec![batch])?;
-        Ok(outcomes.pop().unwrap_or_default())
-    }
-
     /// Writes whole batches of one kind in one transaction (each batch judged after the one
     /// before, as if committed alone); returns each batch's outcomes, in order.
     ///
