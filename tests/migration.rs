@@ -1,9 +1,13 @@
-//! A store made by a cebulk of schema 1 (`tests/store_v1/store.sql`, dumped from the stores
-//! of commit 7f452d8 after importing three fixture requests with `--id-seed 7`) is upgraded
-//! in place the first time it is opened for writing: no event is lost, re-running the same
-//! requests creates nothing and reports the original ids and numbers, product lines and
-//! KPIs read the same through the views, and the next event continues the numbering.
-//! A read-only command on the old store says what to do instead of failing obscurely.
+//! Stores made by older cebulks are upgraded in place the first time they are opened for
+//! writing: no event is lost, re-running the same requests creates nothing and reports the
+//! original ids and numbers, product lines and KPIs read the same through the views, and the
+//! next event continues the numbering. A read-only command on an old store says what to do
+//! instead of failing obscurely.
+//!
+//! The old stores are SQL dumps of stores made by importing three fixture requests with
+//! `--id-seed 7`: `tests/store_v1/store.sql` (schema 1, commit 7f452d8) and
+//! `tests/store_v2/store.sql` (schema 2, commit a8558c8). Both gave the same reports and
+//! listing, kept in `tests/store_v1/`.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -27,12 +31,12 @@ fn cebulk(store: &str, args: &[&str]) -> Output {
         .expect("running cebulk")
 }
 
-fn v1_store(dir: &Path) -> String {
+fn old_store(dir: &Path, version: i64) -> String {
     let path = dir.join("old.db");
-    let dump = std::fs::read_to_string(fixture("tests/store_v1/store.sql")).expect("the dump");
+    let dump = std::fs::read_to_string(fixture(&format!("tests/store_v{version}/store.sql")))
+        .expect("the dump");
     let conn = Connection::open(&path).expect("a new store file");
-    conn.execute_batch(&dump)
-        .expect("loading the schema 1 dump");
+    conn.execute_batch(&dump).expect("loading the dump");
     path.to_str().expect("a UTF-8 path").to_owned()
 }
 
@@ -66,9 +70,22 @@ fn json(bytes: &[u8]) -> Value {
 
 #[test]
 fn a_schema_1_store_is_upgraded_without_losing_or_duplicating_anything() {
+    upgrades_without_losing_or_duplicating_anything(1);
+}
+
+#[test]
+fn a_schema_2_store_is_upgraded_without_losing_or_duplicating_anything() {
+    upgrades_without_losing_or_duplicating_anything(2);
+}
+
+fn upgrades_without_losing_or_duplicating_anything(old: i64) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let store = v1_store(dir.path());
+    let store = old_store(dir.path(), old);
     let before = Connection::open(&store).expect("the old store");
+    let found: i64 = before
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("a version");
+    assert_eq!(found, old);
     let old_products = rows(
         &before,
         "SELECT e.number, p.line, p.product_id, p.quantity, p.net_amount, p.vat_amount,
@@ -88,7 +105,7 @@ fn a_schema_1_store_is_upgraded_without_losing_or_duplicating_anything() {
     assert_eq!(listing.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&listing.stderr);
     assert!(
-        stderr.contains("schema version 1") && stderr.contains("upgrades"),
+        stderr.contains(&format!("schema version {old}")) && stderr.contains("upgrades"),
         "{stderr}"
     );
 
@@ -108,7 +125,18 @@ fn a_schema_1_store_is_upgraded_without_losing_or_duplicating_anything() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("a version");
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
+    let compact: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM events WHERE body LIKE '{\"0\":%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("a count");
+    assert_eq!(
+        compact, 6,
+        "every listing is in the stored form of schema 3"
+    );
     let count: i64 = conn
         .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
         .expect("a count");

@@ -28,13 +28,12 @@ pub fn for_each_event<E>(
         let id: String = row.get(1).doing(doing)?;
         let number: i64 = row.get(2).doing(doing)?;
         let body: String = row.get(3).doing(doing)?;
+        let fields = Kind::from_name(&kind).and_then(|k| super::body::decode(k, &body));
         let mut event = Map::new();
         event.insert("kind".into(), Value::String(kind));
         event.insert("id".into(), Value::String(id));
         event.insert("number".into(), Value::String(number.to_string()));
-        if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(&body) {
-            event.extend(fields);
-        }
+        event.extend(fields.unwrap_or_default());
         if let Err(e) = each(Value::Object(event)) {
             return Ok(Err(e));
         }

@@ -1,5 +1,6 @@
 //! The SQLite store: schema, opening, reference data, the batch writer and the listing.
 
+pub mod body;
 pub mod checkpoint;
 pub mod error;
 pub mod fresh;

@@ -81,7 +81,11 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
         .doing("setting the page cache size")?;
     match check_version(&conn)? {
         0 => schema::create(&conn)?,
-        1 => schema::migrate_from_1(&conn)?,
+        1 => {
+            schema::migrate_from_1(&conn)?;
+            schema::migrate_from_2(&conn)?;
+        }
+        2 => schema::migrate_from_2(&conn)?,
         _ => {}
     }
     Ok(Store {
