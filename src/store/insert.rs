@@ -1,75 +1,135 @@
-//! Inserting one created event (and a referral's participants) through statements prepared
-//! once per batch. Product lines and measured KPIs are part of the listing (schema.rs).
+//! Inserting created events: rows are gathered and inserted many to a statement, and a
+//! referral's participants at once. Product lines and measured KPIs are part of the
+//! listing (schema.rs).
+//!
+//! Why many rows to a statement: each statement execution opens its cursors, seeks the
+//! table from its root and closes a statement transaction; that was ~2 500 of the
+//! ~11 000 instructions an insert cost (callgrind, `benches/stages`). Within one statement
+//! the table cursor stays at the end and each row appends.
 
-use rusqlite::{CachedStatement, Transaction, params};
+use rusqlite::{Transaction, params};
 
 use super::error::{Doing, StoreError};
 use super::schema;
 use crate::kind::Kind;
 use crate::resolve::Resolved;
 
-/// The insert statements of one batch transaction.
+/// Rows inserted by one statement.
+const ROWS: usize = 32;
+
+const COLUMNS: &str = "INSERT INTO events (seq, kind, number, id, request_unique_identifier,
+    accounts_receivable_id, external_system, external_system_reference_number, body) VALUES ";
+const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const ONE: &str = "INSERT INTO events (seq, kind, number, id, request_unique_identifier,
+    accounts_receivable_id, external_system, external_system_reference_number, body) VALUES
+    (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// One event waiting to be inserted.
+struct Row {
+    number: i64,
+    id: String,
+    event: Resolved,
+}
+
+/// The events of one batch transaction that are created but not yet inserted.
+///
+/// Anything that reads the events table in the same transaction must [`Inserts::flush`]
+/// first, so that it sees every event created before.
 pub struct Inserts<'t> {
-    events: CachedStatement<'t>,
-    referrals: CachedStatement<'t>,
+    tx: &'t Transaction<'t>,
+    kind: Kind,
+    rows: Vec<Row>,
+    many: String,
 }
 
 impl<'t> Inserts<'t> {
-    /// Prepares the statements in `tx`.
-    pub fn prepare(tx: &'t Transaction<'t>) -> Result<Inserts<'t>, StoreError> {
-        let doing = "preparing the insert statements";
-        Ok(Inserts {
-            events: tx
-                .prepare_cached(
-                    "INSERT INTO events (seq, kind, number, id, request_unique_identifier,
-                         accounts_receivable_id, external_system,
-                         external_system_reference_number, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .doing(doing)?,
-            referrals: tx
+    /// Inserts for events of `kind` in `tx`.
+    pub fn new(tx: &'t Transaction<'t>, kind: Kind) -> Inserts<'t> {
+        let mut many = String::from(COLUMNS);
+        for i in 0..ROWS {
+            if i > 0 {
+                many.push_str(", ");
+            }
+            many.push_str(ROW);
+        }
+        Inserts {
+            tx,
+            kind,
+            rows: Vec::with_capacity(ROWS),
+            many,
+        }
+    }
+
+    /// Creates `event` as event `number` with id `id`: its referral at once, the event with
+    /// the next rows.
+    pub fn insert(&mut self, event: Resolved, id: &str, number: i64) -> Result<(), StoreError> {
+        if let Some(referral) = &event.referral {
+            let seq = schema::seq(self.kind.ordinal(), number);
+            self.tx
                 .prepare_cached(
                     "INSERT INTO referrals (referred_participant_id,
                          referred_by_participant_id, event_seq) VALUES (?1, ?2, ?3)",
                 )
-                .doing(doing)?,
-        })
-    }
-
-    /// Inserts `event` as event `number` of `kind` with id `id`.
-    pub fn insert(
-        &mut self,
-        kind: Kind,
-        event: &Resolved,
-        id: &str,
-        number: i64,
-    ) -> Result<(), StoreError> {
-        let (system, reference) = match &event.external {
-            Some((system, reference)) => (
-                (!system.is_empty()).then_some(system.as_str()),
-                Some(reference.as_str()),
-            ),
-            None => (None, None),
-        };
-        let seq = schema::seq(kind.ordinal(), number);
-        self.events
-            .execute(params![
-                seq,
-                kind.name(),
-                number,
-                id,
-                event.rui,
-                event.account_id,
-                system,
-                reference,
-                event.listing,
-            ])
-            .doing("inserting an event")?;
-        if let Some(referral) = &event.referral {
-            self.referrals
-                .execute(params![referral.referred_id, referral.referred_by_id, seq])
+                .and_then(|mut s| {
+                    s.execute(params![referral.referred_id, referral.referred_by_id, seq])
+                })
                 .doing("recording the referral")?;
         }
+        self.rows.push(Row {
+            number,
+            id: id.to_owned(),
+            event,
+        });
+        if self.rows.len() == ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Inserts every row waiting.
+    pub fn flush(&mut self) -> Result<(), StoreError> {
+        let doing = "inserting an event";
+        let rows = std::mem::take(&mut self.rows);
+        let mut rest = rows.as_slice();
+        while !rest.is_empty() {
+            let (sql, take) = if rest.len() >= ROWS {
+                (self.many.as_str(), ROWS)
+            } else {
+                (ONE, 1)
+            };
+            let (now, later) = rest.split_at(take);
+            let mut statement = self.tx.prepare_cached(sql).doing(doing)?;
+            let mut at = 1;
+            for row in now {
+                let event = &row.event;
+                let (system, reference) = match &event.external {
+                    Some((system, reference)) => (
+                        (!system.is_empty()).then_some(system.as_str()),
+                        Some(reference.as_str()),
+                    ),
+                    None => (None, None),
+                };
+                let bound = (|| {
+                    statement
+                        .raw_bind_parameter(at, schema::seq(self.kind.ordinal(), row.number))?;
+                    statement.raw_bind_parameter(at + 1, self.kind.name())?;
+                    statement.raw_bind_parameter(at + 2, row.number)?;
+                    statement.raw_bind_parameter(at + 3, &row.id)?;
+                    statement.raw_bind_parameter(at + 4, &event.rui)?;
+                    statement.raw_bind_parameter(at + 5, &event.account_id)?;
+                    statement.raw_bind_parameter(at + 6, system)?;
+                    statement.raw_bind_parameter(at + 7, reference)?;
+                    statement.raw_bind_parameter(at + 8, &event.listing)
+                })();
+                bound.doing(doing)?;
+                at += 9;
+            }
+            statement.raw_execute().doing(doing)?;
+            rest = later;
+        }
+        // Keeps the allocation for the next rows.
+        self.rows = rows;
+        self.rows.clear();
         Ok(())
     }
 }

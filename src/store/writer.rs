@@ -136,8 +136,7 @@ fn judge_batch(
     };
     let mut fresh = fresh.map(|f| f.begin(kind, stored_last));
     let batch_ids = ids.batch();
-    // Prepared once a batch, at its first insert.
-    let mut inserts: Option<Inserts<'_>> = None;
+    let mut inserts = Inserts::new(tx, kind);
     let mut outcomes = Vec::with_capacity(batch.len());
     for item in batch {
         let event = match item {
@@ -148,33 +147,29 @@ fn judge_batch(
             }
         };
         let known = fresh.as_deref();
-        if let Some((id, number)) = already_created(tx, kind, &event, dry.as_deref(), known)? {
+        if let Some((id, number)) =
+            already_created(tx, kind, &event, dry.as_deref(), known, &mut inserts)?
+        {
             outcomes.push(Outcome::Created { id, number });
             continue;
         }
-        if let Some(error) = store_rule(tx, kind, &event, dry.as_deref(), known)? {
+        if let Some(error) = store_rule(tx, kind, &event, dry.as_deref(), known, &mut inserts)? {
             outcomes.push(Outcome::Unprocessed(error));
             continue;
         }
         last += 1;
         let id = batch_ids.id(kind, last);
         let number = itoa::Buffer::new().format(last).to_owned();
-        match dry.as_deref_mut() {
-            Some(state) => remember(state, kind, &event, &id, &number),
-            None => {
-                if inserts.is_none() {
-                    inserts = Some(Inserts::prepare(tx)?);
-                }
-                if let Some(inserts) = inserts.as_mut() {
-                    inserts.insert(kind, &event, &id, last)?;
-                }
-            }
-        }
         if let Some(state) = fresh.as_deref_mut() {
             state.created(&event);
         }
+        match dry.as_deref_mut() {
+            Some(state) => remember(state, kind, &event, &id, &number),
+            None => inserts.insert(event, &id, last)?,
+        }
         outcomes.push(Outcome::Created { id, number });
     }
+    inserts.flush()?;
     match dry {
         Some(state) => {
             state.last_number.insert(kind, last);
@@ -202,6 +197,7 @@ fn already_created(
     event: &Resolved,
     dry: Option<&DryRun>,
     fresh: Option<&KindState>,
+    pending: &mut Inserts<'_>,
 ) -> Result<Option<(String, String)>, StoreError> {
     if let Some(state) = dry {
         let key = (kind, event.rui.clone(), listing_hash(&event.listing));
@@ -212,6 +208,7 @@ fn already_created(
     if fresh.is_some_and(|f| !f.may_hold_request(event.request_key)) {
         return Ok(None);
     }
+    pending.flush()?;
     tx.prepare_cached(
         "SELECT id, number FROM events
          WHERE kind = ?1 AND request_unique_identifier = ?2 AND body = ?3",
@@ -232,6 +229,7 @@ fn store_rule(
     event: &Resolved,
     dry: Option<&DryRun>,
     fresh: Option<&KindState>,
+    pending: &mut Inserts<'_>,
 ) -> Result<Option<EventError>, StoreError> {
     if let Some((system, reference)) = &event.external {
         let in_run = dry.is_some_and(|s| {
@@ -239,6 +237,9 @@ fn store_rule(
                 .contains(&(kind, system.clone(), reference.clone()))
         });
         let unseen = fresh.is_some_and(|f| !f.may_hold_external(system, reference));
+        if !in_run && !unseen {
+            pending.flush()?;
+        }
         let stored = in_run
             || !unseen
                 && tx
