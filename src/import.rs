@@ -219,7 +219,7 @@ impl Stages<'_> {
                     for (rui, outcome) in ruis.into_iter().zip(outcomes) {
                         match outcome {
                             Outcome::Created { id, number } => {
-                                report.processed(rui, &id, &number, fields)
+                                report.processed(rui, &id, number, fields)
                             }
                             Outcome::Unprocessed(error) => report.unprocessed(rui, &error, fields),
                         }
@@ -327,7 +327,8 @@ fn check(kind: Kind, raw: RawEvent, context: &Context<'_>) -> (Value, Checked) {
 /// unprocessed, whatever its resolution gave; an invalid event keeps its own,
 /// earlier-ranked error.
 fn mark_duplicates<T>(ruis: &[Value], judged: &mut [Result<T, EventError>]) {
-    let mut seen = HashSet::new();
+    let mut seen =
+        HashSet::with_capacity_and_hasher(ruis.len(), foldhash::fast::RandomState::default());
     for (rui, outcome) in ruis.iter().zip(judged.iter_mut()) {
         let Some(rui) = rui.as_str() else {
             continue;

@@ -81,6 +81,8 @@ pub struct Report {
     unprocessed: usize,
     data_open: bool,
     rejection: Option<Status>,
+    /// The entry being written, kept to reuse its allocation.
+    line: String,
 }
 
 impl Report {
@@ -93,6 +95,7 @@ impl Report {
             unprocessed: 0,
             data_open: false,
             rejection: None,
+            line: String::with_capacity(128),
         })
     }
 
@@ -117,21 +120,27 @@ impl Report {
         &mut self,
         rui: Value,
         id: &str,
-        number: &str,
+        number: i64,
         fields: &FieldsSet,
     ) -> std::io::Result<()> {
-        // Written by hand: this runs on the writer thread, once per event.
-        let mut line = String::with_capacity(96);
+        // Written by hand: this runs once per event.
+        let line = &mut self.line;
+        line.clear();
         line.push_str(if self.processed == 0 { "\n" } else { ",\n" });
         line.push_str("{\"request_unique_identifier\":");
-        line.push_str(&rui.to_string());
+        match &rui {
+            Value::String(text) => push_json_string(line, text),
+            other => line.push_str(&other.to_string()),
+        }
         if fields.keeps("id") {
             line.push_str(",\"id\":");
-            push_json_string(&mut line, id);
+            push_json_string(line, id);
         }
         if fields.keeps("number") {
-            line.push_str(",\"number\":");
-            push_json_string(&mut line, number);
+            // The API gives numbers as strings.
+            line.push_str(",\"number\":\"");
+            line.push_str(itoa::Buffer::new().format(number));
+            line.push('"');
         }
         line.push('}');
         self.out.write_all(line.as_bytes())?;
@@ -264,9 +273,9 @@ mod tests {
         let fields = FieldsSet::default();
         report.begin_request()?;
         let error = EventError::DuplicateRequest { value: "1".into() };
-        report.processed("1".into(), "A", "1", &fields)?;
+        report.processed("1".into(), "A", 1, &fields)?;
         report.unprocessed("1".into(), &error, &fields)?;
-        report.processed("2".into(), "B", "2", &fields)?;
+        report.processed("2".into(), "B", 2, &fields)?;
         report.finish()?;
         let json = written(&shared);
         assert_eq!(json["data"]["processed_customer_events_set"][1]["id"], "B");

@@ -25,7 +25,7 @@ pub enum Outcome {
         /// The event's id.
         id: String,
         /// The event's number.
-        number: String,
+        number: i64,
     },
     /// Not created.
     Unprocessed(EventError),
@@ -35,7 +35,7 @@ pub enum Outcome {
 /// remembered here instead, for the checks of later batches.
 #[derive(Default)]
 struct DryRun {
-    created: HashMap<(Kind, String, [u8; 16]), (String, String)>,
+    created: HashMap<(Kind, String, [u8; 16]), (String, i64)>,
     external: HashSet<(Kind, String, String)>,
     referred: HashSet<String>,
     last_number: HashMap<Kind, i64>,
@@ -159,12 +159,12 @@ fn judge_batch(
         }
         last += 1;
         let id = batch_ids.id(kind, last);
-        let number = itoa::Buffer::new().format(last).to_owned();
+        let number = last;
         if let Some(state) = fresh.as_deref_mut() {
             state.created(&event);
         }
         match dry.as_deref_mut() {
-            Some(state) => remember(state, kind, &event, &id, &number),
+            Some(state) => remember(state, kind, &event, &id, number),
             None => inserts.insert(event, &id, last)?,
         }
         outcomes.push(Outcome::Created { id, number });
@@ -198,7 +198,7 @@ fn already_created(
     dry: Option<&DryRun>,
     fresh: Option<&KindState>,
     pending: &mut Inserts<'_>,
-) -> Result<Option<(String, String)>, StoreError> {
+) -> Result<Option<(String, i64)>, StoreError> {
     if let Some(state) = dry {
         let key = (kind, event.rui.clone(), listing_hash(&event.listing));
         if let Some(found) = state.created.get(&key) {
@@ -215,7 +215,7 @@ fn already_created(
     )
     .and_then(|mut s| {
         s.query_row(params![kind.name(), event.rui, event.listing], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?.to_string()))
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
         })
         .optional()
     })
@@ -283,10 +283,10 @@ fn listing_hash(listing: &str) -> [u8; 16] {
     out
 }
 
-fn remember(state: &mut DryRun, kind: Kind, event: &Resolved, id: &str, number: &str) {
+fn remember(state: &mut DryRun, kind: Kind, event: &Resolved, id: &str, number: i64) {
     state.created.insert(
         (kind, event.rui.clone(), listing_hash(&event.listing)),
-        (id.to_owned(), number.to_owned()),
+        (id.to_owned(), number),
     );
     if let Some((system, reference)) = &event.external {
         state
