@@ -72,12 +72,12 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
         .doing("switching the store to WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .doing("setting synchronous=NORMAL")?;
-    // The default 2 MiB page cache re-reads index pages from disk once the store outgrows
-    // it (strace: 13 k preads for 50 k events). 24 MiB holds the request identifier index
-    // of a 300 k-event import even when the identifiers come in no order (as fast as
-    // 32 MiB there), and keeps the peak of a 1 M-event import within 1.5× that of 20 k
-    // events (the cache is most of the difference): 1 M NDJSON events 79 -> 71 MiB.
-    conn.pragma_update(None, "cache_size", -24_576)
+    // 8 MiB of page cache: what an import of ~20 k events fills, so that memory does not
+    // grow with the input beyond it (a 1 M-event import peaked at 35 MiB, 1.15x the 20 k
+    // peak; 24 MiB gave 55 MiB, 1.8x). Identifiers in order run as fast as with 24 MiB; in
+    // no order, their index outgrows the cache and commits re-read some of it (300 k such
+    // events: 24 MiB and groups of 32 batches gave 56 k events/s; 8 MiB and 16, 48 k).
+    conn.pragma_update(None, "cache_size", -8_192)
         .doing("setting the page cache size")?;
     match check_version(&conn)? {
         0 => schema::create(&conn)?,

@@ -72,44 +72,77 @@ impl<'c> Writer<'c> {
 
     /// Writes whole batches of one kind in one transaction (each batch judged after the one
     /// before, as if committed alone); returns each batch's outcomes, in order.
-    ///
-    /// One commit for several batches writes each touched index page once instead of once
-    /// a batch: with random request unique identifiers nearly every page of their index is
-    /// touched by every batch.
     pub fn write_batches(
         &mut self,
         kind: Kind,
         batches: Vec<Vec<Result<Resolved, EventError>>>,
     ) -> Result<Vec<Vec<Outcome>>, StoreError> {
+        let mut group = self.group()?;
         let mut all = Vec::with_capacity(batches.len());
-        match self.dry_run.as_mut() {
-            Some(state) => {
-                let tx = self.conn.transaction().doing("reading the store")?;
-                for batch in batches {
-                    all.push(judge_batch(&tx, kind, batch, self.ids, Some(state), None)?);
-                }
-                // Read-only: dropping rolls back.
-                drop(tx);
-            }
-            None => {
-                let tx = self
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .doing("starting the batch transaction (waiting for the write lock)")?;
-                for batch in batches {
-                    all.push(judge_batch(
-                        &tx,
-                        kind,
-                        batch,
-                        self.ids,
-                        None,
-                        Some(&mut self.fresh),
-                    )?);
-                }
-                tx.commit().doing("committing the batch")?;
-            }
+        for batch in batches {
+            all.push(group.write(kind, batch)?);
         }
+        group.commit()?;
         Ok(all)
+    }
+
+    /// Opens a transaction for a group of whole batches, written one after the other as
+    /// they come and committed together ([`Group::commit`]).
+    ///
+    /// One commit for several batches writes each touched page once instead of once a
+    /// batch: with random request unique identifiers nearly every page of their index is
+    /// touched by every batch.
+    pub fn group(&mut self) -> Result<Group<'_>, StoreError> {
+        let Writer {
+            conn,
+            ids,
+            dry_run,
+            fresh,
+        } = self;
+        let tx = match dry_run {
+            Some(_) => conn.transaction().doing("reading the store")?,
+            None => conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .doing("starting the batch transaction (waiting for the write lock)")?,
+        };
+        Ok(Group {
+            tx,
+            ids: *ids,
+            dry_run: dry_run.as_mut(),
+            fresh,
+        })
+    }
+}
+
+/// An open transaction of whole batches.
+pub struct Group<'w> {
+    tx: Transaction<'w>,
+    ids: IdGenerator,
+    dry_run: Option<&'w mut DryRun>,
+    fresh: &'w mut Fresh,
+}
+
+impl Group<'_> {
+    /// Judges and writes one batch of `kind`; its outcomes, in order.
+    pub fn write(
+        &mut self,
+        kind: Kind,
+        batch: Vec<Result<Resolved, EventError>>,
+    ) -> Result<Vec<Outcome>, StoreError> {
+        match self.dry_run.as_deref_mut() {
+            Some(state) => judge_batch(&self.tx, kind, batch, self.ids, Some(state), None),
+            None => judge_batch(&self.tx, kind, batch, self.ids, None, Some(self.fresh)),
+        }
+    }
+
+    /// Commits every batch written (a dry run's transaction only read, and ends).
+    pub fn commit(self) -> Result<(), StoreError> {
+        if self.dry_run.is_some() {
+            // Read-only: dropping rolls back.
+            drop(self.tx);
+            return Ok(());
+        }
+        self.tx.commit().doing("committing the batch")
     }
 }
 
