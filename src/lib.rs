@@ -22,6 +22,7 @@ pub mod reference;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod short_eq;
 pub mod store;
 pub mod validate;
 pub mod values;

@@ -285,7 +285,10 @@ impl<'a> Raw<'a> {
     /// The first value under `key`, if this is an object holding it.
     pub fn get(&self, key: &str) -> Option<&Raw<'a>> {
         match self {
-            Raw::Object(pairs) => pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Raw::Object(pairs) => pairs
+                .iter()
+                .find(|(k, _)| crate::short_eq::same(k, key))
+                .map(|(_, v)| v),
             _ => None,
         }
     }

@@ -13,6 +13,7 @@ use crate::kind::Kind;
 use crate::model::field::{Field, FieldType, Presence};
 use crate::model::schema;
 use crate::raw::Raw;
+use crate::short_eq::same;
 use crate::values::{canonical_decimal, is_date};
 
 /// How scalar values arrive.
@@ -105,7 +106,7 @@ fn field_index(fields: &[Field], key: &str, hint: &mut usize) -> Option<usize> {
     let n = fields.len();
     let found = (0..n)
         .map(|i| (*hint + i) % n)
-        .find(|&i| fields[i].name == key)?;
+        .find(|&i| same(fields[i].name, key))?;
     *hint = found + 1;
     Some(found)
 }
@@ -230,7 +231,7 @@ fn check_identifier(value: &Raw<'_>, entity: Entity, path: &Path) -> Result<(), 
         ));
     };
     for (i, (key, inner)) in pairs.iter().enumerate() {
-        if !entity.identifier_fields().contains(&key.as_ref()) {
+        if !entity.identifier_fields().iter().any(|f| same(f, key)) {
             return Err(EventError::Unknown {
                 path: path.dotted_with(key),
             });

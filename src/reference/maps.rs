@@ -79,7 +79,10 @@ impl ReferenceMaps {
     /// The record an identifier names, matched exactly.
     pub fn find(&self, entity: Entity, field: &str, value: &str) -> Option<&Record> {
         let table = &self.tables[slot(entity)];
-        let which = entity.identifier_fields().iter().position(|f| *f == field);
+        let which = entity
+            .identifier_fields()
+            .iter()
+            .position(|f| crate::short_eq::same(f, field));
         match which {
             Some(which) => {
                 let position = *table.indexes[which].get(value)?;
