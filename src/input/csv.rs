@@ -171,26 +171,27 @@ impl Read for QuoteParity {
 }
 
 enum Row {
-    /// The record holds a row of the header's width, every cell UTF-8.
-    Readable,
+    /// A row of the header's width, every cell UTF-8: a copy of the record, in buffers of
+    /// its own size.
+    Readable(csv::StringRecord),
     Broken(RawEvent),
 }
 
 impl Rows {
     fn row(&self) -> Row {
         let line = self.record.position().map_or(0, csv::Position::line);
-        // The request unique identifier, when its cell can be read, so scripts can match
-        // the row.
-        let rui = self
-            .rui_column
-            .and_then(|i| self.record.get(i))
-            .and_then(|cell| std::str::from_utf8(cell).ok())
-            .filter(|cell| !cell.is_empty())
-            .map_or(Value::Null, |cell| Value::String(cell.to_owned()));
         let broken = |value: String, allowed: String| {
+            // The request unique identifier, when its cell can be read, so scripts can
+            // match the row.
+            let rui = self
+                .rui_column
+                .and_then(|i| self.record.get(i))
+                .and_then(|cell| std::str::from_utf8(cell).ok())
+                .filter(|cell| !cell.is_empty())
+                .map_or(Value::Null, |cell| Value::String(cell.to_owned()));
             Row::Broken(RawEvent {
                 body: Body::Broken {
-                    rui: rui.clone(),
+                    rui,
                     error: EventError::InvalidValue {
                         value,
                         path: format!("line {line}"),
@@ -210,13 +211,10 @@ impl Rows {
                 ),
             );
         }
-        // The cells lie back to back in one buffer, split at ASCII delimiters, which never
-        // fall inside a UTF-8 sequence: the row is UTF-8 exactly when every cell is, and
-        // one check of the whole row is cheaper than one a cell.
-        let whole: usize = self.record.iter().map(<[u8]>::len).sum();
-        let buffer = self.record.as_slice();
-        if buffer.len() == whole && std::str::from_utf8(buffer).is_ok() {
-            return Row::Readable;
+        // One check of the whole row (StringRecord's), here on the reader thread, so that
+        // the workers take the cells as `&str` without checking each again.
+        if let Ok(row) = csv::StringRecord::from_byte_record(self.row_copy()) {
+            return Row::Readable(row);
         }
         for (i, cell) in self.record.iter().enumerate() {
             if std::str::from_utf8(cell).is_err() {
@@ -226,7 +224,11 @@ impl Rows {
                 );
             }
         }
-        Row::Readable
+        // Not reached: a row whose every cell is UTF-8 is UTF-8.
+        broken(
+            String::from_utf8_lossy(self.record.as_slice()).into_owned(),
+            "Each row must be UTF-8".into(),
+        )
     }
 
     /// The current row, in buffers of its own size: a clone would copy the reader's buffers
@@ -246,14 +248,14 @@ impl Rows {
             .unwrap_or_default()
     }
 
-    fn start(&self) -> Group {
+    fn start(&self, row: csv::StringRecord) -> Group {
         let line = self.record.position().map_or(0, csv::Position::line) as usize;
         Group {
             rui: String::from_utf8_lossy(self.rui_cell()).into_owned(),
             event: CsvEvent {
                 columns: Arc::clone(&self.columns),
                 grouped: self.grouped,
-                rows: vec![self.row_copy()],
+                rows: vec![row],
             },
             inconsistent: None,
             line,
@@ -264,20 +266,18 @@ impl Rows {
         self.grouped && !group.rui.is_empty() && self.rui_cell() == group.rui.as_bytes()
     }
 
-    fn extend(&self, group: &mut Group) {
+    fn extend(&self, group: &mut Group, row: csv::StringRecord) {
         if group.inconsistent.is_none()
             && let Some(first) = group.event.rows.first()
         {
-            let disagreeing = self
-                .columns
-                .iter()
-                .zip(self.record.iter().zip(first.iter()))
-                .find(|(column, (cell, first))| {
+            let disagreeing = self.columns.iter().zip(row.iter().zip(first.iter())).find(
+                |(column, (cell, first))| {
                     column.line_item_of.is_none() && !cell.is_empty() && cell != first
-                });
+                },
+            );
             group.inconsistent = disagreeing.map(|(column, _)| column.name.clone());
         }
-        group.event.rows.push(self.row_copy());
+        group.event.rows.push(row);
     }
 }
 
@@ -341,20 +341,20 @@ impl Iterator for Rows {
                         None => Some(Ok(raw)),
                     };
                 }
-                Row::Readable => {
-                    if self.record.iter().all(<[u8]>::is_empty) {
+                Row::Readable(row) => {
+                    if row.iter().all(str::is_empty) {
                         continue;
                     }
                     match self.pending.take() {
                         Some(mut group) if self.continues(&group) => {
-                            self.extend(&mut group);
+                            self.extend(&mut group, row);
                             self.pending = Some(group);
                         }
                         Some(group) => {
-                            self.pending = Some(self.start());
+                            self.pending = Some(self.start(row));
                             return Some(Ok(group.into_raw()));
                         }
-                        None => self.pending = Some(self.start()),
+                        None => self.pending = Some(self.start(row)),
                     }
                 }
             }

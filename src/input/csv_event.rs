@@ -20,7 +20,7 @@ pub struct CsvEvent {
     /// Whether some columns are line items (then the first row holds the event's cells).
     pub grouped: bool,
     /// The rows, in file order.
-    pub rows: Vec<csv::ByteRecord>,
+    pub rows: Vec<csv::StringRecord>,
 }
 
 impl CsvEvent {
@@ -45,7 +45,7 @@ impl CsvEvent {
         Raw::Object(event)
     }
 
-    fn add_line_item<'r>(&self, event: &mut Object<'r>, row: &'r csv::ByteRecord) {
+    fn add_line_item<'r>(&self, event: &mut Object<'r>, row: &'r csv::StringRecord) {
         let mut item = Object::new();
         let mut set = None;
         for (column, cell) in self.columns.iter().zip(row.iter()) {
@@ -66,14 +66,17 @@ impl CsvEvent {
     }
 }
 
-/// A non-empty cell's text (the reader checked it is UTF-8).
-fn text(cell: &[u8]) -> Option<&str> {
-    std::str::from_utf8(cell).ok().filter(|t| !t.is_empty())
+/// A non-empty cell's text.
+fn text(cell: &str) -> Option<&str> {
+    (!cell.is_empty()).then_some(cell)
 }
 
 /// The value under `key`, added as null when absent.
 fn entry<'o, 'r>(object: &'o mut Object<'r>, key: &'static str) -> &'o mut Raw<'r> {
-    let index = match object.iter().position(|(k, _)| k == key) {
+    let index = match object
+        .iter()
+        .position(|(k, _)| crate::short_eq::same(k, key))
+    {
         Some(index) => index,
         None => {
             object.push((Cow::Borrowed(key), Raw::Null));
