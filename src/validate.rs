@@ -14,7 +14,7 @@ use crate::model::field::{Field, FieldType, Presence};
 use crate::model::schema;
 use crate::raw::Raw;
 use crate::short_eq::same;
-use crate::values::{canonical_decimal, is_date};
+use crate::values::{canonical_decimal, decimal_is_positive, is_date};
 
 /// How scalar values arrive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,14 +90,18 @@ fn invalid(value: &Raw<'_>, path: String, allowed: &str) -> EventError {
     }
 }
 
+/// The text of a number: a JSON number, or (CSV) a string.
+fn number_text<'r>(value: &'r Raw<'_>, numbers: Numbers) -> Option<&'r str> {
+    match (value, numbers) {
+        (Raw::Number(n), _) => Some(n),
+        (Raw::String(s), Numbers::Strings) => Some(s),
+        _ => None,
+    }
+}
+
 /// The number's canonical decimal form (`120.50` → `120.5`).
 fn number<'r>(value: &'r Raw<'_>, numbers: Numbers) -> Option<Cow<'r, str>> {
-    let text: &'r str = match (value, numbers) {
-        (Raw::Number(n), _) => n,
-        (Raw::String(s), Numbers::Strings) => s,
-        _ => return None,
-    };
-    canonical_decimal(text)
+    canonical_decimal(number_text(value, numbers)?)
 }
 
 /// The index of the field named `key`, looking first where the last one was found: callers
@@ -157,14 +161,15 @@ fn check_types(
                 }
             }
             FieldType::Number | FieldType::Quantity => {
-                let Some(parsed) = number(value, numbers) else {
+                // Only checked here; pass two writes the canonical form.
+                let Some(positive) = number_text(value, numbers).and_then(decimal_is_positive)
+                else {
                     return Err(invalid(
                         value,
                         here().to_string(),
                         "The value must be a decimal number of at most 28 significant digits",
                     ));
                 };
-                let positive = !parsed.starts_with('-') && parsed != "0";
                 if matches!(field.ty, FieldType::Quantity) && !positive {
                     return Err(invalid(
                         value,

@@ -100,6 +100,19 @@ pub fn canonical_decimal(text: &str) -> Option<Cow<'_, str>> {
     Some(Cow::Owned(out))
 }
 
+/// Whether `text` is a decimal [`canonical_decimal`] accepts (`None` if not) and greater
+/// than zero, without writing its canonical form: validation checks every amount before
+/// the normalized event is built.
+pub fn decimal_is_positive(text: &str) -> Option<bool> {
+    match plain_decimal(text) {
+        Some((negative, int, frac)) => {
+            let zero = int.bytes().chain(frac.bytes()).all(|b| b == b'0');
+            Some(!negative && !zero)
+        }
+        None => parse_decimal(text).map(|d| d.is_sign_positive() && !d.is_zero()),
+    }
+}
+
 /// `-?digits(.digits)?` with at most 18 digits in all (well inside a `Decimal`): the sign,
 /// the integer digits and the fraction digits. One pass over the bytes.
 fn plain_decimal(text: &str) -> Option<(bool, &str, &str)> {
@@ -133,6 +146,40 @@ pub fn decimal_to_json(value: Decimal) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positivity_agrees_with_the_canonical_form() {
+        let cases = [
+            "0",
+            "0.0",
+            "-0",
+            "-0.00",
+            "00",
+            "1",
+            "-1",
+            "0.001",
+            "-0.001",
+            "120.50",
+            "1e2",
+            "-1e2",
+            "0e5",
+            "1E-3",
+            " 5 ",
+            "",
+            "-",
+            "1.",
+            ".5",
+            "abc",
+            "+1",
+            "99999999999999999999999999999",
+            "0.0000000000000000000000000001",
+        ];
+        for text in cases {
+            let expected =
+                canonical_decimal(text).map(|c| !c.starts_with('-') && c.as_ref() != "0");
+            assert_eq!(decimal_is_positive(text), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn accepts_the_documented_date_forms() {
