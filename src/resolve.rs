@@ -119,14 +119,13 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Resolved,
         }),
         _ => None,
     };
-    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
     // A purchase with two products is about 330 bytes stored: one allocation, no regrowth.
     let mut listing = String::with_capacity(512);
     crate::store::body::write(
         &mut listing,
         crate::model::schema::fields(context.kind),
         &event.body,
-        &ids,
+        &|index| records.get(index).map_or("", |r| r.id.as_str()),
     );
 
     Ok(Resolved {

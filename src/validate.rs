@@ -49,7 +49,8 @@ pub fn validate<'r>(
     };
     let root = Path::default();
     check_types(pairs, fields, &root, numbers)?;
-    let mut idents = Vec::new();
+    // A purchase has six identifiers: one allocation, no regrowth.
+    let mut idents = Vec::with_capacity(8);
     let body = build(pairs, fields, &root, None, numbers, &mut idents)?;
     let rui = body
         .iter()

@@ -20,8 +20,13 @@ use crate::model::schema;
 use crate::raw::push_json_string;
 
 /// Writes normalized `fields` of the level `level` (in its order) in stored form, each
-/// identifier as the id in `ids` at its index.
-pub fn write(out: &mut String, level: &'static [Field], fields: &Fields<'_>, ids: &[&str]) {
+/// identifier as `id(its index)`.
+pub fn write<'i>(
+    out: &mut String,
+    level: &'static [Field],
+    fields: &Fields<'_>,
+    id: &impl Fn(usize) -> &'i str,
+) {
     out.push('{');
     // The fields come in the level's order, so their positions are found in one pass.
     let mut from = 0;
@@ -45,7 +50,7 @@ pub fn write(out: &mut String, level: &'static [Field], fields: &Fields<'_>, ids
             Norm::Text(text) => push_json_string(out, text),
             Norm::Number(number) => out.push_str(number),
             Norm::Ident(index) => {
-                push_json_string(out, ids.get(*index).copied().unwrap_or_default());
+                push_json_string(out, id(*index));
             }
             Norm::Set(lines) => {
                 let inner = match at.map(|at| level[at].ty) {
@@ -57,7 +62,7 @@ pub fn write(out: &mut String, level: &'static [Field], fields: &Fields<'_>, ids
                     if j > 0 {
                         out.push(',');
                     }
-                    write(out, inner, line, ids);
+                    write(out, inner, line, id);
                 }
                 out.push(']');
             }
