@@ -2,235 +2,22 @@
 //! exit status, standard error) and what landed in the store (`cebulk events` and the SQLite
 //! tables themselves). Every test uses its own fresh store in a temporary directory.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+mod support;
 
-use assert_cmd::Command;
-use rusqlite::{Connection, OpenFlags};
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::{Value, json};
-use tempfile::TempDir;
+
+use support::{
+    ENTITIES, KINDS, PROCESSED, Run, Store, UNPROCESSED, fixture, reference, reference_id,
+    reference_json, set,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// The reference entities, which are also the reference tables' names.
-const ENTITIES: [&str; 10] = [
-    "currencies",
-    "units",
-    "accounts_receivable",
-    "rewards_participants",
-    "classifications",
-    "products",
-    "payment_medium_brands",
-    "payment_medium_types",
-    "invoices",
-    "key_performance_indicators",
-];
-
-const PROCESSED: &str = "processed_customer_events_set";
-const UNPROCESSED: &str = "unprocessed_customer_events_set";
-
-fn fixture(relative: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(relative)
-        .to_str()
-        .expect("a UTF-8 path")
-        .to_owned()
-}
-
-fn reference() -> String {
-    fixture("reference.json")
-}
-
 fn request(kind: &str) -> String {
     fixture(&format!("requests/{kind}.json"))
-}
-
-fn reference_json() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(reference()).unwrap()).unwrap()
-}
-
-/// The id of the reference record of `entity` whose `field` is `value`, from
-/// fixtures/reference.json.
-fn reference_id(entity: &str, field: &str, value: &str) -> String {
-    reference_json()[entity]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r[field] == value)
-        .unwrap_or_else(|| panic!("no {entity} with {field} {value} in reference.json"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// `text`, cut after about 4000 bytes for failure messages.
-fn clip(text: &str) -> String {
-    let mut end = text.len().min(4000);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let mut clipped = text[..end].to_owned();
-    if end < text.len() {
-        clipped.push('…');
-    }
-    clipped
-}
-
-/// One finished run of the binary.
-struct Run {
-    args: Vec<String>,
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Run {
-    fn stdout_text(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-
-    fn context(&self) -> String {
-        let stdout = clip(&self.stdout_text());
-        let stderr = clip(&self.stderr);
-        format!(
-            "cebulk {}\nexit status: {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-            self.args.join(" "),
-            self.code
-        )
-    }
-
-    /// Asserts the exit status and returns `self`.
-    fn code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "unexpected exit status\n{}",
-            self.context()
-        );
-        self
-    }
-
-    /// Standard output as JSON.
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n{}", self.context()))
-    }
-
-    fn no_panic(&self) {
-        assert!(
-            !self.stderr.contains("panicked"),
-            "cebulk panicked\n{}",
-            self.context()
-        );
-        assert!(
-            matches!(self.code, Some(0..=2)),
-            "exit status is not 0, 1 or 2\n{}",
-            self.context()
-        );
-    }
-}
-
-/// A temporary directory with a store path in it (the file is created by cebulk).
-struct Store {
-    dir: TempDir,
-}
-
-impl Store {
-    fn new() -> Store {
-        Store {
-            dir: TempDir::new().expect("a temporary directory"),
-        }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("store.db")
-    }
-
-    /// Writes a file into the temporary directory and returns its path.
-    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, contents).unwrap();
-        path.to_str().unwrap().to_owned()
-    }
-
-    /// `cebulk --store STORE ARGS…`, in the temporary directory, with no `$CEBULK_STORE`.
-    fn run(&self, args: &[&str]) -> Run {
-        let output = Command::cargo_bin("cebulk")
-            .expect("the cebulk binary")
-            .current_dir(self.dir.path())
-            .env_remove("CEBULK_STORE")
-            .arg("--store")
-            .arg(self.db())
-            .args(args)
-            .timeout(Duration::from_secs(120))
-            .output()
-            .expect("running cebulk");
-        Run {
-            args: args.iter().map(|a| (*a).to_owned()).collect(),
-            code: output.status.code(),
-            stdout: output.stdout,
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-
-    /// `cebulk import ARGS…`
-    fn import(&self, args: &[&str]) -> Run {
-        let mut all = vec!["import"];
-        all.extend_from_slice(args);
-        self.run(&all)
-    }
-
-    /// `cebulk events [--kind KIND]`, parsed.
-    fn events(&self, kind: Option<&str>) -> Vec<Value> {
-        let run = match kind {
-            Some(kind) => self.run(&["events", "--kind", kind]),
-            None => self.run(&["events"]),
-        };
-        run.code(0);
-        match run.json() {
-            Value::Array(events) => events,
-            other => panic!("`cebulk events` printed {other}, not an array"),
-        }
-    }
-
-    fn exists(&self) -> bool {
-        self.db().exists()
-    }
-
-    fn conn(&self) -> Connection {
-        assert!(self.exists(), "no store file at {}", self.db().display());
-        Connection::open_with_flags(self.db(), OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .expect("opening the store")
-    }
-
-    fn count(&self, table: &str) -> i64 {
-        self.conn()
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-            .unwrap_or_else(|e| panic!("counting {table}: {e}"))
-    }
-
-    /// Row counts of every reference table.
-    fn reference_counts(&self) -> BTreeMap<&'static str, i64> {
-        ENTITIES.iter().map(|e| (*e, self.count(e))).collect()
-    }
-
-    /// The store's bytes: the database file and its write-ahead log (empty when absent).
-    fn bytes(&self) -> (Vec<u8>, Vec<u8>) {
-        let wal = self.dir.path().join("store.db-wal");
-        (
-            std::fs::read(self.db()).unwrap(),
-            std::fs::read(wal).unwrap_or_default(),
-        )
-    }
-}
-
-fn set<'a>(report: &'a Value, name: &str) -> &'a [Value] {
-    report["data"][name]
-        .as_array()
-        .unwrap_or_else(|| panic!("data.{name} is not an array in {report}"))
 }
 
 fn ruis(report: &Value, name: &str) -> Vec<String> {
@@ -772,18 +559,7 @@ fn dry_run_without_a_store_creates_no_file() {
 
 #[test]
 fn the_same_id_seed_gives_byte_identical_reports() {
-    let files: Vec<String> = [
-        "achievements",
-        "purchases",
-        "referrals",
-        "social_media",
-        "web",
-        "financial_achievements",
-        "financial_statements",
-    ]
-    .iter()
-    .map(|k| request(k))
-    .collect();
+    let files: Vec<String> = KINDS.iter().map(|k| request(k)).collect();
     let mut args = vec!["--id-seed", "42", "--reference"];
     let reference = reference();
     args.push(&reference);

@@ -4,63 +4,24 @@
 //! across their boundaries; standard input. Every test uses its own fresh store in a temporary
 //! directory.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+mod support;
 
-use assert_cmd::Command;
-use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+
 use serde_json::{Value, json};
-use tempfile::TempDir;
+
+use support::{
+    ENTITIES, KINDS, PROCESSED, Run, Store, UNPROCESSED, fixture, reference, reference_id, set,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// The reference entities, which are also the reference tables' names.
-const ENTITIES: [&str; 10] = [
-    "currencies",
-    "units",
-    "accounts_receivable",
-    "rewards_participants",
-    "classifications",
-    "products",
-    "payment_medium_brands",
-    "payment_medium_types",
-    "invoices",
-    "key_performance_indicators",
-];
-
-const KINDS: [&str; 7] = [
-    "achievements",
-    "purchases",
-    "referrals",
-    "social_media",
-    "web",
-    "financial_achievements",
-    "financial_statements",
-];
-
-const PROCESSED: &str = "processed_customer_events_set";
-const UNPROCESSED: &str = "unprocessed_customer_events_set";
 
 /// The header of the web CSV inputs built here.
 const WEB_HEADER: &str = "request_unique_identifier,accounts_receivable_identifier.number,performed_by_unit_identifier.name,performed_on,website";
 
 /// The header of the purchases CSV inputs with line items one per row.
 const PURCHASE_ROWS_HEADER: &str = "request_unique_identifier,accounts_receivable_identifier.number,performed_by_unit_identifier.name,performed_on,reference_number,products_set.product_identifier.code,products_set.net_amount,products_set.vat_amount,products_set.total_amount";
-
-fn fixture(relative: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(relative)
-        .to_str()
-        .expect("a UTF-8 path")
-        .to_owned()
-}
-
-fn reference_json() -> String {
-    fixture("reference.json")
-}
 
 fn reference_dir() -> String {
     fixture("reference")
@@ -70,218 +31,30 @@ fn request(kind: &str, extension: &str) -> String {
     fixture(&format!("requests/{kind}.{extension}"))
 }
 
-/// The id of the reference record of `entity` whose `field` is `value`, from
-/// fixtures/reference.json.
-fn reference_id(entity: &str, field: &str, value: &str) -> String {
-    let document: Value =
-        serde_json::from_str(&std::fs::read_to_string(reference_json()).unwrap()).unwrap();
-    document[entity]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r[field] == value)
-        .unwrap_or_else(|| panic!("no {entity} with {field} {value} in reference.json"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+/// `cebulk events [--kind KIND]` as printed, after checking that it exited 0 and did not
+/// panic.
+fn events_text(store: &Store, kind: Option<&str>) -> Vec<u8> {
+    let run = store.events_run(kind);
+    run.code_without_panic(0);
+    run.stdout
 }
 
-/// `text`, cut after about 4000 bytes for failure messages.
-fn clip(text: &str) -> String {
-    let mut end = text.len().min(4000);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let mut clipped = text[..end].to_owned();
-    if end < text.len() {
-        clipped.push('…');
-    }
-    clipped
-}
-
-/// One finished run of the binary.
-struct Run {
-    args: Vec<String>,
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Run {
-    fn context(&self) -> String {
-        format!(
-            "cebulk {}\nexit status: {:?}\nstdout:\n{}\nstderr:\n{}",
-            self.args.join(" "),
-            self.code,
-            clip(&String::from_utf8_lossy(&self.stdout)),
-            clip(&self.stderr)
-        )
-    }
-
-    /// Asserts the exit status and returns `self`.
-    fn code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "unexpected exit status\n{}",
-            self.context()
-        );
-        assert!(
-            !self.stderr.contains("panicked"),
-            "cebulk panicked\n{}",
-            self.context()
-        );
-        self
-    }
-
-    /// Standard output as JSON.
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n{}", self.context()))
+/// `cebulk events [--kind KIND]`, parsed, checked as by `events_text`.
+fn events(store: &Store, kind: Option<&str>) -> Vec<Value> {
+    match serde_json::from_slice(&events_text(store, kind)) {
+        Ok(Value::Array(events)) => events,
+        other => panic!("`cebulk events` printed {other:?}, not an array"),
     }
 }
 
-/// A temporary directory with a store path in it (the file is created by cebulk).
-struct Store {
-    dir: TempDir,
-}
-
-impl Store {
-    fn new() -> Store {
-        Store {
-            dir: TempDir::new().expect("a temporary directory"),
-        }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("store.db")
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.dir.path().join(name).to_str().unwrap().to_owned()
-    }
-
-    /// Writes a file into the temporary directory and returns its path.
-    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
-        let path = self.path(name);
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-
-    /// `cebulk --store STORE ARGS…` with `stdin` on standard input, in the temporary
-    /// directory, with no `$CEBULK_STORE`.
-    fn run_with_stdin(&self, args: &[&str], stdin: Vec<u8>) -> Run {
-        let output = Command::cargo_bin("cebulk")
-            .expect("the cebulk binary")
-            .current_dir(self.dir.path())
-            .env_remove("CEBULK_STORE")
-            .arg("--store")
-            .arg(self.db())
-            .args(args)
-            .write_stdin(stdin)
-            .timeout(Duration::from_secs(120))
-            .output()
-            .expect("running cebulk");
-        Run {
-            args: args.iter().map(|a| (*a).to_owned()).collect(),
-            code: output.status.code(),
-            stdout: output.stdout,
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        self.run_with_stdin(args, Vec::new())
-    }
-
-    /// `cebulk import ARGS…`
-    fn import(&self, args: &[&str]) -> Run {
-        let mut all = vec!["import"];
-        all.extend_from_slice(args);
-        self.run(&all)
-    }
-
-    /// `cebulk events [--kind KIND]` as printed.
-    fn events_text(&self, kind: Option<&str>) -> Vec<u8> {
-        let run = match kind {
-            Some(kind) => self.run(&["events", "--kind", kind]),
-            None => self.run(&["events"]),
-        };
-        run.code(0);
-        run.stdout
-    }
-
-    /// `cebulk events [--kind KIND]`, parsed.
-    fn events(&self, kind: Option<&str>) -> Vec<Value> {
-        match serde_json::from_slice(&self.events_text(kind)) {
-            Ok(Value::Array(events)) => events,
-            other => panic!("`cebulk events` printed {other:?}, not an array"),
-        }
-    }
-
-    /// The created event of `rui` (the only one).
-    fn event(&self, rui: &str) -> Value {
-        let events: Vec<Value> = self
-            .events(None)
-            .into_iter()
-            .filter(|e| e["request_unique_identifier"] == rui)
-            .collect();
-        assert_eq!(events.len(), 1, "events of {rui}: {events:?}");
-        events.into_iter().next().unwrap()
-    }
-
-    fn conn(&self) -> Connection {
-        assert!(
-            self.db().exists(),
-            "no store file at {}",
-            self.db().display()
-        );
-        Connection::open_with_flags(self.db(), OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .expect("opening the store")
-    }
-
-    /// `SELECT count(*) FROM table`, 0 when there is no store.
-    fn count(&self, table: &str) -> i64 {
-        if !self.db().exists() {
-            return 0;
-        }
-        self.conn()
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-            .unwrap_or_else(|e| panic!("counting {table}: {e}"))
-    }
-
-    /// Every row of every reference table, ordered by id, each cell as written by SQLite.
-    fn reference_rows(&self) -> BTreeMap<&'static str, Vec<Vec<String>>> {
-        let conn = self.conn();
-        ENTITIES
-            .iter()
-            .map(|table| {
-                let mut stmt = conn
-                    .prepare(&format!("SELECT * FROM {table} ORDER BY id"))
-                    .unwrap();
-                let columns = stmt.column_count();
-                let rows = stmt
-                    .query_map([], |r| {
-                        (0..columns)
-                            .map(|i| {
-                                r.get::<_, rusqlite::types::Value>(i)
-                                    .map(|v| format!("{v:?}"))
-                            })
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                    .unwrap()
-                    .map(Result::unwrap)
-                    .collect();
-                (*table, rows)
-            })
-            .collect()
-    }
-}
-
-fn set<'a>(report: &'a Value, name: &str) -> &'a [Value] {
-    report["data"][name]
-        .as_array()
-        .unwrap_or_else(|| panic!("data.{name} is not an array in {report}"))
+/// The created event of `rui` (the only one).
+fn stored_event(store: &Store, rui: &str) -> Value {
+    let events: Vec<Value> = events(store, None)
+        .into_iter()
+        .filter(|e| e["request_unique_identifier"] == rui)
+        .collect();
+    assert_eq!(events.len(), 1, "events of {rui}: {events:?}");
+    events.into_iter().next().unwrap()
 }
 
 fn ruis(report: &Value, name: &str) -> Vec<Value> {
@@ -315,7 +88,7 @@ fn only_unprocessed(report: &Value) -> &Value {
 /// Asserts a request-level rejection: exit status 2, `"data": null`, the status code, and
 /// no event in the store. Gives `status.description`.
 fn assert_rejected(store: &Store, run: &Run, code: &str) -> String {
-    run.code(2);
+    run.code_without_panic(2);
     let report = run.json();
     assert_eq!(report["data"], Value::Null, "data\n{}", run.context());
     assert_eq!(
@@ -324,7 +97,7 @@ fn assert_rejected(store: &Store, run: &Run, code: &str) -> String {
         "status.code\n{}",
         run.context()
     );
-    assert_eq!(store.count("events"), 0, "events were created");
+    assert_eq!(store.count_or_zero("events"), 0, "events were created");
     report["status"]["description"]
         .as_str()
         .unwrap_or_default()
@@ -400,7 +173,7 @@ fn assert_all_processed_in_order(report: &Value, expected: &[String], what: &str
 fn three_forms_agree(kind: &str) {
     let json_store = Store::new();
     let mut json_args = vec!["--id-seed", "3"];
-    let reference = reference_json();
+    let reference = reference();
     let json_file = request(kind, "json");
     json_args.extend(["--reference", &reference, &json_file]);
     let json_run = json_store.import(&json_args);
@@ -415,7 +188,7 @@ fn three_forms_agree(kind: &str) {
         !set(&report, PROCESSED).is_empty(),
         "the {kind} fixture processes nothing: the comparison would say little"
     );
-    let json_events = json_store.events_text(Some(kind));
+    let json_events = events_text(&json_store, Some(kind));
 
     let reference_directory = reference_dir();
     for (extension, reference) in [("csv", &reference_directory), ("ndjson", &reference)] {
@@ -442,7 +215,7 @@ fn three_forms_agree(kind: &str) {
             "the {extension} report of {kind} differs from the JSON report"
         );
         assert_eq!(
-            String::from_utf8_lossy(&store.events_text(Some(kind))),
+            String::from_utf8_lossy(&events_text(&store, Some(kind))),
             String::from_utf8_lossy(&json_events),
             "the events listing after the {extension} import of {kind} differs from the JSON one"
         );
@@ -542,17 +315,17 @@ fn a_richer_purchase_gives_the_same_report_and_event_from_json_csv_and_ndjson() 
             "--kind",
             "purchases",
             "--reference",
-            &reference_json(),
+            &reference(),
             &file,
         ]);
-        run.code(0);
+        run.code_without_panic(0);
         outputs.push((
             name,
             String::from_utf8_lossy(&run.stdout).into_owned(),
-            String::from_utf8_lossy(&store.events_text(None)).into_owned(),
+            String::from_utf8_lossy(&events_text(&store, None)).into_owned(),
         ));
         if name == "rich.csv" {
-            let stored = store.event("p1");
+            let stored = stored_event(&store, "p1");
             assert_eq!(stored["reference_number"], "RF é \"q\"");
             assert_eq!(stored["products_set"][0]["net_amount"].to_string(), "120.5");
             assert_eq!(stored["udf_float_2"].to_string(), "1.5");
@@ -572,11 +345,11 @@ fn reference_csv_directory_loads_the_same_rows_as_the_json_document() {
     let from_dir = Store::new();
     from_dir
         .run(&["reference", "load", &reference_dir()])
-        .code(0);
+        .code_without_panic(0);
     let from_json = Store::new();
     from_json
-        .run(&["reference", "load", &reference_json()])
-        .code(0);
+        .run(&["reference", "load", &reference()])
+        .code_without_panic(0);
     let dir_rows = from_dir.reference_rows();
     let json_rows = from_json.reference_rows();
     for table in ENTITIES {
@@ -591,12 +364,18 @@ fn reference_csv_directory_loads_the_same_rows_as_the_json_document() {
 #[test]
 fn loading_the_reference_directory_twice_changes_nothing() {
     let store = Store::new();
-    store.run(&["reference", "load", &reference_dir()]).code(0);
+    store
+        .run(&["reference", "load", &reference_dir()])
+        .code_without_panic(0);
     let first = store.reference_rows();
-    store.run(&["reference", "load", &reference_dir()]).code(0);
+    store
+        .run(&["reference", "load", &reference_dir()])
+        .code_without_panic(0);
     assert_eq!(store.reference_rows(), first, "after a second load");
     // The JSON document holds the same records with the same ids.
-    store.run(&["reference", "load", &reference_json()]).code(0);
+    store
+        .run(&["reference", "load", &reference()])
+        .code_without_panic(0);
     assert_eq!(
         store.reference_rows(),
         first,
@@ -643,9 +422,13 @@ fn reference_directories_without_ids_derive_the_same_ids_as_json_without_ids() {
         })
         .to_string(),
     );
-    store.run(&["reference", "load", &dir]).code(0);
+    store
+        .run(&["reference", "load", &dir])
+        .code_without_panic(0);
     let other = Store::new();
-    other.run(&["reference", "load", &document]).code(0);
+    other
+        .run(&["reference", "load", &document])
+        .code_without_panic(0);
     let rows = store.reference_rows();
     assert_eq!(rows["units"].len(), 2);
     assert_eq!(rows, other.reference_rows());
@@ -668,11 +451,11 @@ fn a_reference_directory_with_a_misspelt_file_name_is_rejected_whole() {
     let dir = reference_copy(&store, "misspelt");
     std::fs::rename(format!("{dir}/units.csv"), format!("{dir}/unit.csv")).unwrap();
     let run = store.run(&["reference", "load", &dir]);
-    run.code(2);
+    run.code_without_panic(2);
     assert!(run.stderr.contains("unit.csv"), "{}", run.context());
     for table in ENTITIES {
         assert_eq!(
-            store.count(table),
+            store.count_or_zero(table),
             0,
             "{table} was loaded\n{}",
             run.context()
@@ -680,9 +463,9 @@ fn a_reference_directory_with_a_misspelt_file_name_is_rejected_whole() {
     }
     // An import naming it loads nothing and imports nothing either.
     let run = store.import(&["--reference", &dir, &request("web", "json")]);
-    run.code(2);
-    assert_eq!(store.count("events"), 0);
-    assert_eq!(store.count("currencies"), 0);
+    run.code_without_panic(2);
+    assert_eq!(store.count_or_zero("events"), 0);
+    assert_eq!(store.count_or_zero("currencies"), 0);
 }
 
 #[test]
@@ -699,12 +482,12 @@ fn a_reference_directory_with_an_unknown_column_is_rejected_whole() {
     std::fs::write(&currencies, text).unwrap();
 
     let run = store.run(&["reference", "load", &dir]);
-    run.code(2);
+    run.code_without_panic(2);
     assert!(run.stderr.contains("alt_code"), "{}", run.context());
     assert!(run.stderr.contains("products"), "{}", run.context());
     for table in ENTITIES {
         assert_eq!(
-            store.count(table),
+            store.count_or_zero(table),
             0,
             "{table} was loaded\n{}",
             run.context()
@@ -712,9 +495,13 @@ fn a_reference_directory_with_an_unknown_column_is_rejected_whole() {
     }
 
     // Into a loaded store: nothing changes.
-    store.run(&["reference", "load", &reference_json()]).code(0);
+    store
+        .run(&["reference", "load", &reference()])
+        .code_without_panic(0);
     let before = store.reference_rows();
-    store.run(&["reference", "load", &dir]).code(2);
+    store
+        .run(&["reference", "load", &dir])
+        .code_without_panic(2);
     assert_eq!(store.reference_rows(), before);
 }
 
@@ -736,21 +523,15 @@ fn csv_consecutive_rows_of_one_request_form_one_event_with_its_products_in_order
              33,ACR0000000228,Admin Unit,2016-06-22T15:00:00,RF03,Bronze,5,1,6\n"
         ),
     );
-    let run = store.import(&[
-        "--kind",
-        "purchases",
-        "--reference",
-        &reference_json(),
-        &file,
-    ]);
-    run.code(0);
+    let run = store.import(&["--kind", "purchases", "--reference", &reference(), &file]);
+    run.code_without_panic(0);
     let report = run.json();
     assert_eq!(ruis(&report, PROCESSED), strings(&["31", "32", "33"]));
 
     let serendipity = reference_id("products", "code", "Serendipity");
     let bronze = reference_id("products", "code", "Bronze");
     let lines = |rui: &str| -> Vec<(String, String)> {
-        store.event(rui)["products_set"]
+        stored_event(&store, rui)["products_set"]
             .as_array()
             .unwrap()
             .iter()
@@ -778,8 +559,8 @@ fn csv_consecutive_rows_of_one_request_form_one_event_with_its_products_in_order
         ]
     );
     assert_eq!(lines("33"), [(bronze, "5".to_owned())]);
-    assert_eq!(store.event("32")["reference_number"], "RF02");
-    assert_eq!(store.count("event_products"), 6);
+    assert_eq!(stored_event(&store, "32")["reference_number"], "RF02");
+    assert_eq!(store.count_or_zero("event_products"), 6);
 }
 
 #[test]
@@ -795,14 +576,8 @@ fn csv_same_identifier_after_another_event_is_a_new_event() {
     // In one batch the second event of 31 is a duplicate (ERRORS.md).
     let store = Store::new();
     let file = store.file("again.csv", &contents);
-    let run = store.import(&[
-        "--kind",
-        "purchases",
-        "--reference",
-        &reference_json(),
-        &file,
-    ]);
-    run.code(1);
+    let run = store.import(&["--kind", "purchases", "--reference", &reference(), &file]);
+    run.code_without_panic(1);
     let report = run.json();
     assert_eq!(ruis(&report, PROCESSED), strings(&["31", "32"]));
     let entry = only_unprocessed(&report);
@@ -815,7 +590,7 @@ fn csv_same_identifier_after_another_event_is_a_new_event() {
         entry["error_description"],
         "Error:Request Unique Identifier (31) Is Not Unique. - Description:The request unique identifier must be unique within the request."
     );
-    let first = store.event("31");
+    let first = stored_event(&store, "31");
     assert_eq!(first["reference_number"], "RF01");
     assert_eq!(first["products_set"].as_array().unwrap().len(), 2);
 
@@ -828,10 +603,10 @@ fn csv_same_identifier_after_another_event_is_a_new_event() {
         "--batch-size",
         "2",
         "--reference",
-        &reference_json(),
+        &reference(),
         &file,
     ]);
-    run.code(0);
+    run.code_without_panic(0);
     let report = run.json();
     assert_eq!(ruis(&report, PROCESSED), strings(&["31", "32", "31"]));
     let numbers: Vec<&Value> = set(&report, PROCESSED)
@@ -839,8 +614,7 @@ fn csv_same_identifier_after_another_event_is_a_new_event() {
         .map(|e| &e["number"])
         .collect();
     assert_eq!(numbers, [&json!("1"), &json!("2"), &json!("3")]);
-    let thirty_ones: Vec<Value> = store
-        .events(Some("purchases"))
+    let thirty_ones: Vec<Value> = events(&store, Some("purchases"))
         .into_iter()
         .filter(|e| e["request_unique_identifier"] == "31")
         .collect();
@@ -868,14 +642,8 @@ fn csv_rows_disagreeing_on_an_event_cell_make_that_event_unprocessed() {
              32,ACR0000000228,Admin Unit,2016-06-22T15:00:00,RF02,Serendipity,1,1,2\n"
         ),
     );
-    let run = store.import(&[
-        "--kind",
-        "purchases",
-        "--reference",
-        &reference_json(),
-        &file,
-    ]);
-    run.code(1);
+    let run = store.import(&["--kind", "purchases", "--reference", &reference(), &file]);
+    run.code_without_panic(1);
     let report = run.json();
     assert_eq!(ruis(&report, PROCESSED), strings(&["30", "32"]));
     let entry = only_unprocessed(&report);
@@ -886,10 +654,13 @@ fn csv_rows_disagreeing_on_an_event_cell_make_that_event_unprocessed() {
         "Error:Rows of Request (31) Disagree on (reference_number). - Description:Line-item rows of one event must repeat the same event values."
     );
     // Nothing of 31 is stored; 32 (equal cells repeated) has both products.
-    assert_eq!(store.count("events"), 2);
-    assert_eq!(store.count("event_products"), 3);
+    assert_eq!(store.count_or_zero("events"), 2);
+    assert_eq!(store.count_or_zero("event_products"), 3);
     assert_eq!(
-        store.event("32")["products_set"].as_array().unwrap().len(),
+        stored_event(&store, "32")["products_set"]
+            .as_array()
+            .unwrap()
+            .len(),
         2
     );
 }
@@ -905,7 +676,7 @@ fn csv_unknown_column_rejects_the_file_naming_the_column() {
         "request_unique_identifier,accounts_receivable_identifier.number,performed_by_unit_identifier.name,performed_on,webiste\n\
          1,ACR0000000020,Admin Unit,2016-06-22T15:00:00,w\n",
     );
-    let run = store.import(&["--kind", "web", "--reference", &reference_json(), &file]);
+    let run = store.import(&["--kind", "web", "--reference", &reference(), &file]);
     let description = assert_rejected(&store, &run, "InvalidRequestDocumentException");
     assert!(description.contains("webiste"), "{}", run.context());
     assert!(run.stderr.contains("webiste"), "{}", run.context());
@@ -919,13 +690,7 @@ fn csv_indexed_and_unindexed_set_columns_mixed_reject_the_file() {
         "request_unique_identifier,accounts_receivable_identifier.number,performed_by_unit_identifier.name,performed_on,reference_number,products_set.0.product_identifier.code,products_set.0.net_amount,products_set.vat_amount,products_set.total_amount\n\
          31,ACR0000000228,Admin Unit,2016-06-22T15:00:00,RF01,Bronze,1,1,2\n",
     );
-    let run = store.import(&[
-        "--kind",
-        "purchases",
-        "--reference",
-        &reference_json(),
-        &file,
-    ]);
+    let run = store.import(&["--kind", "purchases", "--reference", &reference(), &file]);
     assert_rejected(&store, &run, "InvalidRequestDocumentException");
 }
 
@@ -937,13 +702,7 @@ fn csv_line_items_without_a_request_unique_identifier_column_reject_the_file() {
         "accounts_receivable_identifier.number,performed_by_unit_identifier.name,performed_on,reference_number,products_set.product_identifier.code,products_set.net_amount,products_set.vat_amount,products_set.total_amount\n\
          ACR0000000228,Admin Unit,2016-06-22T15:00:00,RF01,Bronze,1,1,2\n",
     );
-    let run = store.import(&[
-        "--kind",
-        "purchases",
-        "--reference",
-        &reference_json(),
-        &file,
-    ]);
+    let run = store.import(&["--kind", "purchases", "--reference", &reference(), &file]);
     let description = assert_rejected(&store, &run, "InvalidRequestDocumentException");
     assert!(
         description.contains("request_unique_identifier"),
@@ -956,7 +715,7 @@ fn csv_line_items_without_a_request_unique_identifier_column_reject_the_file() {
 fn csv_empty_file_is_rejected() {
     let store = Store::new();
     let file = store.file("empty.csv", "");
-    let run = store.import(&["--kind", "web", "--reference", &reference_json(), &file]);
+    let run = store.import(&["--kind", "web", "--reference", &reference(), &file]);
     assert_rejected(&store, &run, "InvalidRequestDocumentException");
 }
 
@@ -964,13 +723,13 @@ fn csv_empty_file_is_rejected() {
 fn csv_header_only_is_an_empty_request() {
     let store = Store::new();
     let file = store.file("header.csv", format!("{WEB_HEADER}\n"));
-    let run = store.import(&["--kind", "web", "--reference", &reference_json(), &file]);
-    run.code(0);
+    let run = store.import(&["--kind", "web", "--reference", &reference(), &file]);
+    run.code_without_panic(0);
     let report = run.json();
     assert_eq!(report["status"]["code"], "OK");
     assert!(set(&report, PROCESSED).is_empty());
     assert!(set(&report, UNPROCESSED).is_empty());
-    assert_eq!(store.count("events"), 0);
+    assert_eq!(store.count_or_zero("events"), 0);
 }
 
 #[test]
@@ -985,8 +744,8 @@ fn csv_ragged_rows_are_unprocessed_naming_their_line_and_the_others_go_on() {
             web_row("4", "w4")
         ),
     );
-    let run = store.import(&["--kind", "web", "--reference", &reference_json(), &file]);
-    run.code(1);
+    let run = store.import(&["--kind", "web", "--reference", &reference(), &file]);
+    run.code_without_panic(1);
     let report = run.json();
     assert_eq!(ruis(&report, PROCESSED), strings(&["1", "4"]));
     let unprocessed = set(&report, UNPROCESSED);
@@ -999,7 +758,7 @@ fn csv_ragged_rows_are_unprocessed_naming_their_line_and_the_others_go_on() {
         let description = entry["error_description"].as_str().unwrap();
         assert!(description.contains(line), "{line}: {description}");
     }
-    assert_eq!(store.count("events"), 2);
+    assert_eq!(store.count_or_zero("events"), 2);
 }
 
 #[test]
@@ -1010,8 +769,8 @@ fn csv_invalid_utf8_in_a_cell_makes_that_row_unprocessed() {
     contents.extend_from_slice(b"\xff\xfe2\n");
     contents.extend_from_slice(format!("{}\n", web_row("3", "w3")).as_bytes());
     let file = store.file("latin1.csv", contents);
-    let run = store.import(&["--kind", "web", "--reference", &reference_json(), &file]);
-    run.code(1);
+    let run = store.import(&["--kind", "web", "--reference", &reference(), &file]);
+    run.code_without_panic(1);
     let report = run.json();
     assert_eq!(ruis(&report, PROCESSED), strings(&["1", "3"]));
     let entry = only_unprocessed(&report);
@@ -1023,7 +782,7 @@ fn csv_invalid_utf8_in_a_cell_makes_that_row_unprocessed() {
             .contains("line 3"),
         "{entry}"
     );
-    assert_eq!(store.count("events"), 2);
+    assert_eq!(store.count_or_zero("events"), 2);
 }
 
 #[test]
@@ -1037,20 +796,20 @@ fn csv_bom_crlf_and_quoted_fields_keep_their_values_exactly() {
          3,ACR0000000020,Admin Unit,2016-06-22T15:00:00,\"\"\"\",\"é, ü; 中文\"\r\n"
     );
     let file = store.file("quoted.csv", contents);
-    let run = store.import(&["--kind", "web", "--reference", &reference_json(), &file]);
-    run.code(0);
+    let run = store.import(&["--kind", "web", "--reference", &reference(), &file]);
+    run.code_without_panic(0);
     assert_eq!(ruis(&run.json(), PROCESSED), strings(&["1", "2", "3"]));
-    let one = store.event("1");
+    let one = stored_event(&store, "1");
     assert_eq!(one["website"], "www.a.com, and b");
     assert_eq!(one["description"], "say \"hi\", ok");
-    let two = store.event("2");
+    let two = stored_event(&store, "2");
     assert_eq!(two["website"], "multi\r\nline");
     assert_eq!(two["description"], "  spaced  ");
     assert_eq!(
         two["performed_by_unit_identifier"]["id"],
         reference_id("units", "name", "Admin Unit")
     );
-    let three = store.event("3");
+    let three = stored_event(&store, "3");
     assert_eq!(three["website"], "\"");
     assert_eq!(three["description"], "é, ü; 中文");
 }
@@ -1066,8 +825,8 @@ fn csv_file_ending_inside_a_quoted_field_makes_its_last_row_unprocessed() {
             web_row("1", "w1")
         ),
     );
-    let run = store.import(&["--kind", "web", "--reference", &reference_json(), &file]);
-    run.code(1);
+    let run = store.import(&["--kind", "web", "--reference", &reference(), &file]);
+    run.code_without_panic(1);
     let report = run.json();
     assert_eq!(ruis(&report, PROCESSED), strings(&["0", "1"]));
     let entry = only_unprocessed(&report);
@@ -1080,8 +839,8 @@ fn csv_file_ending_inside_a_quoted_field_makes_its_last_row_unprocessed() {
             .contains("line 4"),
         "{entry}"
     );
-    assert_eq!(store.event("0")["website"], "a \"b\"");
-    assert_eq!(store.count("events"), 2);
+    assert_eq!(stored_event(&store, "0")["website"], "a \"b\"");
+    assert_eq!(store.count_or_zero("events"), 2);
 }
 
 /// A quote inside an unquoted field is data (the CSV reader keeps it: row 1 is created with
@@ -1098,7 +857,7 @@ fn csv_a_stray_quote_inside_an_unquoted_field_does_not_reject_the_last_row() {
             web_row("2", "w2")
         ),
     );
-    let run = store.import(&["--kind", "web", "--reference", &reference_json(), &file]);
+    let run = store.import(&["--kind", "web", "--reference", &reference(), &file]);
     let report = run.json();
     assert!(
         !ruis(&report, UNPROCESSED).contains(&json!("2")),
@@ -1122,14 +881,8 @@ fn csv_numbers_are_decimal_strings_kept_exact() {
          2,ACR0000000228,Admin Unit,2016-06-22T15:00:00,R2,Bronze,,\"12,5\",1,13.5\n\
          3,ACR0000000228,Admin Unit,2016-06-22T15:00:00,R3,Bronze,,0.1,0.2,0.30000000000000000000000001\n",
     );
-    let run = store.import(&[
-        "--kind",
-        "purchases",
-        "--reference",
-        &reference_json(),
-        &file,
-    ]);
-    run.code(1);
+    let run = store.import(&["--kind", "purchases", "--reference", &reference(), &file]);
+    run.code_without_panic(1);
     let report = run.json();
     assert_eq!(ruis(&report, PROCESSED), strings(&["1", "3"]));
     let entry = unprocessed(&report, "2");
@@ -1141,13 +894,13 @@ fn csv_numbers_are_decimal_strings_kept_exact() {
         "{description}"
     );
 
-    let line = &store.event("1")["products_set"][0];
+    let line = &stored_event(&store, "1")["products_set"][0];
     assert_eq!(line["net_amount"].to_string(), "120.5");
     assert_eq!(line["vat_amount"].to_string(), "0");
     assert_eq!(line["total_amount"].to_string(), "120.5");
     assert_eq!(line["quantity"].to_string(), "2");
     assert_eq!(
-        store.event("3")["products_set"][0]["total_amount"].to_string(),
+        stored_event(&store, "3")["products_set"][0]["total_amount"].to_string(),
         "0.30000000000000000000000001"
     );
     let stored: Vec<(String, String, String)> = {
@@ -1179,20 +932,20 @@ fn csv_numbers_are_decimal_strings_kept_exact() {
 #[test]
 fn csv_without_kind_is_rejected_and_creates_nothing() {
     let store = Store::new();
-    let run = store.import(&["--reference", &reference_json(), &request("web", "csv")]);
-    run.code(2);
+    let run = store.import(&["--reference", &reference(), &request("web", "csv")]);
+    run.code_without_panic(2);
     assert!(run.stderr.contains("--kind"), "{}", run.context());
-    assert_eq!(store.count("events"), 0);
-    assert!(store.events(None).is_empty());
+    assert_eq!(store.count_or_zero("events"), 0);
+    assert!(events(&store, None).is_empty());
 }
 
 #[test]
 fn ndjson_without_kind_is_rejected_and_creates_nothing() {
     let store = Store::new();
-    let run = store.import(&["--reference", &reference_json(), &request("web", "ndjson")]);
-    run.code(2);
+    let run = store.import(&["--reference", &reference(), &request("web", "ndjson")]);
+    run.code_without_panic(2);
     assert!(run.stderr.contains("--kind"), "{}", run.context());
-    assert_eq!(store.count("events"), 0);
+    assert_eq!(store.count_or_zero("events"), 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1209,7 +962,7 @@ fn web_fixture_lines() -> Vec<String> {
 
 /// Imports `file` as web events with `--id-seed 3` into a fresh store.
 fn seeded_web_import(store: &Store, file: &str, extra: &[&str]) -> Run {
-    let reference = reference_json();
+    let reference = reference();
     let mut args = vec!["--id-seed", "3", "--kind", "web", "--reference", &reference];
     args.extend_from_slice(extra);
     args.push(file);
@@ -1220,7 +973,7 @@ fn seeded_web_import(store: &Store, file: &str, extra: &[&str]) -> Run {
 fn ndjson_blank_lines_are_skipped() {
     let plain = Store::new();
     let expected = seeded_web_import(&plain, &request("web", "ndjson"), &[]);
-    expected.code(1);
+    expected.code_without_panic(1);
 
     let lines = web_fixture_lines();
     let spaced = format!(
@@ -1230,7 +983,7 @@ fn ndjson_blank_lines_are_skipped() {
     let store = Store::new();
     let file = store.file("spaced.ndjson", spaced);
     let run = seeded_web_import(&store, &file, &[]);
-    run.code(1);
+    run.code_without_panic(1);
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&expected.stdout)
@@ -1247,15 +1000,15 @@ fn ndjson_broken_line_is_one_unprocessed_event_naming_its_line() {
         web_line("3", "w3")
     );
     let file = store.file("broken.ndjson", contents);
-    let run = store.import(&["--kind", "web", "--reference", &reference_json(), &file]);
-    run.code(1);
+    let run = store.import(&["--kind", "web", "--reference", &reference(), &file]);
+    run.code_without_panic(1);
     let report = run.json();
     assert_eq!(ruis(&report, PROCESSED), strings(&["1", "2", "3"]));
     let entry = only_unprocessed(&report);
     assert_eq!(entry["error_code"], "InvalidParameterValueException");
     let description = entry["error_description"].as_str().unwrap();
     assert!(description.contains("line 4"), "{description}");
-    assert_eq!(store.count("events"), 3);
+    assert_eq!(store.count_or_zero("events"), 3);
 }
 
 /// README: "A line that is not a JSON object is one unprocessed event
@@ -1268,8 +1021,8 @@ fn ndjson_broken_line_path_is_line_and_column_as_the_readme_says() {
         web_line("1", "w1")
     );
     let file = store.file("broken.ndjson", contents);
-    let run = store.import(&["--kind", "web", "--reference", &reference_json(), &file]);
-    run.code(1);
+    let run = store.import(&["--kind", "web", "--reference", &reference(), &file]);
+    run.code_without_panic(1);
     let report = run.json();
     let description = only_unprocessed(&report)["error_description"]
         .as_str()
@@ -1285,14 +1038,14 @@ fn ndjson_broken_line_path_is_line_and_column_as_the_readme_says() {
 fn ndjson_jsonl_extension_works() {
     let plain = Store::new();
     let expected = seeded_web_import(&plain, &request("web", "ndjson"), &[]);
-    expected.code(1);
+    expected.code_without_panic(1);
     let store = Store::new();
     let file = store.file(
         "web.jsonl",
         std::fs::read(request("web", "ndjson")).unwrap(),
     );
     let run = seeded_web_import(&store, &file, &[]);
-    run.code(1);
+    run.code_without_panic(1);
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&expected.stdout)
@@ -1309,28 +1062,28 @@ fn ndjson_line_that_is_a_json_array_is_unprocessed_naming_its_line() {
         web_line("3", "w3")
     );
     let file = store.file("array.ndjson", contents);
-    let run = store.import(&["--kind", "web", "--reference", &reference_json(), &file]);
-    run.code(1);
+    let run = store.import(&["--kind", "web", "--reference", &reference(), &file]);
+    run.code_without_panic(1);
     let report = run.json();
     assert_eq!(ruis(&report, PROCESSED), strings(&["1", "3"]));
     let entry = only_unprocessed(&report);
     assert_eq!(entry["error_code"], "InvalidParameterValueException");
     let description = entry["error_description"].as_str().unwrap();
     assert!(description.contains("line 2"), "{description}");
-    assert_eq!(store.count("events"), 2);
+    assert_eq!(store.count_or_zero("events"), 2);
 }
 
 #[test]
 fn ndjson_with_bom_and_crlf_gives_the_same_report() {
     let plain = Store::new();
     let expected = seeded_web_import(&plain, &request("web", "ndjson"), &[]);
-    expected.code(1);
+    expected.code_without_panic(1);
     let lines = web_fixture_lines();
     let contents = format!("\u{feff}{}", lines.join("\r\n"));
     let store = Store::new();
     let file = store.file("crlf.ndjson", contents);
     let run = seeded_web_import(&store, &file, &[]);
-    run.code(1);
+    run.code_without_panic(1);
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&expected.stdout)
@@ -1352,10 +1105,14 @@ fn batches_keep_order_and_numbering(n: usize) {
             let file = store.file(name, contents);
             let extra: Vec<&str> = batch.map(|b| vec!["--batch-size", b]).unwrap_or_default();
             let run = seeded_web_import(&store, &file, &extra);
-            run.code(0);
+            run.code_without_panic(0);
             let what = format!("{n} events from {name}, batch size {batch:?}");
             assert_all_processed_in_order(&run.json(), &expected, &what);
-            assert_eq!(store.count("events"), n as i64, "{what}: stored events");
+            assert_eq!(
+                store.count_or_zero("events"),
+                n as i64,
+                "{what}: stored events"
+            );
             let numbers: (i64, i64, i64) = store
                 .conn()
                 .query_row(
@@ -1413,7 +1170,7 @@ fn a_reused_identifier_in_another_batch_is_not_a_duplicate() {
     let store = Store::new();
     let file = store.file("reuse.ndjson", with_line_replaced(1499, &other_content));
     let run = seeded_web_import(&store, &file, &[]);
-    run.code(0);
+    run.code_without_panic(0);
     let report = run.json();
     let processed = set(&report, PROCESSED);
     assert_eq!(processed.len(), 2500);
@@ -1422,14 +1179,14 @@ fn a_reused_identifier_in_another_batch_is_not_a_duplicate() {
     assert_eq!(processed[0]["number"], "1");
     assert_eq!(processed[1499]["number"], "1500");
     assert_ne!(processed[0]["id"], processed[1499]["id"]);
-    assert_eq!(store.count("events"), 2500);
+    assert_eq!(store.count_or_zero("events"), 2500);
 
     // With --batch-size 7, positions 1 and 8 are in different batches too.
     let store = Store::new();
     let file = store.file("reuse.ndjson", with_line_replaced(7, &other_content));
     let run = seeded_web_import(&store, &file, &["--batch-size", "7"]);
-    run.code(0);
-    assert_eq!(store.count("events"), 2500);
+    run.code_without_panic(0);
+    assert_eq!(store.count_or_zero("events"), 2500);
 }
 
 #[test]
@@ -1443,7 +1200,7 @@ fn a_reused_identifier_in_the_same_batch_is_a_duplicate() {
         let store = Store::new();
         let file = store.file("reuse.ndjson", with_line_replaced(at, &other_content));
         let run = seeded_web_import(&store, &file, &extra);
-        run.code(1);
+        run.code_without_panic(1);
         let report = run.json();
         let entry = only_unprocessed(&report);
         assert_eq!(entry["request_unique_identifier"], first.as_str());
@@ -1455,9 +1212,9 @@ fn a_reused_identifier_in_the_same_batch_is_a_duplicate() {
         let processed = set(&report, PROCESSED);
         assert_eq!(processed.len(), 2499);
         assert_eq!(processed[0]["request_unique_identifier"], first.as_str());
-        assert_eq!(store.count("events"), 2499);
+        assert_eq!(store.count_or_zero("events"), 2499);
         // The first one is created with the first content.
-        let stored = store.event(&first);
+        let stored = stored_event(&store, &first);
         assert_eq!(stored["website"], "www.site0.com");
     }
 }
@@ -1469,12 +1226,12 @@ fn the_same_event_again_in_a_later_batch_is_reported_with_its_original_id_and_nu
     let store = Store::new();
     let file = store.file("again.ndjson", with_line_replaced(1499, &first_line));
     let run = seeded_web_import(&store, &file, &[]);
-    run.code(0);
+    run.code_without_panic(0);
     let report = run.json();
     let processed = set(&report, PROCESSED);
     assert_eq!(processed.len(), 2500);
     assert_eq!(processed[1499], processed[0]);
-    assert_eq!(store.count("events"), 2499);
+    assert_eq!(store.count_or_zero("events"), 2499);
 }
 
 #[test]
@@ -1499,13 +1256,13 @@ fn csv_line_item_groups_across_batch_boundaries() {
             "--batch-size",
             batch,
             "--reference",
-            &reference_json(),
+            &reference(),
             &file,
         ]);
-        run.code(0);
+        run.code_without_panic(0);
         assert_all_processed_in_order(&run.json(), &expected, &format!("batch size {batch}"));
-        assert_eq!(store.count("events"), 1200);
-        assert_eq!(store.count("event_products"), 2400);
+        assert_eq!(store.count_or_zero("events"), 1200);
+        assert_eq!(store.count_or_zero("event_products"), 2400);
         reports.push(run.stdout);
     }
     assert!(
@@ -1521,7 +1278,7 @@ fn csv_line_item_groups_across_batch_boundaries() {
 fn stdin_ndjson_gives_the_same_report_as_the_file() {
     let plain = Store::new();
     let expected = seeded_web_import(&plain, &request("web", "ndjson"), &[]);
-    expected.code(1);
+    expected.code_without_panic(1);
     let store = Store::new();
     let run = store.run_with_stdin(
         &[
@@ -1534,35 +1291,28 @@ fn stdin_ndjson_gives_the_same_report_as_the_file() {
             "--id-seed",
             "3",
             "--reference",
-            &reference_json(),
+            &reference(),
         ],
         std::fs::read(request("web", "ndjson")).unwrap(),
     );
-    run.code(1);
+    run.code_without_panic(1);
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&expected.stdout)
     );
-    assert_eq!(store.events_text(None), plain.events_text(None));
+    assert_eq!(events_text(&store, None), events_text(&plain, None));
 }
 
 #[test]
 fn stdin_without_format_is_rejected() {
     let store = Store::new();
     let run = store.run_with_stdin(
-        &[
-            "import",
-            "-",
-            "--kind",
-            "web",
-            "--reference",
-            &reference_json(),
-        ],
+        &["import", "-", "--kind", "web", "--reference", &reference()],
         std::fs::read(request("web", "ndjson")).unwrap(),
     );
-    run.code(2);
+    run.code_without_panic(2);
     assert!(run.stderr.contains("--format"), "{}", run.context());
-    assert_eq!(store.count("events"), 0);
+    assert_eq!(store.count_or_zero("events"), 0);
 }
 
 #[test]
@@ -1572,10 +1322,10 @@ fn stdin_json_document_works() {
         "--id-seed",
         "3",
         "--reference",
-        &reference_json(),
+        &reference(),
         &request("web", "json"),
     ]);
-    expected.code(1);
+    expected.code_without_panic(1);
     let store = Store::new();
     let run = store.run_with_stdin(
         &[
@@ -1586,11 +1336,11 @@ fn stdin_json_document_works() {
             "--id-seed",
             "3",
             "--reference",
-            &reference_json(),
+            &reference(),
         ],
         std::fs::read(request("web", "json")).unwrap(),
     );
-    run.code(1);
+    run.code_without_panic(1);
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&expected.stdout)
@@ -1602,7 +1352,7 @@ fn stdin_json_document_works() {
 fn stdin_csv_gives_the_same_report_as_the_file() {
     let plain = Store::new();
     let expected = seeded_web_import(&plain, &request("web", "csv"), &[]);
-    expected.code(1);
+    expected.code_without_panic(1);
     let store = Store::new();
     let run = store.run_with_stdin(
         &[
@@ -1615,11 +1365,11 @@ fn stdin_csv_gives_the_same_report_as_the_file() {
             "--id-seed",
             "3",
             "--reference",
-            &reference_json(),
+            &reference(),
         ],
         std::fs::read(request("web", "csv")).unwrap(),
     );
-    run.code(1);
+    run.code_without_panic(1);
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&expected.stdout)
