@@ -6,46 +6,24 @@
 //! `number`s by shape only (32 upper-case hex characters; a decimal string), because the seed's
 //! examples come from a store that did not start at 1.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
-/// The seven kinds, in the order the tests import them.
-const KINDS: [&str; 7] = [
-    "achievements",
-    "purchases",
-    "referrals",
-    "social_media",
-    "web",
-    "financial_achievements",
-    "financial_statements",
-];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn reference() -> PathBuf {
-    root().join("fixtures").join("reference.json")
-}
+use support::{KINDS, crate_path, fixture, reference, set};
 
 fn request(kind: &str) -> PathBuf {
-    root()
-        .join("fixtures")
-        .join("requests")
-        .join(format!("{kind}.json"))
+    PathBuf::from(fixture(&format!("requests/{kind}.json")))
 }
 
 fn golden(kind: &str) -> Value {
-    let path = root()
-        .join("tests")
-        .join("golden")
-        .join(format!("{kind}.response.json"));
+    let path = PathBuf::from(crate_path(&format!("tests/golden/{kind}.response.json")));
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
@@ -53,12 +31,7 @@ fn golden(kind: &str) -> Value {
 
 /// `cebulk --store DIR/store.db import --reference fixtures/reference.json FILES…`
 fn import(dir: &Path, files: &[PathBuf]) -> Output {
-    Command::cargo_bin("cebulk")
-        .expect("the cebulk binary")
-        .current_dir(dir)
-        .env_remove("CEBULK_STORE")
-        .arg("--store")
-        .arg(dir.join("store.db"))
+    support::cebulk(dir, &dir.join("store.db"))
         .arg("import")
         .arg("--reference")
         .arg(reference())
@@ -76,12 +49,6 @@ fn report(output: &Output) -> Value {
             String::from_utf8_lossy(&output.stderr)
         )
     })
-}
-
-fn set<'a>(report: &'a Value, name: &str) -> &'a [Value] {
-    report["data"][name]
-        .as_array()
-        .unwrap_or_else(|| panic!("data.{name} is not an array in {report}"))
 }
 
 fn keys(entry: &Value) -> BTreeSet<&str> {

@@ -1,28 +1,13 @@
 //! Review tests: each runs the real binary on a fresh store. Tests marked BUG fail because
 //! of a cebulk bug; the others guard risky areas that were checked and hold.
 
-use std::path::{Path, PathBuf};
+mod support;
+
 use std::time::Duration;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
-use tempfile::TempDir;
 
-const PROCESSED: &str = "processed_customer_events_set";
-const UNPROCESSED: &str = "unprocessed_customer_events_set";
-
-fn fixture(relative: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(relative)
-        .to_str()
-        .expect("a UTF-8 path")
-        .to_owned()
-}
-
-fn reference() -> String {
-    fixture("reference.json")
-}
+use support::{PROCESSED, Store, UNPROCESSED, reference, set};
 
 struct Run {
     code: Option<i32>,
@@ -52,52 +37,20 @@ impl Run {
     }
 }
 
-struct Store {
-    dir: TempDir,
-}
-
-impl Store {
-    fn new() -> Store {
-        Store {
-            dir: TempDir::new().expect("a temporary directory"),
-        }
+/// `cebulk import --quiet ARGS…` on `store`, with this file's 60-second timeout.
+fn import(store: &Store, args: &[&str]) -> Run {
+    let output = support::cebulk(store.dir.path(), &store.db())
+        .arg("import")
+        .arg("--quiet")
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("running cebulk");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("store.db")
-    }
-
-    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, contents).unwrap();
-        path.to_str().unwrap().to_owned()
-    }
-
-    fn import(&self, args: &[&str]) -> Run {
-        let output = Command::cargo_bin("cebulk")
-            .expect("the cebulk binary")
-            .current_dir(self.dir.path())
-            .env_remove("CEBULK_STORE")
-            .arg("--store")
-            .arg(self.db())
-            .arg("import")
-            .arg("--quiet")
-            .args(args)
-            .timeout(Duration::from_secs(60))
-            .output()
-            .expect("running cebulk");
-        Run {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-}
-
-fn set<'a>(report: &'a Value, name: &str) -> &'a [Value] {
-    report["data"][name]
-        .as_array()
-        .unwrap_or_else(|| panic!("data.{name} is not an array in {report}"))
 }
 
 /// (rui, number) of processed entries, or (rui, error_code) of unprocessed ones.
@@ -159,7 +112,10 @@ fn error_descriptions_quote_the_callers_value_verbatim() {
     second["external_system"] = json!("SAP");
     second["external_system_reference_number"] = json!("R-{system}");
     let file = store.file("web.ndjson", ndjson(&[bad_date, first, second]));
-    let run = store.import(&["--reference", &reference(), "--kind", "web", &file]);
+    let run = import(
+        &store,
+        &["--reference", &reference(), "--kind", "web", &file],
+    );
     run.code(1);
     let report = run.json();
     let descriptions: Vec<&str> = set(&report, UNPROCESSED)
@@ -192,7 +148,7 @@ fn csv_row_cut_off_in_quotes_without_identifier_echoes_null() {
         "cut.csv",
         "request_unique_identifier,website\n,\"never closed",
     );
-    let run = store.import(&["--kind", "web", &file]);
+    let run = import(&store, &["--kind", "web", &file]);
     run.code(1);
     let report = run.json();
     let entries = set(&report, UNPROCESSED);
@@ -218,7 +174,7 @@ fn an_unreadable_ndjson_input_alone_gives_null_data() {
     for name in ["input.csv", "input.json", "input.ndjson"] {
         let dir = store.dir.path().join(name);
         std::fs::create_dir(&dir).unwrap();
-        let run = store.import(&["--kind", "web", dir.to_str().unwrap()]);
+        let run = import(&store, &["--kind", "web", dir.to_str().unwrap()]);
         run.code(2);
         let report = run.json();
         assert_eq!(
@@ -246,7 +202,7 @@ fn an_empty_fields_set_returns_every_field() {
         "web_customer_events_set": [web_event("1", "w")]
     });
     let file = store.file("web.json", doc.to_string());
-    let run = store.import(&["--reference", &reference(), &file]);
+    let run = import(&store, &["--reference", &reference(), &file]);
     run.code(0);
     let report = run.json();
     let entry = &set(&report, PROCESSED)[0];
@@ -300,7 +256,7 @@ fn fresh_store_skipping_never_misses_an_event_of_this_run() {
             args.push("--dry-run");
         }
         args.extend(["--kind", "web", &web_a, &web_b]);
-        store.import(&args)
+        import(store, &args)
     };
     let refs = |store: &Store, dry: bool| {
         let mut args = common.to_vec();
@@ -308,7 +264,7 @@ fn fresh_store_skipping_never_misses_an_event_of_this_run() {
             args.push("--dry-run");
         }
         args.extend(["--kind", "referrals", &refs_1, &refs_2]);
-        store.import(&args)
+        import(store, &args)
     };
     let dry_web = web(&store, true);
     let dry_refs = refs(&store, true);
@@ -375,8 +331,8 @@ fn numbering_continues_per_kind_across_runs_and_kinds() {
     store
         .import(&["--reference", &reference(), "--kind", "web", &w1])
         .code(0);
-    store.import(&["--kind", "referrals", &r1]).code(0);
-    let run = store.import(&["--kind", "referrals", &r2]);
+    import(&store, &["--kind", "referrals", &r1]).code(0);
+    let run = import(&store, &["--kind", "referrals", &r2]);
     run.code(1);
     let report = run.json();
     assert_eq!(
@@ -390,7 +346,7 @@ fn numbering_continues_per_kind_across_runs_and_kinds() {
             "ReferredByAnotherParticipantException".to_owned()
         )]
     );
-    let run = store.import(&["--kind", "web", &w2]);
+    let run = import(&store, &["--kind", "web", &w2]);
     run.code(0);
     assert_eq!(
         pairs(&run.json(), PROCESSED, "number"),
@@ -424,7 +380,10 @@ fn csv_groups_match_ndjson_and_disagreeing_rows_are_unprocessed() {
         ]
     });
     let nd = store.file("p.ndjson", ndjson(&[event]));
-    let run = store.import(&["--reference", &reference(), "--kind", "purchases", &csv]);
+    let run = import(
+        &store,
+        &["--reference", &reference(), "--kind", "purchases", &csv],
+    );
     run.code(1);
     let report = run.json();
     assert_eq!(
@@ -435,7 +394,7 @@ fn csv_groups_match_ndjson_and_disagreeing_rows_are_unprocessed() {
         pairs(&report, UNPROCESSED, "error_code"),
         [("2".to_owned(), "InconsistentEventRowsException".to_owned())]
     );
-    let run = store.import(&["--kind", "purchases", &nd]);
+    let run = import(&store, &["--kind", "purchases", &nd]);
     run.code(0);
     assert_eq!(
         pairs(&run.json(), PROCESSED, "number"),

@@ -9,13 +9,16 @@
 //! `{what is allowed}` sentence of `InvalidParameterValueException`), the tests pin the text
 //! cebulk writes, since scripts and operators read it too.
 
+mod support;
+
 use std::cell::Cell;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use serde_json::{Map, Value, json};
 use tempfile::TempDir;
+
+use support::KINDS;
 
 // ---------------------------------------------------------------------------------------------
 // Codes and description texts (docs/ERRORS.md)
@@ -130,16 +133,6 @@ fn duplicate_external(value: &str, system: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // Kinds, entities and identifier parameters (the seed's fields, src/model and src/entity.rs)
-
-const KINDS: [&str; 7] = [
-    "achievements",
-    "purchases",
-    "referrals",
-    "social_media",
-    "web",
-    "financial_achievements",
-    "financial_statements",
-];
 
 /// The kinds with the account/participant semi-optional group.
 const GROUP_KINDS: [&str; 6] = [
@@ -675,12 +668,7 @@ impl Store {
 
     /// `cebulk --store DB ARGS…` in the temporary directory.
     fn run(&self, args: &[&str]) -> Run {
-        let output = Command::cargo_bin("cebulk")
-            .expect("the cebulk binary")
-            .current_dir(self.dir.path())
-            .env_remove("CEBULK_STORE")
-            .arg("--store")
-            .arg(self.db())
+        let output = support::cebulk(self.dir.path(), &self.db())
             .args(args)
             .timeout(Duration::from_secs(120))
             .output()
