@@ -9,13 +9,16 @@
 //! events go on (exit 1); a CSV header naming no parameter rejects the file. Every case also
 //! checks that cebulk never panics, writes the API envelope, and stores what it reports.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use assert_cmd::Command;
 use rusqlite::Connection;
 use serde_json::Value;
 use tempfile::TempDir;
+
+use support::{crate_path, reference};
 
 /// What a case must give.
 #[derive(Debug)]
@@ -490,11 +493,7 @@ fn generated() -> Vec<(Case, Vec<u8>)> {
 }
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/broken")
-}
-
-fn reference() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reference.json")
+    PathBuf::from(crate_path("tests/broken"))
 }
 
 fn clip(text: &str) -> String {
@@ -506,12 +505,7 @@ fn clip(text: &str) -> String {
 fn run_case(case: &Case, path: &Path) -> Result<(), String> {
     let dir = TempDir::new().unwrap();
     let store = dir.path().join("store.db");
-    let output = Command::cargo_bin("cebulk")
-        .expect("the cebulk binary")
-        .current_dir(dir.path())
-        .env_remove("CEBULK_STORE")
-        .arg("--store")
-        .arg(&store)
+    let output = support::cebulk(dir.path(), &store)
         .args(["import", "--quiet", "--reference"])
         .arg(reference())
         .args(case.args)

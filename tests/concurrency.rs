@@ -2,14 +2,18 @@
 //! imported together must both land whole, numbered from one sequence with no gap, and the
 //! same file imported twice at once must still create each event once (SPEC §3, §5).
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::Barrier;
 
 use rusqlite::Connection;
 use serde_json::Value;
 use tempfile::TempDir;
+
+use support::{XorShift, cebulk_bin, money, reference, reference_names};
 
 /// Events in each generated file.
 const EVENTS: usize = 3_000;
@@ -18,58 +22,6 @@ const EVENTS: usize = 3_000;
 const BATCH_SIZES: [&str; 2] = ["1000", "50"];
 
 const STORE: &str = "store.db";
-
-/// xorshift64: a tiny deterministic PRNG.
-struct XorShift(u64);
-
-impl XorShift {
-    fn new(seed: u64) -> XorShift {
-        XorShift(seed.max(1))
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("cebulk")
-}
-
-fn reference_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reference.json")
-}
-
-/// Account numbers and product codes of fixtures/reference.json.
-fn reference_names() -> (Vec<String>, Vec<String>) {
-    let text = std::fs::read_to_string(reference_file()).expect("fixtures/reference.json");
-    let doc: Value = serde_json::from_str(&text).expect("reference.json is JSON");
-    let names = |entity: &str, field: &str| -> Vec<String> {
-        doc[entity]
-            .as_array()
-            .unwrap_or_else(|| panic!("no {entity} in reference.json"))
-            .iter()
-            .map(|r| r[field].as_str().unwrap().to_owned())
-            .collect()
-    };
-    (
-        names("accounts_receivable", "number"),
-        names("products", "code"),
-    )
-}
-
-fn money(cents: u64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
 
 /// `EVENTS` valid purchases (two products each) whose request_unique_identifiers start with
 /// `prefix`, one a line.
@@ -109,17 +61,14 @@ fn purchases(prefix: &str, seed: u64) -> String {
 /// A fresh directory with a store holding the reference data.
 fn prepared_dir() -> TempDir {
     let dir = TempDir::new().expect("a temporary directory");
-    let out = cebulk(
-        dir.path(),
-        &["reference", "load", reference_file().to_str().unwrap()],
-    );
+    let out = cebulk(dir.path(), &["reference", "load", &reference()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     dir
 }
 
 /// `cebulk --store store.db ARGS…` in `dir`.
 fn cebulk(dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
+    Command::new(cebulk_bin())
         .current_dir(dir)
         .env_remove("CEBULK_STORE")
         .args(["--store", STORE])

@@ -13,9 +13,11 @@
 //! Every command runs in its test's temporary directory with relative paths
 //! (`--store store.db`, `purchases.ndjson`), so all runs are literally the same command.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -24,6 +26,8 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 use serde_json::Value;
 use tempfile::TempDir;
+
+use support::{XorShift, cebulk_bin, money, reference_names};
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -63,64 +67,6 @@ const IMPORT: [&str; 11] = [
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// xorshift64: a tiny deterministic PRNG.
-struct XorShift(u64);
-
-impl XorShift {
-    fn new(seed: u64) -> XorShift {
-        XorShift(seed.max(1))
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("cebulk")
-}
-
-fn reference_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reference.json")
-}
-
-/// Account numbers and product codes of fixtures/reference.json.
-fn reference_names() -> (Vec<String>, Vec<String>) {
-    let text = std::fs::read_to_string(reference_file()).expect("fixtures/reference.json");
-    let doc: Value = serde_json::from_str(&text).expect("reference.json is JSON");
-    let names = |entity: &str, field: &str| -> Vec<String> {
-        doc[entity]
-            .as_array()
-            .unwrap_or_else(|| panic!("no {entity} in reference.json"))
-            .iter()
-            .map(|r| r[field].as_str().unwrap().to_owned())
-            .collect()
-    };
-    (
-        names("accounts_receivable", "number"),
-        names("products", "code"),
-    )
-}
-
-/// Cents as a decimal with two places.
-fn money(cents: u64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
 
 /// `EVENTS` valid purchase events, one a line, each with two different products.
 fn generate_events() -> String {
@@ -179,7 +125,7 @@ fn prepared_dir() -> TempDir {
     let out = run(
         dir.path(),
         &["--store", STORE, "reference", "load"],
-        &[reference_file().to_str().unwrap()],
+        &[&support::reference()],
     );
     assert_eq!(
         out.status.code(),
@@ -192,7 +138,7 @@ fn prepared_dir() -> TempDir {
 
 /// `cebulk ARGS… MORE…` in `dir`, to completion, with no `$CEBULK_STORE`.
 fn run(dir: &Path, args: &[&str], more: &[&str]) -> Output {
-    Command::new(bin())
+    Command::new(cebulk_bin())
         .current_dir(dir)
         .env_remove("CEBULK_STORE")
         .args(args)
@@ -211,7 +157,7 @@ fn import(dir: &Path) -> Output {
 /// written a line at a time, which costs more through a pipe.
 fn listing(dir: &Path) -> Vec<u8> {
     let path = dir.join("events.json");
-    let status = Command::new(bin())
+    let status = Command::new(cebulk_bin())
         .current_dir(dir)
         .env_remove("CEBULK_STORE")
         .args(["--store", STORE, "events"])
@@ -487,7 +433,7 @@ fn check_whole_batches(dir: &Path) -> usize {
 /// (it was still running and died of SIGKILL) and the event count of whole batches it left.
 fn start_and_kill(dir: &Path, delay: Duration) -> (bool, usize) {
     let stdout = std::fs::File::create(dir.join("killed-report.json")).unwrap();
-    let mut child = Command::new(bin())
+    let mut child = Command::new(cebulk_bin())
         .current_dir(dir)
         .env_remove("CEBULK_STORE")
         .args(IMPORT)

@@ -9,20 +9,20 @@
 //! `tests/store_v2/store.sql` (schema 2, commit a8558c8). Both gave the same reports and
 //! listing, kept in `tests/store_v1/`.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 use rusqlite::Connection;
 use serde_json::Value;
 
+use support::{cebulk_bin, crate_path};
+
 const KINDS: [&str; 3] = ["purchases", "referrals", "financial_statements"];
 
-fn fixture(relative: &str) -> String {
-    format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"))
-}
-
 fn cebulk(store: &str, args: &[&str]) -> Output {
-    Command::new(assert_cmd::cargo::cargo_bin("cebulk"))
+    Command::new(cebulk_bin())
         .arg("--store")
         .arg(store)
         .args(args)
@@ -33,7 +33,7 @@ fn cebulk(store: &str, args: &[&str]) -> Output {
 
 fn old_store(dir: &Path, version: i64) -> String {
     let path = dir.join("old.db");
-    let dump = std::fs::read_to_string(fixture(&format!("tests/store_v{version}/store.sql")))
+    let dump = std::fs::read_to_string(crate_path(&format!("tests/store_v{version}/store.sql")))
         .expect("the dump");
     let conn = Connection::open(&path).expect("a new store file");
     conn.execute_batch(&dump).expect("loading the dump");
@@ -110,9 +110,9 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
     );
 
     for kind in KINDS {
-        let request = fixture(&format!("fixtures/requests/{kind}.json"));
+        let request = crate_path(&format!("fixtures/requests/{kind}.json"));
         let rerun = cebulk(&store, &["import", "--quiet", "--id-seed", "9", &request]);
-        let expected = std::fs::read(fixture(&format!("tests/store_v1/{kind}.response.json")))
+        let expected = std::fs::read(crate_path(&format!("tests/store_v1/{kind}.response.json")))
             .expect("the schema 1 report");
         assert_eq!(
             json(&rerun.stdout),
@@ -168,7 +168,7 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
     let listing = cebulk(&store, &["events"]);
     assert_eq!(listing.status.code(), Some(0));
     let expected =
-        std::fs::read(fixture("tests/store_v1/events.json")).expect("the schema 1 listing");
+        std::fs::read(crate_path("tests/store_v1/events.json")).expect("the schema 1 listing");
     assert_eq!(json(&listing.stdout), json(&expected));
 
     // A new event continues its kind's numbering.

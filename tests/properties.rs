@@ -12,14 +12,17 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use serde_json::{Map, Number, Value, json};
 use tempfile::TempDir;
+
+use support::{fixture, reference};
 
 /// Cases of the never-panics property (three runs of the binary each).
 const GARBAGE_CASES: u32 = 64;
@@ -36,16 +39,6 @@ fn config(cases: u32, seed: u64) -> Config {
         max_shrink_iters: 48,
         ..Config::default()
     }
-}
-
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(relative)
-}
-
-fn reference() -> String {
-    fixture("reference.json").to_str().unwrap().to_owned()
 }
 
 /// One finished run of the binary.
@@ -104,12 +97,7 @@ fn import(dir: &Path, file: &str, contents: &[u8], args: &[&str]) -> Run {
     let path = dir.join(file);
     std::fs::write(&path, contents).unwrap();
     let store = dir.join(format!("{file}.db"));
-    let output = Command::cargo_bin("cebulk")
-        .expect("the cebulk binary")
-        .current_dir(dir)
-        .env_remove("CEBULK_STORE")
-        .arg("--store")
-        .arg(&store)
+    let output = support::cebulk(dir, &store)
         .args(["import", "--reference", &reference(), "--quiet"])
         .args(args)
         .arg(&path)

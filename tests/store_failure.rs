@@ -3,23 +3,19 @@
 //! that is still a valid envelope listing exactly what was committed, and a re-run that
 //! finishes the job as if nothing had happened.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
+use support::{cebulk_bin, reference};
+
 const EVENTS: usize = 3000;
 // Small batches: the writer commits up to 16 batches at once, and the "disk" must fill up
 // after some commits, not during the first.
 const BATCH: &str = "50";
-
-fn cebulk() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("cebulk")
-}
-
-fn fixture(relative: &str) -> String {
-    format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"))
-}
 
 fn events_file(dir: &Path) -> String {
     let mut text = String::new();
@@ -41,14 +37,8 @@ fn events_file(dir: &Path) -> String {
 
 fn store_with_reference(dir: &Path, name: &str) -> String {
     let store = dir.join(name).to_str().expect("a UTF-8 path").to_owned();
-    let status = Command::new(cebulk())
-        .args([
-            "--store",
-            &store,
-            "reference",
-            "load",
-            &fixture("fixtures/reference.json"),
-        ])
+    let status = Command::new(cebulk_bin())
+        .args(["--store", &store, "reference", "load", &reference()])
         .env_remove("CEBULK_STORE")
         .status()
         .expect("running cebulk");
@@ -78,7 +68,7 @@ fn import_on_a_full_disk(store: &str, events: &str) -> Output {
     Command::new("/bin/sh")
         .arg("-c")
         .arg(r#"trap "" XFSZ; ulimit -f 2000; exec "$0" "$@""#)
-        .arg(cebulk())
+        .arg(cebulk_bin())
         .args(import_args(store, events))
         .env_remove("CEBULK_STORE")
         .output()
@@ -86,7 +76,7 @@ fn import_on_a_full_disk(store: &str, events: &str) -> Output {
 }
 
 fn import(store: &str, events: &str) -> Output {
-    Command::new(cebulk())
+    Command::new(cebulk_bin())
         .args(import_args(store, events))
         .env_remove("CEBULK_STORE")
         .output()
