@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use support::{
     ENTITIES, KINDS, PROCESSED, Run, Store, UNPROCESSED, fixture, reference, reference_id,
-    reference_json, set,
+    reference_json, rui_id_number, set,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -105,18 +105,8 @@ fn purchases_land_in_the_store_with_resolved_ids_quantity_and_amounts() {
     let run = store.import(&["--reference", &reference(), &request("purchases")]);
     run.code(1);
     let report = run.json();
-    let processed: BTreeMap<String, (String, String)> = set(&report, PROCESSED)
-        .iter()
-        .map(|e| {
-            (
-                e["request_unique_identifier"].as_str().unwrap().to_owned(),
-                (
-                    e["id"].as_str().unwrap().to_owned(),
-                    e["number"].as_str().unwrap().to_owned(),
-                ),
-            )
-        })
-        .collect();
+    let processed: BTreeMap<String, (String, String)> =
+        set(&report, PROCESSED).iter().map(rui_id_number).collect();
     assert_eq!(processed.keys().collect::<Vec<_>>(), ["31", "32"]);
 
     let events = store.events(Some("purchases"));

@@ -13,7 +13,7 @@ use rusqlite::Connection;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use support::{XorShift, cebulk_bin, money, reference, reference_names};
+use support::{XorShift, cebulk_bin, money, reference, reference_names, rui_id_number};
 
 /// Events in each generated file.
 const EVENTS: usize = 3_000;
@@ -127,15 +127,7 @@ fn processed(out: &Output, what: &str, ruis: &[String]) -> Vec<(String, (String,
         .as_array()
         .unwrap_or_else(|| panic!("{what}: no processed set"))
         .iter()
-        .map(|e| {
-            (
-                e["request_unique_identifier"].as_str().unwrap().to_owned(),
-                (
-                    e["id"].as_str().unwrap().to_owned(),
-                    e["number"].as_str().unwrap().to_owned(),
-                ),
-            )
-        })
+        .map(rui_id_number)
         .collect();
     let reported: Vec<&String> = entries.iter().map(|(rui, _)| rui).collect();
     let expected: Vec<&String> = ruis.iter().collect();

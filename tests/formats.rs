@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use support::{
     ENTITIES, KINDS, PROCESSED, Run, Store, UNPROCESSED, fixture, reference, reference_id, set,
+    web_event_at,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -111,14 +112,7 @@ fn web_row(rui: &str, website: &str) -> String {
 
 /// One web event as an NDJSON line (no newline).
 fn web_line(rui: &str, website: &str) -> String {
-    json!({
-        "request_unique_identifier": rui,
-        "accounts_receivable_identifier": {"number": "ACR0000000020"},
-        "performed_by_unit_identifier": {"name": "Admin Unit"},
-        "performed_on": "2016-06-22T15:00:00",
-        "website": website
-    })
-    .to_string()
+    web_event_at(rui, website).to_string()
 }
 
 /// The request unique identifier of the `i`th (0-based) generated event.

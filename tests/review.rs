@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use support::{PROCESSED, Store, UNPROCESSED, reference, set};
+use support::{PROCESSED, Store, UNPROCESSED, reference, set, web_event_at};
 
 struct Run {
     code: Option<i32>,
@@ -69,16 +69,6 @@ fn pairs(report: &Value, name: &str, field: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn web_event(rui: &str, website: &str) -> Value {
-    json!({
-        "request_unique_identifier": rui,
-        "accounts_receivable_identifier": {"number": "ACR0000000020"},
-        "performed_by_unit_identifier": {"name": "Admin Unit"},
-        "performed_on": "2016-06-22T15:00:00",
-        "website": website
-    })
-}
-
 fn referral(rui: &str, referred: &str, by: &str) -> Value {
     json!({
         "request_unique_identifier": rui,
@@ -103,12 +93,12 @@ fn ndjson(events: &[Value]) -> String {
 #[test]
 fn error_descriptions_quote_the_callers_value_verbatim() {
     let store = Store::new();
-    let mut bad_date = web_event("1", "w");
+    let mut bad_date = web_event_at("1", "w");
     bad_date["performed_on"] = json!("x{path}");
-    let mut first = web_event("2", "w");
+    let mut first = web_event_at("2", "w");
     first["external_system"] = json!("SAP");
     first["external_system_reference_number"] = json!("R-{system}");
-    let mut second = web_event("3", "w2");
+    let mut second = web_event_at("3", "w2");
     second["external_system"] = json!("SAP");
     second["external_system_reference_number"] = json!("R-{system}");
     let file = store.file("web.ndjson", ndjson(&[bad_date, first, second]));
@@ -199,7 +189,7 @@ fn an_empty_fields_set_returns_every_field() {
     let doc = json!({
         "token": "t",
         "fields_set": "",
-        "web_customer_events_set": [web_event("1", "w")]
+        "web_customer_events_set": [web_event_at("1", "w")]
     });
     let file = store.file("web.json", doc.to_string());
     let run = import(&store, &["--reference", &reference(), &file]);
@@ -223,12 +213,12 @@ fn an_empty_fields_set_returns_every_field() {
 #[test]
 fn fresh_store_skipping_never_misses_an_event_of_this_run() {
     let store = Store::new();
-    let mut a = web_event("A", "w");
+    let mut a = web_event_at("A", "w");
     a["external_system_reference_number"] = json!("E1");
-    let mut b = web_event("B", "w2");
+    let mut b = web_event_at("B", "w2");
     b["external_system_reference_number"] = json!("E1");
-    let web_a = store.file("a.ndjson", ndjson(&[a.clone(), web_event("C", "w")]));
-    let web_b = store.file("b.ndjson", ndjson(&[b, a, web_event("C", "w")]));
+    let web_a = store.file("a.ndjson", ndjson(&[a.clone(), web_event_at("C", "w")]));
+    let web_b = store.file("b.ndjson", ndjson(&[b, a, web_event_at("C", "w")]));
     let refs_1 = store.file(
         "r1.ndjson",
         ndjson(&[referral("R1", "RP0000000017", "RP0000000010")]),
@@ -312,7 +302,7 @@ fn fresh_store_skipping_never_misses_an_event_of_this_run() {
 #[test]
 fn numbering_continues_per_kind_across_runs_and_kinds() {
     let store = Store::new();
-    let w1 = store.file("w1.ndjson", ndjson(&[web_event("1", "w")]));
+    let w1 = store.file("w1.ndjson", ndjson(&[web_event_at("1", "w")]));
     let r1 = store.file(
         "r1.ndjson",
         ndjson(&[referral("R1", "RP0000000014", "RP0000000012")]),
@@ -326,7 +316,7 @@ fn numbering_continues_per_kind_across_runs_and_kinds() {
     );
     let w2 = store.file(
         "w2.ndjson",
-        ndjson(&[web_event("2", "w"), web_event("1", "w")]),
+        ndjson(&[web_event_at("2", "w"), web_event_at("1", "w")]),
     );
     store
         .import(&["--reference", &reference(), "--kind", "web", &w1])

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use rusqlite::{Connection, OpenFlags};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tempfile::TempDir;
 
 // ---------------------------------------------------------------------------------------------
@@ -140,6 +140,18 @@ impl XorShift {
 /// Cents as a decimal with two places.
 pub fn money(cents: u64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// A web event of account ACR0000000020 by the Admin Unit on `website`, valid against
+/// fixtures/reference.json.
+pub fn web_event_at(rui: &str, website: &str) -> Value {
+    json!({
+        "request_unique_identifier": rui,
+        "accounts_receivable_identifier": {"number": "ACR0000000020"},
+        "performed_by_unit_identifier": {"name": "Admin Unit"},
+        "performed_on": "2016-06-22T15:00:00",
+        "website": website
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -404,4 +416,18 @@ pub fn set<'a>(report: &'a Value, name: &str) -> &'a [Value] {
     report["data"][name]
         .as_array()
         .unwrap_or_else(|| panic!("data.{name} is not an array in {report}"))
+}
+
+/// A processed entry as (request_unique_identifier, (id, number)); each must be a string.
+pub fn rui_id_number(entry: &Value) -> (String, (String, String)) {
+    (
+        entry["request_unique_identifier"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        (
+            entry["id"].as_str().unwrap().to_owned(),
+            entry["number"].as_str().unwrap().to_owned(),
+        ),
+    )
 }
