@@ -1,8 +1,9 @@
 //! `cebulk import`: each input is one request, streamed in batches through four stages
 //! that overlap: a reader thread reads the next batch while rayon parses, validates and
-//! resolves this one, the writer thread commits the one before, and the report thread
-//! writes the entries of the one before that. Channels are bounded, so memory stays a few
-//! batches deep whatever the input's size, and every stage keeps input order.
+//! resolves this one, the writer thread writes the one before into its open transaction
+//! (committed every `GROUP` batches or `GROUP_TIME`), and the report thread writes the
+//! entries of committed batches. Channels are bounded, so memory stays a few batches deep
+//! (plus one group's outcomes) whatever the input's size, and every stage keeps input order.
 
 use std::collections::HashSet;
 use std::sync::mpsc::sync_channel;

@@ -133,7 +133,7 @@ fn decode_level(level: &'static [Field], stored: Map<String, Value>) -> Map<Stri
 }
 
 /// The stored form of a listing of schema 2 (field names, `{"id": X}`), byte for byte what
-/// [`write`] gives for the same event, so that upgraded events are still recognised on a
+/// [`write()`] gives for the same event, so that upgraded events are still recognised on a
 /// re-run. `None` when `listing` is not a JSON object.
 pub fn encode(kind: Kind, listing: &str) -> Option<String> {
     let Value::Object(map) = serde_json::from_str::<Value>(listing).ok()? else {
