@@ -1369,3 +1369,72 @@ fn stdin_csv_gives_the_same_report_as_the_file() {
         String::from_utf8_lossy(&expected.stdout)
     );
 }
+
+/// A producer that writes its events slowly (a pipe from a long-running job): whole batches
+/// are committed while the input is still open, not only at its end, so a kill or a failure
+/// later keeps them.
+#[test]
+fn stdin_batches_are_committed_while_the_input_is_still_open() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let store = Store::new();
+    store.run(&["reference", "load", &reference()]).code(0);
+    let db = store.db();
+    let mut child = Command::new(support::cebulk_bin())
+        .current_dir(store.dir.path())
+        .env_remove("CEBULK_STORE")
+        .arg("--store")
+        .arg(&db)
+        .args(["import", "-", "--format", "ndjson", "--kind", "web"])
+        .args(["--batch-size", "10", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting cebulk");
+    let mut input = child.stdin.take().expect("a pipe to cebulk");
+    let send = |input: &mut std::process::ChildStdin, events: std::ops::Range<usize>| {
+        for i in events {
+            let event = web_event_at(&format!("p{i}"), "www.crm.com");
+            writeln!(input, "{event}").expect("writing an event");
+        }
+        input.flush().expect("flushing the pipe");
+    };
+    // Two whole batches of 10, and half of a third.
+    send(&mut input, 0..25);
+    let committed = || {
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|conn| conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)))
+            .unwrap_or(0i64)
+    };
+    // A bound for a slow machine, not a speed requirement: it takes well under a second.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while committed() < 20 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        committed(),
+        20,
+        "the two whole batches, and not the half one"
+    );
+    assert!(
+        child.try_wait().expect("polling cebulk").is_none(),
+        "cebulk still waits for the rest of its input"
+    );
+
+    send(&mut input, 25..30);
+    // The end of the input.
+    drop(input);
+    let output = child.wait_with_output().expect("cebulk's output");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("the report");
+    assert_eq!(set(&report, PROCESSED).len(), 30);
+    assert_eq!(store.count("events"), 30);
+}
