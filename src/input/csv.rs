@@ -213,22 +213,16 @@ impl Rows {
         }
         // One check of the whole row (StringRecord's), here on the reader thread, so that
         // the workers take the cells as `&str` without checking each again.
-        if let Ok(row) = csv::StringRecord::from_byte_record(self.row_copy()) {
-            return Row::Readable(row);
-        }
-        for (i, cell) in self.record.iter().enumerate() {
-            if std::str::from_utf8(cell).is_err() {
-                return broken(
-                    String::from_utf8_lossy(cell).into_owned(),
+        match csv::StringRecord::from_byte_record(self.row_copy()) {
+            Ok(row) => Row::Readable(row),
+            Err(error) => {
+                let i = error.utf8_error().field();
+                broken(
+                    String::from_utf8_lossy(self.record.get(i).unwrap_or_default()).into_owned(),
                     format!("Column {} must be UTF-8", self.columns[i].name),
-                );
+                )
             }
         }
-        // Not reached: a row whose every cell is UTF-8 is UTF-8.
-        broken(
-            String::from_utf8_lossy(self.record.as_slice()).into_owned(),
-            "Each row must be UTF-8".into(),
-        )
     }
 
     /// The current row, in buffers of its own size: a clone would copy the reader's buffers

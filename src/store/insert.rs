@@ -7,6 +7,8 @@
 //! ~11 000 instructions an insert cost (callgrind, `benches/stages`). Within one statement
 //! the table cursor stays at the end and each row appends.
 
+use std::sync::LazyLock;
+
 use rusqlite::{Transaction, params};
 
 use super::error::{Doing, StoreError};
@@ -17,12 +19,18 @@ use crate::resolve::Resolved;
 /// Rows inserted by one statement.
 const ROWS: usize = 32;
 
-const COLUMNS: &str = "INSERT INTO events (seq, kind, number, id, request_unique_identifier,
-    accounts_receivable_id, external_system, external_system_reference_number, body) VALUES ";
-const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
-const ONE: &str = "INSERT INTO events (seq, kind, number, id, request_unique_identifier,
-    accounts_receivable_id, external_system, external_system_reference_number, body) VALUES
-    (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/// The insert of `rows` events.
+fn statement(rows: usize) -> String {
+    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; rows].join(", ");
+    format!(
+        "INSERT INTO events (seq, kind, number, id, request_unique_identifier,
+             accounts_receivable_id, external_system, external_system_reference_number, body)
+         VALUES {values}"
+    )
+}
+
+static ONE: LazyLock<String> = LazyLock::new(|| statement(1));
+static MANY: LazyLock<String> = LazyLock::new(|| statement(ROWS));
 
 /// One event waiting to be inserted.
 struct Row {
@@ -39,24 +47,15 @@ pub struct Inserts<'t> {
     tx: &'t Transaction<'t>,
     kind: Kind,
     rows: Vec<Row>,
-    many: String,
 }
 
 impl<'t> Inserts<'t> {
     /// Inserts for events of `kind` in `tx`.
     pub fn new(tx: &'t Transaction<'t>, kind: Kind) -> Inserts<'t> {
-        let mut many = String::from(COLUMNS);
-        for i in 0..ROWS {
-            if i > 0 {
-                many.push_str(", ");
-            }
-            many.push_str(ROW);
-        }
         Inserts {
             tx,
             kind,
             rows: Vec::with_capacity(ROWS),
-            many,
         }
     }
 
@@ -93,9 +92,9 @@ impl<'t> Inserts<'t> {
         let mut rest = rows.as_slice();
         while !rest.is_empty() {
             let (sql, take) = if rest.len() >= ROWS {
-                (self.many.as_str(), ROWS)
+                (MANY.as_str(), ROWS)
             } else {
-                (ONE, 1)
+                (ONE.as_str(), 1)
             };
             let (now, later) = rest.split_at(take);
             let mut statement = self.tx.prepare_cached(sql).doing(doing)?;

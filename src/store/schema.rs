@@ -80,18 +80,25 @@ CREATE VIEW event_kpis AS
 /// The product line and KPI views over stored bodies ([`body`]): amounts as written in the
 /// listing (`->` keeps a JSON number's text: exact decimals).
 fn views() -> String {
-    let purchases = |names: &[&str]| body::path(Kind::Purchases, names).unwrap_or_default();
-    let statements =
-        |names: &[&str]| body::path(Kind::FinancialStatements, names).unwrap_or_default();
-    let products = purchases(&["products_set"]);
-    let line = |name: &str| {
-        let full = purchases(&["products_set", name]);
-        format!("'${}'", &full[products.len()..])
+    // The path of a set, and of a field within one of its elements, quoted for SQL.
+    let set = |kind, set: &str| body::path(kind, &[set]).unwrap_or_default();
+    let within = |kind, set: &str, field: &str| {
+        let full = body::path(kind, &[set, field]).unwrap_or_default();
+        let set_len = body::path(kind, &[set]).map_or(0, |p| p.len());
+        format!("'${}'", full.get(set_len..).unwrap_or_default())
     };
-    let kpis = statements(&["measured_key_performance_indicators_set"]);
-    let kpi = |name: &str| {
-        let full = statements(&["measured_key_performance_indicators_set", name]);
-        format!("'${}'", &full[kpis.len()..])
+    let products = set(Kind::Purchases, "products_set");
+    let line = |name| within(Kind::Purchases, "products_set", name);
+    let kpis = set(
+        Kind::FinancialStatements,
+        "measured_key_performance_indicators_set",
+    );
+    let kpi = |name| {
+        within(
+            Kind::FinancialStatements,
+            "measured_key_performance_indicators_set",
+            name,
+        )
     };
     format!(
         "CREATE VIEW event_products AS

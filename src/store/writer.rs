@@ -192,15 +192,14 @@ fn judge_batch(
         }
         last += 1;
         let id = batch_ids.id(kind, last);
-        let number = last;
         if let Some(state) = fresh.as_deref_mut() {
             state.created(&event);
         }
         match dry.as_deref_mut() {
-            Some(state) => remember(state, kind, &event, &id, number),
+            Some(state) => remember(state, kind, &event, &id, last),
             None => inserts.insert(event, &id, last)?,
         }
-        outcomes.push(Outcome::Created { id, number });
+        outcomes.push(Outcome::Created { id, number: last });
     }
     inserts.flush()?;
     match dry {
@@ -270,19 +269,17 @@ fn store_rule(
                 .contains(&(kind, system.clone(), reference.clone()))
         });
         let unseen = fresh.is_some_and(|f| !f.may_hold_external(system, reference));
-        if !in_run && !unseen {
-            pending.flush()?;
-        }
         let stored = in_run
-            || !unseen
-                && tx
-                    .prepare_cached(
-                        "SELECT 1 FROM events WHERE kind = ?1
+            || !unseen && {
+                pending.flush()?;
+                tx.prepare_cached(
+                    "SELECT 1 FROM events WHERE kind = ?1
                      AND ifnull(external_system, '') = ?2
                      AND external_system_reference_number = ?3",
-                    )
-                    .and_then(|mut s| s.exists(params![kind.name(), system, reference]))
-                    .doing("checking the external reference")?;
+                )
+                .and_then(|mut s| s.exists(params![kind.name(), system, reference]))
+                .doing("checking the external reference")?
+            };
         if stored {
             return Ok(Some(EventError::DuplicateExternal {
                 value: reference.clone(),
