@@ -88,6 +88,13 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
         2 => schema::migrate_from_2(&conn)?,
         _ => {}
     }
+    // A multi-row insert runs in a statement transaction (an explicit rowid and the partial
+    // index's ifnull() can abort it), whose journal copies each page the statement changes;
+    // in a temporary file that was a pwrite per page, 5.7 % of an import's CPU (perf, 300 k
+    // events). In memory it is a few pages a statement: the writer's share 40 % -> 36.6 %.
+    // Set after an upgrade, whose sorts can be as large as the store.
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .doing("keeping statement journals in memory")?;
     Ok(Store {
         conn,
         path: Some(path.to_owned()),
