@@ -146,6 +146,9 @@ impl Group<'_> {
     }
 }
 
+/// Events whose filter blocks are loaded together.
+const WARM_AHEAD: usize = 16;
+
 fn judge_batch(
     tx: &Transaction<'_>,
     kind: Kind,
@@ -168,10 +171,25 @@ fn judge_batch(
         None => stored_last,
     };
     let mut fresh = fresh.map(|f| f.begin(kind, stored_last));
+    // Warmed a few events ahead: a whole batch's blocks would be evicted again by the
+    // pages and rows written in between.
+    let keys: Vec<u64> = match fresh {
+        Some(_) => batch
+            .iter()
+            .map(|item| item.as_ref().map_or(0, |event| event.request_key))
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut keys = keys.chunks(WARM_AHEAD);
     let batch_ids = ids.batch();
     let mut inserts = Inserts::new(tx, kind);
     let mut outcomes = Vec::with_capacity(batch.len());
-    for item in batch {
+    for (index, item) in batch.into_iter().enumerate() {
+        if index % WARM_AHEAD == 0 {
+            if let (Some(state), Some(chunk)) = (fresh.as_deref(), keys.next()) {
+                state.warm_requests(chunk.iter().copied());
+            }
+        }
         let event = match item {
             Ok(event) => event,
             Err(error) => {
