@@ -998,6 +998,44 @@ fn report_file_receives_the_report_and_stdout_nothing() {
     }
 }
 
+/// The store is closed (WAL copied in and deleted) while the report is moved into place;
+/// both are done before cebulk exits.
+#[test]
+fn a_report_replacing_an_earlier_one_leaves_a_closed_store_and_no_partial_file() {
+    let store = Store::new();
+    let report_path = store.dir.path().join("report.json");
+    let report = report_path.to_str().unwrap();
+    let leftovers = || {
+        let mut names: Vec<String> = std::fs::read_dir(store.dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let first = store.file(
+        "first.json",
+        web_document(&[web_event("a", "ACR0000000020")]),
+    );
+    store
+        .import(&["--report", report, "--reference", &reference(), &first])
+        .code(0);
+    assert_eq!(leftovers(), ["first.json", "report.json", "store.db"]);
+    let second = store.file(
+        "second.json",
+        web_document(&[web_event("b", "ACR0000000077")]),
+    );
+    store.import(&["--report", report, &second]).code(0);
+    assert_eq!(
+        leftovers(),
+        ["first.json", "report.json", "second.json", "store.db"]
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    assert_eq!(ruis(&report, PROCESSED), ["b"]);
+    assert_eq!(stored_ids(&store, "web").len(), 2);
+}
+
 #[test]
 fn quiet_silences_the_summary_but_not_the_report() {
     let store = Store::new();
