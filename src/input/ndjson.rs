@@ -37,7 +37,7 @@ impl Iterator for Lines {
                 return None;
             }
             self.buffer.clear();
-            match self.reader.read_until(b'\n', &mut self.buffer) {
+            match read_line(&mut *self.reader, &mut self.buffer) {
                 Ok(0) => {
                     self.done = true;
                     return None;
@@ -61,6 +61,30 @@ impl Iterator for Lines {
                 continue;
             }
             return Some(Ok(parse_line(bytes, self.line)));
+        }
+    }
+}
+
+/// Appends the next line, with its `\n` if it has one, to `line`; gives the bytes read (0 at
+/// the end). As `BufRead::read_until`, whose portable search took ~630 instructions of a
+/// 480-byte line (callgrind), several times memchr's vectorised one.
+fn read_line(reader: &mut dyn BufRead, line: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let (used, done) = match memchr::memchr(b'\n', available) {
+            Some(end) => (end + 1, true),
+            None => (available.len(), available.is_empty()),
+        };
+        line.extend_from_slice(&available[..used]);
+        reader.consume(used);
+        read += used;
+        if done {
+            return Ok(read);
         }
     }
 }
@@ -94,6 +118,24 @@ mod tests {
 
     fn read(text: &'static [u8]) -> Vec<Result<RawEvent, RequestError>> {
         events("f.ndjson", Box::new(text)).collect()
+    }
+
+    #[test]
+    fn lines_split_across_reads_are_whole() {
+        // A reader that hands out three bytes at a time.
+        let reader = std::io::BufReader::with_capacity(3, &b"{\"a\":1}\r\n{\"b\":2}"[..]);
+        let items: Vec<_> = events("f.ndjson", Box::new(reader)).collect();
+        let texts: Vec<&str> = items
+            .iter()
+            .map(|item| match item {
+                Ok(RawEvent {
+                    body: Body::Text(t),
+                    ..
+                }) => t.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(texts, ["{\"a\":1}\r\n", "{\"b\":2}"]);
     }
 
     #[test]
