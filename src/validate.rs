@@ -106,12 +106,15 @@ fn number<'r>(value: &'r Raw<'_>, numbers: Numbers) -> Option<Cow<'r, str>> {
 }
 
 /// The index of the field named `key`, looking first where the last one was found: callers
-/// mostly write fields in the seed's order.
+/// mostly write fields in the seed's order. Two plain scans rather than one that wraps
+/// around with `%`: a division a field compared (perf: this was 3.75 % of an import).
 fn field_index(fields: &[Field], key: &str, hint: &mut usize) -> Option<usize> {
-    let n = fields.len();
-    let found = (0..n)
-        .map(|i| (*hint + i) % n)
-        .find(|&i| same(fields[i].name, key))?;
+    let from = (*hint).min(fields.len());
+    let named = |f: &Field| same(f.name, key);
+    let found = match fields[from..].iter().position(named) {
+        Some(at) => from + at,
+        None => fields[..from].iter().position(named)?,
+    };
     *hint = found + 1;
     Some(found)
 }

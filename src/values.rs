@@ -77,8 +77,9 @@ pub fn canonical_decimal(text: &str) -> Option<Cow<'_, str>> {
     let Some((negative, int, frac)) = plain_decimal(text) else {
         return parse_decimal(text).map(|d| Cow::Owned(d.to_string()));
     };
-    let int = int.trim_start_matches('0');
-    let frac = frac.trim_end_matches('0');
+    // Bytes, not `trim_*_matches('0')`: a char pattern decodes UTF-8 (all ASCII here).
+    let int = &int[leading_zeros(int.as_bytes())..];
+    let frac = &frac[..frac.len() - trailing_zeros(frac.as_bytes())];
     let zero = int.is_empty() && frac.is_empty();
     let int = if int.is_empty() { "0" } else { int };
     let sign = negative && !zero;
@@ -100,13 +101,22 @@ pub fn canonical_decimal(text: &str) -> Option<Cow<'_, str>> {
     Some(Cow::Owned(out))
 }
 
+fn leading_zeros(digits: &[u8]) -> usize {
+    digits.iter().take_while(|&&b| b == b'0').count()
+}
+
+fn trailing_zeros(digits: &[u8]) -> usize {
+    digits.iter().rev().take_while(|&&b| b == b'0').count()
+}
+
 /// Whether `text` is a decimal [`canonical_decimal`] accepts (`None` if not) and greater
 /// than zero, without writing its canonical form: validation checks every amount before
 /// the normalized event is built.
 pub fn decimal_is_positive(text: &str) -> Option<bool> {
     match plain_decimal(text) {
         Some((negative, int, frac)) => {
-            let zero = int.bytes().chain(frac.bytes()).all(|b| b == b'0');
+            let zero = leading_zeros(int.as_bytes()) == int.len()
+                && leading_zeros(frac.as_bytes()) == frac.len();
             Some(!negative && !zero)
         }
         None => parse_decimal(text).map(|d| d.is_sign_positive() && !d.is_zero()),
@@ -115,24 +125,34 @@ pub fn decimal_is_positive(text: &str) -> Option<bool> {
 
 /// `-?digits(.digits)?` with at most 18 digits in all (well inside a `Decimal`): the sign,
 /// the integer digits and the fraction digits. One pass over the bytes.
+#[inline]
 fn plain_decimal(text: &str) -> Option<(bool, &str, &str)> {
     let bytes = text.as_bytes();
-    let start = usize::from(bytes.first() == Some(&b'-'));
+    let negative = bytes.first() == Some(&b'-');
+    let start = usize::from(negative);
+    // 18 digits and a dot at most; longer texts are never plain, so they are not scanned.
+    if bytes.len() - start > 19 {
+        return None;
+    }
     let mut dot = None;
-    for (i, byte) in bytes.iter().enumerate().skip(start) {
-        match byte {
-            b'0'..=b'9' => {}
-            b'.' if dot.is_none() => dot = Some(i),
-            _ => return None,
+    for (i, &byte) in bytes.iter().enumerate().skip(start) {
+        if byte.wrapping_sub(b'0') >= 10 {
+            if byte != b'.' || dot.is_some() {
+                return None;
+            }
+            dot = Some(i);
         }
     }
-    let (int, frac) = match dot {
-        Some(dot) => (text.get(start..dot)?, text.get(dot + 1..)?),
-        None => (text.get(start..)?, ""),
+    let (int_end, frac_start) = match dot {
+        Some(dot) => (dot, dot + 1),
+        None => (bytes.len(), bytes.len()),
     };
-    let plain =
-        !int.is_empty() && (dot.is_none() || !frac.is_empty()) && int.len() + frac.len() <= 18;
-    plain.then_some((start == 1, int, frac))
+    let digits = int_end - start + bytes.len() - frac_start;
+    if int_end == start || (dot.is_some() && frac_start == bytes.len()) || digits > 18 {
+        return None;
+    }
+    // Every byte is ASCII, so the cuts are on char boundaries.
+    Some((negative, text.get(start..int_end)?, text.get(frac_start..)?))
 }
 
 /// The JSON number for a canonical decimal.
