@@ -385,8 +385,15 @@ fn identifier<'r, 'p>(
     presence: Presence,
     path: &dyn Fn() -> Path<'p>,
 ) -> Result<(&'static str, &'r str), EventError> {
-    let mut named = entity.identifier_fields().iter().filter_map(|field| {
-        let inner = given(value.get(field))?;
+    // Pass one left only identifier fields, each once: so one pass over the object's pairs
+    // (mostly one) finds the same as a lookup for each of the entity's fields did.
+    let pairs: Pairs<'r, '_> = match value {
+        Raw::Object(pairs) => pairs,
+        _ => &[],
+    };
+    let mut named = pairs.iter().filter_map(|(key, inner)| {
+        let inner = given(Some(inner))?;
+        let field = entity.identifier_fields().iter().find(|f| same(f, key))?;
         Some((*field, inner.as_str().unwrap_or_default()))
     });
     let first = named.next();
