@@ -1,6 +1,7 @@
 //! cebulk: CRM.COM's `customer_events/bulk/*/create` methods over files and a local
 //! SQLite store. The binary is thin glue over [`run`]; each module has one job.
 
+pub mod capacity;
 pub mod cli;
 pub mod codes;
 pub mod commands;

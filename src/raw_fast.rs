@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 
+use crate::capacity::fitted;
 use crate::raw::{MAX_DEPTH, Raw};
 
 /// The tree of `text`, if it is one JSON value in the plain subset.
@@ -60,7 +61,8 @@ impl<'a> Parser<'a> {
             return None;
         }
         self.at += 1;
-        let mut pairs = Vec::with_capacity(8);
+        // Eight pairs, rounded up to a size mimalloc serves fast (crate::capacity).
+        let mut pairs = Vec::with_capacity(fitted::<(Cow<'a, str>, Raw<'a>)>(8));
         self.whitespace();
         if self.peek()? == b'}' {
             self.at += 1;
