@@ -2,11 +2,13 @@
 //! to a record id (in the seed's order, so the first unknown one is reported), then the
 //! business rules. Pure and thread-safe: runs on rayon.
 
+use crate::capacity::fitted;
 use crate::codes::EventError;
 use crate::entity::Entity;
 use crate::event::ValidEvent;
 use crate::kind::Kind;
 use crate::reference::maps::ReferenceMaps;
+use crate::reference::record::Record;
 use crate::rules::{self, Subject};
 
 /// An identifier given at request level (`intended_currency_identifier`).
@@ -62,7 +64,8 @@ pub struct Context<'a> {
 /// Resolves one event.
 pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Resolved, EventError> {
     let maps = context.maps;
-    let mut records = Vec::with_capacity(event.idents.len());
+    // Sizes mimalloc serves fast (crate::capacity).
+    let mut records = Vec::with_capacity(fitted::<&Record>(event.idents.len()));
     for ident in &event.idents {
         let record = maps
             .find(ident.entity, ident.field, ident.value)
@@ -82,15 +85,18 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Resolved,
         ),
         _ => None,
     };
-    let subject = Subject {
-        kind: context.kind,
-        records: event
+    let mut top = Vec::with_capacity(fitted::<(&str, &Record)>(event.idents.len()));
+    top.extend(
+        event
             .idents
             .iter()
             .zip(&records)
             .filter(|(i, _)| i.line.is_none())
-            .map(|(i, r)| (i.parameter, *r))
-            .collect(),
+            .map(|(i, r)| (i.parameter, *r)),
+    );
+    let subject = Subject {
+        kind: context.kind,
+        records: top,
         intended_currency,
     };
     rules::check(&subject, maps)?;
