@@ -34,6 +34,9 @@ const QUOTE_LIMIT: usize = 64;
 
 type Pairs<'r, 'a> = &'r [(Cow<'a, str>, Raw<'a>)];
 
+/// Each field's value, by the field's index.
+type Slots<'r, 'a> = [Option<&'r Raw<'a>>; MAX_FIELDS];
+
 /// Validates one event of `kind`.
 pub fn validate<'r>(
     kind: Kind,
@@ -49,11 +52,17 @@ pub fn validate<'r>(
         });
     };
     let root = Path::default();
-    check_types(pairs, fields, &root, numbers)?;
+    let mut slots = [None; MAX_FIELDS];
+    check_types(pairs, fields, &root, numbers, Some(&mut slots))?;
     // A purchase has six identifiers: one allocation, no regrowth, of a size mimalloc
     // serves fast (crate::capacity).
     let mut idents = Vec::with_capacity(fitted::<IdentRef<'_>>(6));
-    let body = build(pairs, fields, &root, None, numbers, &mut idents)?;
+    let level = Level {
+        fields,
+        slots: &slots,
+        keys: pairs.len(),
+    };
+    let body = build(level, &root, None, numbers, &mut idents)?;
     let rui = body
         .iter()
         .find_map(|(name, value)| match value {
@@ -122,12 +131,15 @@ fn field_index(fields: &[Field], key: &str, hint: &mut usize) -> Option<usize> {
 }
 
 /// Pass one: every key is a parameter of the method, given once, and every value has its
-/// type.
-fn check_types(
-    pairs: Pairs<'_, '_>,
+/// type. With `slots` (the event's own level), puts each key's value there by its field's
+/// index for pass two: finding them again cost as much as this pass's own lookups. A set's
+/// elements are many and find theirs in pass two ([`slots_of`]).
+fn check_types<'r, 'a>(
+    pairs: Pairs<'r, 'a>,
     fields: &[Field],
     path: &Path,
     numbers: Numbers,
+    mut slots: Option<&mut Slots<'r, 'a>>,
 ) -> Result<(), EventError> {
     let mut hint = 0;
     // A bit a field: no schema level has more than 64 (model::schema's tests).
@@ -150,6 +162,9 @@ fn check_types(
                 here().to_string(),
                 "Each parameter may be given only once",
             ));
+        }
+        if let Some(slots) = slots.as_deref_mut() {
+            slots[index] = Some(value);
         }
         if given(Some(value)).is_none() {
             // null, "" and [] are absent (ERRORS.md: "absent, null or empty"): pass two
@@ -222,7 +237,7 @@ fn check_types(
                             "The value must be an object",
                         ));
                     };
-                    check_types(element, element_fields, &at, numbers)?;
+                    check_types(element, element_fields, &at, numbers, None)?;
                 }
             }
         }
@@ -276,7 +291,7 @@ fn given<'r, 'a>(value: Option<&'r Raw<'a>>) -> Option<&'r Raw<'a>> {
 }
 
 /// Each field's value, by the field's index (pass one made sure every key is a field).
-fn slots<'r, 'a>(pairs: Pairs<'r, 'a>, fields: &[Field]) -> [Option<&'r Raw<'a>>; MAX_FIELDS] {
+fn slots_of<'r, 'a>(pairs: Pairs<'r, 'a>, fields: &[Field]) -> Slots<'r, 'a> {
     let mut slots = [None; MAX_FIELDS];
     let mut hint = 0;
     for (key, value) in pairs {
@@ -287,24 +302,35 @@ fn slots<'r, 'a>(pairs: Pairs<'r, 'a>, fields: &[Field]) -> [Option<&'r Raw<'a>>
     slots
 }
 
+/// One level of an event for pass two: its fields, each one's value, and how many keys the
+/// caller gave.
+struct Level<'s, 'r, 'a> {
+    fields: &'static [Field],
+    slots: &'s Slots<'r, 'a>,
+    keys: usize,
+}
+
 /// Pass two: mandatory and semi-optional parameters, in the seed's order; builds the
 /// normalized fields and collects the identifiers.
 fn build<'r>(
-    pairs: Pairs<'r, '_>,
-    fields: &'static [Field],
+    level: Level<'_, 'r, '_>,
     path: &Path,
     element_of: Option<(&'static str, usize)>,
     numbers: Numbers,
     idents: &mut Vec<IdentRef<'r>>,
 ) -> Result<Fields<'r>, EventError> {
-    let slots = slots(pairs, fields);
-    let mut body = Vec::with_capacity(fitted::<(&str, Norm<'_>)>(pairs.len() + 1));
+    let Level {
+        fields,
+        slots,
+        keys,
+    } = level;
+    let mut body = Vec::with_capacity(fitted::<(&str, Norm<'_>)>(keys + 1));
     let mut group_checked = false;
-    for (field, slot) in fields.iter().zip(&slots) {
+    for (field, slot) in fields.iter().zip(slots) {
         let here = || path.key(field.name);
         if field.presence == Presence::SemiOptional && !group_checked {
             group_checked = true;
-            check_group(&slots, fields, path)?;
+            check_group(slots, fields, path)?;
         }
         let Some(value) = given(*slot) else {
             if field.presence == Presence::Mandatory {
@@ -346,9 +372,13 @@ fn build<'r>(
                         Raw::Object(pairs) => pairs,
                         _ => &[],
                     };
+                    let level = Level {
+                        fields: element_fields,
+                        slots: &slots_of(element, element_fields),
+                        keys: element.len(),
+                    };
                     built.push(build(
-                        element,
-                        element_fields,
+                        level,
                         &here.index(i),
                         Some((field.name, i)),
                         numbers,
