@@ -125,34 +125,39 @@ pub fn decimal_is_positive(text: &str) -> Option<bool> {
 
 /// `-?digits(.digits)?` with at most 18 digits in all (well inside a `Decimal`): the sign,
 /// the integer digits and the fraction digits. One pass over the bytes.
-#[inline]
+// Always inlined into its two callers: returned through memory, its parts cost as much as
+// finding them.
+#[inline(always)]
 fn plain_decimal(text: &str) -> Option<(bool, &str, &str)> {
     let bytes = text.as_bytes();
     let negative = bytes.first() == Some(&b'-');
     let start = usize::from(negative);
+    let len = bytes.len();
     // 18 digits and a dot at most; longer texts are never plain, so they are not scanned.
-    if bytes.len() - start > 19 {
+    if len - start > 19 {
         return None;
     }
-    let mut dot = None;
-    for (i, &byte) in bytes.iter().enumerate().skip(start) {
+    // `len` while there is no dot.
+    let mut dot = len;
+    let mut at = start;
+    while at < len {
+        let byte = bytes[at];
         if byte.wrapping_sub(b'0') >= 10 {
-            if byte != b'.' || dot.is_some() {
+            if byte != b'.' || dot != len {
                 return None;
             }
-            dot = Some(i);
+            dot = at;
         }
+        at += 1;
     }
-    let (int_end, frac_start) = match dot {
-        Some(dot) => (dot, dot + 1),
-        None => (bytes.len(), bytes.len()),
-    };
-    let digits = int_end - start + bytes.len() - frac_start;
-    if int_end == start || (dot.is_some() && frac_start == bytes.len()) || digits > 18 {
+    let has_dot = dot < len;
+    let digits = len - start - usize::from(has_dot);
+    if dot == start || (has_dot && dot + 1 == len) || digits > 18 {
         return None;
     }
     // Every byte is ASCII, so the cuts are on char boundaries.
-    Some((negative, text.get(start..int_end)?, text.get(frac_start..)?))
+    let frac = if has_dot { text.get(dot + 1..)? } else { "" };
+    Some((negative, text.get(start..dot)?, frac))
 }
 
 /// The JSON number for a canonical decimal.
