@@ -1,20 +1,21 @@
 //! `cebulk import`: each input is one request, streamed in batches through four stages
-//! that overlap: a reader thread reads the next batch while rayon parses, validates and
-//! resolves this one, the writer thread writes the one before into its open transaction
+//! that overlap: a reader thread reads the next batches while rayon's workers parse,
+//! validate and resolve them (a whole batch on one worker, several batches at once), the
+//! writer thread writes each in input order into its open transaction
 //! (committed every `GROUP` batches or `GROUP_TIME`), and the report thread writes the
 //! entries of committed batches. Channels are bounded, so memory stays a few batches deep
 //! (plus one group's outcomes) whatever the input's size, and every stage keeps input order.
 
 use std::collections::HashSet;
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
 
-use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::codes::EventError;
 use crate::config::ImportConfig;
 use crate::error::{EXIT_OK, EXIT_REJECTED, EXIT_UNPROCESSED, Fatal};
+use crate::in_order::{self, Pending};
 use crate::input::json_document;
 use crate::input::open::{Opened, open};
 use crate::input::position::json_error_what;
@@ -167,7 +168,11 @@ impl Stages<'_> {
         let events = request.events;
         let batch_size = self.batch_size;
         let (raw_tx, raw_rx) = sync_channel::<Vec<RawEvent>>(2);
-        let (judged_tx, judged_rx) = sync_channel::<Judged>(2);
+        let workers = self.pool.current_num_threads();
+        // Batches being judged, oldest first: each is judged whole on one worker thread (no
+        // worker waits at the end of a batch for the others) and the writer takes them in
+        // input order as each is done. At most `workers` wait behind the writer's next one.
+        let (judged_tx, mut judged_rx) = in_order::channel::<Judged>(workers);
 
         std::thread::scope(|scope| {
             // Named threads show as such in profilers and panic messages.
@@ -202,15 +207,15 @@ impl Stages<'_> {
                 // Batches are written as they come, into a transaction kept open for up to
                 // GROUP batches or GROUP_TIME, then committed together: each touched page
                 // is written to the WAL once a commit, not once a batch.
-                while let Ok((ruis, batch)) = judged_rx.recv() {
+                while let Some((ruis, batch)) = judged_rx.recv() {
                     let opened = Instant::now();
                     let mut group = writer.group()?;
                     let mut written = vec![(ruis, group.write(kind, batch)?)];
                     while written.len() < GROUP {
                         let left = GROUP_TIME.saturating_sub(opened.elapsed());
                         match judged_rx.recv_timeout(left) {
-                            Ok((ruis, batch)) => written.push((ruis, group.write(kind, batch)?)),
-                            Err(_) => break,
+                            Some((ruis, batch)) => written.push((ruis, group.write(kind, batch)?)),
+                            None => break,
                         }
                     }
                     group.commit()?;
@@ -241,13 +246,7 @@ impl Stages<'_> {
                 }
                 Ok(())
             })?;
-            for batch in raw_rx {
-                let judged = self.pool.install(|| judge(kind, &context, batch));
-                if judged_tx.send(judged).is_err() {
-                    break;
-                }
-            }
-            drop(judged_tx);
+            self.judge_all(kind, &context, raw_rx, judged_tx);
             let written = write
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -259,6 +258,26 @@ impl Stages<'_> {
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             written.and(reported).map(|()| cut_short)
         })
+    }
+}
+
+impl Stages<'_> {
+    /// Starts judging each batch as it is read, on the first free worker thread.
+    fn judge_all(
+        &self,
+        kind: Kind,
+        context: &Context<'_>,
+        raw_rx: Receiver<Vec<RawEvent>>,
+        judged_tx: Pending<Judged>,
+    ) {
+        self.pool.in_place_scope(|scope| {
+            for batch in raw_rx {
+                let Some(done) = judged_tx.next() else {
+                    return;
+                };
+                scope.spawn(move |_| done.finish(judge(kind, context, batch)));
+            }
+        });
     }
 }
 
@@ -276,13 +295,13 @@ fn spawn<'scope, 'env, T: Send + 'scope>(
 /// What became of one event on a worker: invalid, or valid and then resolved (or not).
 type Checked = Result<Result<Resolved, EventError>, EventError>;
 
-/// Parses, validates and resolves one batch in parallel, in input order; gives each
+/// Parses, validates and resolves one batch, in input order; gives each
 /// event's echoed request unique identifier and outcome.
 fn judge(kind: Kind, context: &Context<'_>, batch: Vec<RawEvent>) -> Judged {
     // One pass an event, so the validated event can borrow the parsed tree instead of
     // copying every value out of it.
     let checked: Vec<(Value, Checked)> = batch
-        .into_par_iter()
+        .into_iter()
         .map(|raw| check(kind, raw, context))
         .collect();
     let (ruis, mut checked): (Vec<Value>, Vec<Checked>) = checked.into_iter().unzip();

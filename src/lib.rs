@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod import;
+pub mod in_order;
 pub mod input;
 pub mod json_plain;
 pub mod kind;
