@@ -83,10 +83,7 @@ pub fn import(
             }
         }
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.jobs)
-        .build()
-        .map_err(|e| Fatal::Usage(format!("cannot start {} worker threads: {e}", config.jobs)))?;
+    let pool = crate::workers::pool(config.jobs)?;
 
     for input in &config.inputs {
         let opened = match open(input, config.kind) {

@@ -28,5 +28,6 @@ pub mod short_eq;
 pub mod store;
 pub mod validate;
 pub mod values;
+pub mod workers;
 
 pub use commands::run;

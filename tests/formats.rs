@@ -1373,6 +1373,78 @@ fn stdin_csv_gives_the_same_report_as_the_file() {
 /// A producer that writes its events slowly (a pipe from a long-running job): whole batches
 /// are committed while the input is still open, not only at its end, so a kill or a failure
 /// later keeps them.
+/// The workers yield the CPU to the writer: they run at a niceness 10 above cebulk's other
+/// threads (README, "Speed"). Read from /proc while cebulk waits for its input.
+#[cfg(target_os = "linux")]
+#[test]
+fn worker_threads_run_nicer_than_the_writer() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let store = Store::new();
+    store.run(&["reference", "load", &reference()]).code(0);
+    let mut child = Command::new(support::cebulk_bin())
+        .current_dir(store.dir.path())
+        .env_remove("CEBULK_STORE")
+        .arg("--store")
+        .arg(store.db())
+        .args([
+            "import", "-", "--format", "ndjson", "--kind", "web", "--quiet",
+        ])
+        .args(["--jobs", "2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting cebulk");
+    let threads = |pid: u32| -> Vec<(String, i32)> {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return Vec::new();
+        };
+        tasks
+            .flatten()
+            .filter_map(|task| {
+                let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+                let name = stat[stat.find('(')? + 1..stat.rfind(')')?].to_owned();
+                // Field 19 of stat (niceness), the 17th after the name.
+                let nice = stat[stat.rfind(')')? + 2..]
+                    .split(' ')
+                    .nth(16)?
+                    .parse()
+                    .ok()?;
+                Some((name, nice))
+            })
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = threads(child.id());
+    while !(seen.iter().any(|(name, _)| name == "cebulk-writer")
+        && seen
+            .iter()
+            .filter(|(name, _)| name.starts_with("cebulk-worker"))
+            .count()
+            == 2)
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(20));
+        seen = threads(child.id());
+    }
+    drop(child.stdin.take());
+    let output = child.wait_with_output().expect("cebulk's output");
+    assert_eq!(output.status.code(), Some(0), "{seen:?}");
+    let writer = seen
+        .iter()
+        .find(|(name, _)| name == "cebulk-writer")
+        .map(|(_, nice)| *nice)
+        .unwrap_or_else(|| panic!("no writer thread in {seen:?}"));
+    let workers: Vec<i32> = seen
+        .iter()
+        .filter(|(name, _)| name.starts_with("cebulk-worker"))
+        .map(|(_, nice)| *nice)
+        .collect();
+    assert_eq!(workers, vec![(writer + 10).min(19); 2], "{seen:?}");
+}
+
 #[test]
 fn stdin_batches_are_committed_while_the_input_is_still_open() {
     use std::io::Write;
