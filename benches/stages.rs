@@ -26,9 +26,8 @@ fn setting(name: &str, default: usize) -> usize {
 }
 const BATCH: usize = 1000;
 
-// As in the binary.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// As in the binary: mimalloc in place of malloc.
+use mimalloc as _;
 
 fn text(s: &str) -> Option<Attr> {
     Some(Attr::Text(s.to_owned()))
