@@ -256,9 +256,7 @@ impl Stages<'_> {
             written.and(reported).map(|()| cut_short)
         })
     }
-}
 
-impl Stages<'_> {
     /// Starts judging each batch as it is read, on the first free worker thread.
     fn judge_all(
         &self,

@@ -473,15 +473,7 @@ fn dry_run_reports_what_an_import_would_and_writes_nothing() {
     let store = Store::new();
     store.run(&["reference", "load", &reference()]).code(0);
     let before = store.bytes();
-    let listing = || {
-        let mut names: Vec<String> = std::fs::read_dir(store.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    };
-    let files_before = listing();
+    let files_before = store.file_names();
     let files: Vec<String> = ["purchases", "web"].iter().map(|k| request(k)).collect();
 
     let dry = store.import(&[
@@ -502,7 +494,7 @@ fn dry_run_reports_what_an_import_would_and_writes_nothing() {
         "the dry run changed the store's bytes"
     );
     assert_eq!(
-        listing(),
+        store.file_names(),
         files_before,
         "the dry run left files beside the store"
     );
@@ -1005,14 +997,6 @@ fn a_report_replacing_an_earlier_one_leaves_a_closed_store_and_no_partial_file()
     let store = Store::new();
     let report_path = store.dir.path().join("report.json");
     let report = report_path.to_str().unwrap();
-    let leftovers = || {
-        let mut names: Vec<String> = std::fs::read_dir(store.dir.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    };
     let first = store.file(
         "first.json",
         web_document(&[web_event("a", "ACR0000000020")]),
@@ -1020,14 +1004,17 @@ fn a_report_replacing_an_earlier_one_leaves_a_closed_store_and_no_partial_file()
     store
         .import(&["--report", report, "--reference", &reference(), &first])
         .code(0);
-    assert_eq!(leftovers(), ["first.json", "report.json", "store.db"]);
+    assert_eq!(
+        store.file_names(),
+        ["first.json", "report.json", "store.db"]
+    );
     let second = store.file(
         "second.json",
         web_document(&[web_event("b", "ACR0000000077")]),
     );
     store.import(&["--report", report, &second]).code(0);
     assert_eq!(
-        leftovers(),
+        store.file_names(),
         ["first.json", "report.json", "second.json", "store.db"]
     );
     let report: Value =

@@ -47,9 +47,13 @@ const BLOCK_WORDS: usize = 8;
 const BLOOM_PROBES: u32 = 5;
 
 impl Bloom {
+    /// The first word of the block that holds `hash`'s bits.
+    fn block(hash: u64) -> usize {
+        (hash % (BLOOM_WORDS / BLOCK_WORDS) as u64) as usize * BLOCK_WORDS
+    }
+
     fn positions(hash: u64) -> impl Iterator<Item = usize> {
-        let blocks = (BLOOM_WORDS / BLOCK_WORDS) as u64;
-        let first_bit = (hash % blocks) as usize * BLOCK_WORDS * 64;
+        let first_bit = Self::block(hash) * 64;
         // The bits within the block from the hash's other half, 9 bits (0..512) a probe.
         let within = hash.rotate_left(32).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         (0..BLOOM_PROBES).map(move |i| first_bit + ((within >> (i * 9)) & 511) as usize)
@@ -71,10 +75,7 @@ impl Bloom {
         if self.words.is_empty() {
             return;
         }
-        let blocks = (BLOOM_WORDS / BLOCK_WORDS) as u64;
-        let touched = hashes.fold(0, |acc, hash| {
-            acc ^ self.words[(hash % blocks) as usize * BLOCK_WORDS]
-        });
+        let touched = hashes.fold(0, |acc, hash| acc ^ self.words[Self::block(hash)]);
         std::hint::black_box(touched);
     }
 

@@ -339,6 +339,16 @@ impl Store {
         }
     }
 
+    /// The names of the files in the temporary directory, sorted.
+    pub fn file_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Whether the store file exists.
     pub fn exists(&self) -> bool {
         self.db().exists()
