@@ -135,6 +135,18 @@ struct Stages<'a> {
 
 type Judged = (Vec<Value>, Vec<Result<Resolved, EventError>>);
 
+/// Judged batches, per worker, that may wait behind the one the writer waits for.
+///
+/// Why several: the workers run at a lower priority (crate::workers), so the writer,
+/// waking, preempts one of them in the middle of a batch, and the scheduler leaves it
+/// queued behind the writer for a few milliseconds even when the other core goes idle.
+/// With one batch a worker, the other worker soon had nothing it was allowed to start, and
+/// that core idled: `perf record -a -e sched:sched_switch` over a 300 k-event import
+/// counted 0.45-0.60 s of idle CPU while a cebulk thread was runnable; with 4, 0.08-0.14 s
+/// (8: 0.03-0.04 s). Each waiting batch holds ~1 MiB: 4 took the peak of a 1 M-event
+/// import from 40 to 46 MiB (20 k events: 30 -> 33 MiB), 8 to 62 MiB.
+const AHEAD_PER_WORKER: usize = 4;
+
 /// Most batches committed in one transaction. With request unique identifiers in no order
 /// every commit rewrites most of their index's pages, so fewer commits go faster: 300 k
 /// such events, 8 MiB page cache, alternating runs: groups of 8 ~41 k events/s, 16 ~48 k
@@ -168,8 +180,8 @@ impl Stages<'_> {
         let workers = self.pool.current_num_threads();
         // Batches being judged, oldest first: each is judged whole on one worker thread (no
         // worker waits at the end of a batch for the others) and the writer takes them in
-        // input order as each is done. At most `workers` wait behind the writer's next one.
-        let (judged_tx, mut judged_rx) = in_order::channel::<Judged>(workers);
+        // input order as each is done.
+        let (judged_tx, mut judged_rx) = in_order::channel::<Judged>(workers * AHEAD_PER_WORKER);
 
         std::thread::scope(|scope| {
             // Named threads show as such in profilers and panic messages.
