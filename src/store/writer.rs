@@ -171,25 +171,22 @@ fn judge_batch(
         None => stored_last,
     };
     let mut fresh = fresh.map(|f| f.begin(kind, stored_last));
-    // Warmed a few events ahead: a whole batch's blocks would be evicted again by the
-    // pages and rows written in between.
-    let keys: Vec<u64> = match fresh {
-        Some(_) => batch
-            .iter()
-            .map(|item| item.as_ref().map_or(0, |event| event.request_key))
-            .collect(),
-        None => Vec::new(),
-    };
-    let mut keys = keys.chunks(WARM_AHEAD);
     let batch_ids = ids.batch();
     let mut inserts = Inserts::new(tx, kind);
     let mut outcomes = Vec::with_capacity(batch.len());
-    for (index, item) in batch.into_iter().enumerate() {
-        if index % WARM_AHEAD == 0 {
-            if let (Some(state), Some(chunk)) = (fresh.as_deref(), keys.next()) {
-                state.warm_requests(chunk.iter().copied());
-            }
+    let mut items = batch.into_iter();
+    for index in 0.. {
+        // Warmed a few events ahead: a whole batch's blocks would be evicted again by the
+        // pages and rows written in between.
+        if index % WARM_AHEAD == 0
+            && let Some(state) = fresh.as_deref()
+        {
+            let next = items.as_slice().iter().take(WARM_AHEAD);
+            state.warm_requests(next.map(|item| item.as_ref().map_or(0, |e| e.request_key)));
         }
+        let Some(item) = items.next() else {
+            break;
+        };
         let event = match item {
             Ok(event) => event,
             Err(error) => {
