@@ -10,7 +10,6 @@ use cebulk::kind::Kind;
 use cebulk::reference::maps::ReferenceMaps;
 use cebulk::reference::record::{Attr, Record};
 use cebulk::resolve::{Context, resolve};
-use cebulk::store::checkpoint::Checkpointer;
 use cebulk::store::open::open_for_write;
 use cebulk::store::writer::Writer;
 use cebulk::validate::{Numbers, validate};
@@ -119,9 +118,8 @@ fn main() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("bench.db");
         let mut store = open_for_write(&path).expect("a fresh store");
-        // As the importer does: checkpoints in the background, not inside the writer's commits.
-        let checkpointer = Checkpointer::start(&store.conn, &path).expect("a checkpointer");
-        let mut writer = Writer::new(&mut store.conn, IdGenerator::TimeOrdered);
+        let mut writer =
+            Writer::new(&mut store.conn, &path, IdGenerator::TimeOrdered).expect("a writer");
         let mut resolved = 0;
         // Batch by batch, as the importer does, so that the heap stays batch-sized.
         for batch in lines.chunks(BATCH) {
@@ -156,7 +154,6 @@ fn main() {
         settle.push(r as f64 / events as f64);
         write.push(w as f64 / events as f64);
         drop(writer);
-        drop(checkpointer);
     }
     println!("parse    {:>8.0} ns/event", median(parse));
     println!("validate {:>8.0} ns/event", median(check));

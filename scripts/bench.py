@@ -76,7 +76,7 @@ def generate(directory, n, random_rui=False):
 
 def run(binary, directory, source, jobs):
     store = directory / "bench.db"
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-journal", "-wal", "-shm"):
         pathlib.Path(str(store) + suffix).unlink(missing_ok=True)
     subprocess.run([binary, "--store", str(store), "reference", "load", str(directory / "reference.json")],
                    check=True, stderr=subprocess.DEVNULL)

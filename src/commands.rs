@@ -12,7 +12,6 @@ use crate::import::{Imported, import};
 use crate::output::{BrokenPipeIsFine, close_report, open_report};
 use crate::reference::file::read_and_merge;
 use crate::report::{Report, Status};
-use crate::store::checkpoint::Checkpointer;
 use crate::store::open::{Store, open_for_write, open_read_only};
 use crate::store::writer::Writer;
 use crate::store::{listing, reference};
@@ -73,20 +72,16 @@ fn run_import(config: &ImportConfig) -> Result<u8, Fatal> {
         }
         maps = merged.maps;
     }
-    let checkpointer = match &store.path {
-        Some(path) if !config.dry_run => Some(Checkpointer::start(&store.conn, path)?),
-        _ => None,
-    };
-    let mut writer = if config.dry_run {
-        Writer::dry_run(&mut store.conn, config.ids)
-    } else {
-        Writer::new(&mut store.conn, config.ids)
+    let mut writer = match &store.path {
+        Some(path) if !config.dry_run => Writer::new(&mut store.conn, path, config.ids)?,
+        // A dry run (its store, opened read-only, may be an in-memory stand-in).
+        _ => Writer::dry_run(&mut store.conn, config.ids),
     };
     let (mut report, target) = open_report(config.report.as_deref())?;
     let imported = import(config, &maps, &mut writer, &mut report);
+    // Stops the checkpoint thread, if the import switched the store to WAL.
     drop(writer);
-    drop(checkpointer);
-    // Closing the store copies the rest of the WAL into it and deletes the WAL; moving the
+    // Closing the store copies the rest of any WAL into it and deletes the WAL; moving the
     // report into place may delete an earlier report. Both wait on the disk (each ~0.1-0.2 s
     // after 300 k events on this machine, which discards freed blocks), so they overlap.
     std::thread::scope(|scope| {

@@ -343,12 +343,13 @@ fn kill_delays(duration: Duration) -> Vec<Duration> {
         .collect()
 }
 
-/// Copies the store's files (database and write-ahead log, as the killed process left them)
+/// Copies the store's files (database, rollback journal and write-ahead log, as the killed
+/// process left them)
 /// into a scratch directory, so that checking them does not recover or checkpoint the store
 /// that the re-run opens.
 fn snapshot(dir: &Path) -> TempDir {
     let copy = TempDir::new().unwrap();
-    for suffix in ["", "-wal"] {
+    for suffix in ["", "-journal", "-wal"] {
         let from = dir.join(format!("{STORE}{suffix}"));
         if from.exists() {
             std::fs::copy(&from, copy.path().join(format!("{STORE}{suffix}"))).unwrap();

@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod error;
 pub mod fresh;
 pub mod insert;
+pub mod journal;
 pub mod listing;
 pub mod open;
 pub mod reference;

@@ -1,4 +1,5 @@
-//! Opening the store: for writing (created on first use, WAL, `synchronous=NORMAL`), or
+//! Opening the store: for writing (created on first use, with a rollback journal: see
+//! [`super::journal`]), or
 //! read-only for `--dry-run` and listing, which must not write anything.
 
 use std::path::{Path, PathBuf};
@@ -7,6 +8,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use super::error::{Doing, StoreError};
+use super::journal;
 use super::schema;
 
 /// How long a writer waits for another process's write lock before giving up.
@@ -34,6 +36,12 @@ pub enum OpenError {
         /// This build's version.
         supported: i64,
     },
+    /// A killed writer left a commit half done; only a connection that may write puts the
+    /// store back as it was before it.
+    #[error(
+        "a write to the store was cut short (its rollback journal is beside it) and must be rolled back before it can be read; run `cebulk reference load` or an import without --dry-run once, which does that"
+    )]
+    Unfinished,
     /// An older store, opened read-only, so it cannot be brought up to date here.
     #[error(
         "the store has schema version {found}; this cebulk reads version {supported} and upgrades older stores when it opens them for writing (run `cebulk reference load` or an import without --dry-run once)"
@@ -68,10 +76,7 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
     // pages were slower again for both (each commit rewrites whole index pages).
     conn.pragma_update(None, "page_size", 8192)
         .doing("setting the page size")?;
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .doing("switching the store to WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")
-        .doing("setting synchronous=NORMAL")?;
+    journal::prefer_rollback(&conn)?;
     // 8 MiB of page cache: what an import of ~20 k events fills, so that memory does not
     // grow with the input beyond it (a 1 M-event import peaked at 35 MiB, 1.15x the 20 k
     // peak; 24 MiB gave 55 MiB, 1.8x). Identifiers in order run as fast as with 24 MiB; in
@@ -101,6 +106,26 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
     })
 }
 
+/// Whether the database file's header marks it as a WAL store (its read and write format
+/// versions, bytes 18 and 19, are 2); an unreadable or short file is not.
+fn header_says_wal(path: &Path) -> bool {
+    use std::io::Read;
+    let mut header = [0u8; 20];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut header))
+        .is_ok_and(|()| header[18] == 2 && header[19] == 2)
+}
+
+/// Whether SQLite refused to read because a killed writer's journal must be rolled back
+/// first, which a read-only connection may not do.
+fn is_unfinished(error: &StoreError) -> bool {
+    matches!(
+        &error.source,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK
+    )
+}
+
 /// A path as the path part of an SQLite URI (`%`, `?` and `#` escaped).
 fn uri_path(path: &Path) -> String {
     let text = path.display().to_string();
@@ -124,12 +149,14 @@ pub fn open_read_only(path: &Path) -> Result<Store, OpenError> {
         schema::create(&conn)?;
         return Ok(Store { conn, path: None });
     }
-    // With no WAL file beside it, the store holds all its data in the main file and no
+    // A store in WAL with no WAL file beside it holds all its data in the main file and no
     // writer is active, so `immutable=1` reads it without creating `-wal` and `-shm` files
-    // (a dry run writes nothing at all). Otherwise read through the WAL like any reader.
+    // (a dry run writes nothing at all). A store with a rollback journal is read as it is:
+    // that creates no file and sees a concurrent writer's commits whole. Otherwise read
+    // through the WAL like any reader.
     let wal = PathBuf::from(format!("{}-wal", path.display()));
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = if wal.exists() {
+    let conn = if wal.exists() || !header_says_wal(path) {
         Connection::open_with_flags(path, flags)
     } else {
         let uri = format!("file:{}?immutable=1", uri_path(path));
@@ -138,7 +165,10 @@ pub fn open_read_only(path: &Path) -> Result<Store, OpenError> {
     .doing("opening the store read-only")?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .doing("setting the busy timeout")?;
-    let found = check_version(&conn)?;
+    let found = match check_version(&conn) {
+        Err(OpenError::Store(e)) if is_unfinished(&e) => return Err(OpenError::Unfinished),
+        found => found?,
+    };
     if found != 0 && found < schema::VERSION {
         return Err(OpenError::NeedsUpgrade {
             found,

@@ -6,12 +6,14 @@
 //! event committed before, by this run or another process, and this batch's own inserts.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::error::{Doing, StoreError};
 use super::fresh::{Fresh, KindState};
 use super::insert::Inserts;
+use super::journal::Journal;
 use crate::codes::EventError;
 use crate::ids::IdGenerator;
 use crate::kind::Kind;
@@ -47,17 +49,25 @@ pub struct Writer<'c> {
     ids: IdGenerator,
     dry_run: Option<DryRun>,
     fresh: Fresh,
+    /// The store's journal (none in a dry run, which commits nothing).
+    journal: Option<Journal>,
 }
 
 impl<'c> Writer<'c> {
-    /// A writer that creates events.
-    pub fn new(conn: &'c mut Connection, ids: IdGenerator) -> Writer<'c> {
-        Writer {
+    /// A writer that creates events in the store at `path`, opened on `conn`.
+    pub fn new(
+        conn: &'c mut Connection,
+        path: &Path,
+        ids: IdGenerator,
+    ) -> Result<Writer<'c>, StoreError> {
+        let journal = Journal::new(conn, path)?;
+        Ok(Writer {
             conn,
             ids,
             dry_run: None,
             fresh: Fresh::default(),
-        }
+            journal: Some(journal),
+        })
     }
 
     /// A writer that only reads the store and reports what it would create.
@@ -67,7 +77,13 @@ impl<'c> Writer<'c> {
             ids,
             dry_run: Some(DryRun::default()),
             fresh: Fresh::default(),
+            journal: None,
         }
+    }
+
+    /// Whether commits go through WAL now (see [`super::journal`]).
+    pub fn is_wal(&self) -> bool {
+        self.journal.as_ref().is_some_and(Journal::is_wal)
     }
 
     /// Writes whole batches of one kind in one transaction (each batch judged after the one
@@ -98,7 +114,11 @@ impl<'c> Writer<'c> {
             ids,
             dry_run,
             fresh,
+            journal,
         } = self;
+        if let Some(journal) = journal {
+            journal.before_begin(conn)?;
+        }
         let tx = match dry_run {
             Some(_) => conn.transaction().doing("reading the store")?,
             None => conn
@@ -110,6 +130,8 @@ impl<'c> Writer<'c> {
             ids: *ids,
             dry_run: dry_run.as_mut(),
             fresh,
+            journal: journal.as_mut(),
+            events: 0,
         })
     }
 }
@@ -120,6 +142,9 @@ pub struct Group<'w> {
     ids: IdGenerator,
     dry_run: Option<&'w mut DryRun>,
     fresh: &'w mut Fresh,
+    journal: Option<&'w mut Journal>,
+    /// Events written so far.
+    events: usize,
 }
 
 impl Group<'_> {
@@ -129,6 +154,7 @@ impl Group<'_> {
         kind: Kind,
         batch: Vec<Result<Resolved, EventError>>,
     ) -> Result<Vec<Outcome>, StoreError> {
+        self.events += batch.len();
         match self.dry_run.as_deref_mut() {
             Some(state) => judge_batch(&self.tx, kind, batch, self.ids, Some(state), None),
             None => judge_batch(&self.tx, kind, batch, self.ids, None, Some(self.fresh)),
@@ -141,6 +167,9 @@ impl Group<'_> {
             // Read-only: dropping rolls back.
             drop(self.tx);
             return Ok(());
+        }
+        if let Some(journal) = self.journal {
+            journal.before_commit(self.events);
         }
         self.tx.commit().doing("committing the batch")
     }

@@ -408,13 +408,17 @@ impl Store {
             .collect()
     }
 
-    /// The store's bytes: the database file and its write-ahead log (empty when absent).
-    pub fn bytes(&self) -> (Vec<u8>, Vec<u8>) {
-        let wal = self.dir.path().join("store.db-wal");
-        (
+    /// The store's bytes: the database file, its rollback journal and its write-ahead log
+    /// (empty when absent).
+    pub fn bytes(&self) -> [Vec<u8>; 3] {
+        let beside = |suffix: &str| {
+            std::fs::read(self.dir.path().join(format!("store.db{suffix}"))).unwrap_or_default()
+        };
+        [
             std::fs::read(self.db()).unwrap(),
-            std::fs::read(wal).unwrap_or_default(),
-        )
+            beside("-journal"),
+            beside("-wal"),
+        ]
     }
 }
 

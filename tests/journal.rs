@@ -1,0 +1,149 @@
+//! The store's journal through the real `cebulk` binary: commits go through a rollback
+//! journal while they append (identifiers in order), and the store switches to WAL for the
+//! rest of an import once identifiers in no order make every commit rewrite pages all over
+//! their index; either way an import leaves the store file alone beside its input, and a
+//! killed writer's journal stops every read-only command until a writing one rolls it back.
+
+mod support;
+
+use serde_json::Value;
+
+use support::{PROCESSED, Store, XorShift, reference, set, web_event_at};
+
+/// Events of the large imports: enough that, in no order, a batch's commit rewrites more
+/// than a megabyte of their index (measured: from about 35,000 events on).
+const EVENTS: usize = 50_000;
+
+/// The journal mode the store's header records: its read and write format versions, 1 for
+/// a rollback journal and 2 for WAL.
+fn header_mode(store: &Store) -> &'static str {
+    let bytes = std::fs::read(store.db()).expect("the store file");
+    match (bytes[18], bytes[19]) {
+        (1, 1) => "rollback",
+        (2, 2) => "wal",
+        other => panic!("unexpected file format versions {other:?}"),
+    }
+}
+
+/// `EVENTS` web events as NDJSON, with these request unique identifiers.
+fn web_lines(ruis: &[String]) -> String {
+    let mut out = String::new();
+    for rui in ruis {
+        out.push_str(&web_event_at(rui, "https://www.example.com/").to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// Imports `input` (web events) with batches of 1000, into `report`; checks exit status 0.
+fn import(store: &Store, input: &str, report: &str) -> Value {
+    let report = store.path(report);
+    let run = store.import(&[
+        "--kind",
+        "web",
+        "--batch-size",
+        "1000",
+        "--quiet",
+        "--reference",
+        &reference(),
+        "--report",
+        &report,
+        input,
+    ]);
+    run.code(0);
+    serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap()
+}
+
+#[test]
+fn identifiers_in_order_keep_the_rollback_journal_and_leave_one_file() {
+    let store = Store::new();
+    let ruis: Vec<String> = (0..EVENTS).map(|i| format!("w{i:06}")).collect();
+    let input = store.file("web.ndjson", web_lines(&ruis));
+    let report = import(&store, &input, "report.json");
+    assert_eq!(set(&report, PROCESSED).len(), EVENTS);
+    assert_eq!(header_mode(&store), "rollback");
+    assert_eq!(
+        store.file_names(),
+        ["report.json", "store.db", "web.ndjson"]
+    );
+    assert_eq!(store.count("events"), EVENTS as i64);
+}
+
+#[test]
+fn identifiers_in_no_order_switch_the_store_to_wal_and_the_next_import_back() {
+    let store = Store::new();
+    let mut rng = XorShift::new(0x6A0F_2026_1129_0001);
+    let ruis: Vec<String> = (0..EVENTS)
+        .map(|_| format!("{:016x}{:016x}", rng.next(), rng.next()))
+        .collect();
+    let input = store.file("web.ndjson", web_lines(&ruis));
+    let first = import(&store, &input, "first.json");
+    assert_eq!(
+        header_mode(&store),
+        "wal",
+        "the import did not switch to WAL"
+    );
+    // The WAL is copied into the store and removed when the import ends.
+    assert_eq!(store.file_names(), ["first.json", "store.db", "web.ndjson"]);
+    assert_eq!(store.count("events"), EVENTS as i64);
+    let numbers: Vec<i64> = set(&first, PROCESSED)
+        .iter()
+        .map(|e| e["number"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(numbers, (1..=EVENTS as i64).collect::<Vec<_>>());
+
+    // The same file again creates nothing, commits next to nothing, and so stays in the
+    // rollback journal that every import opens the store with.
+    let second = import(&store, &input, "second.json");
+    assert_eq!(set(&second, PROCESSED), set(&first, PROCESSED));
+    assert_eq!(store.count("events"), EVENTS as i64);
+    assert_eq!(header_mode(&store), "rollback");
+}
+
+#[test]
+fn a_killed_writers_journal_stops_reads_until_a_writing_command_rolls_it_back() {
+    let store = Store::new();
+    let ruis: Vec<String> = (0..3000).map(|i| format!("w{i:06}")).collect();
+    let input = store.file("web.ndjson", web_lines(&ruis));
+    import(&store, &input, "report.json");
+    let listed = store.events(None);
+
+    // A write cut short: with two pages of cache, changing every event writes changed pages
+    // into the store file before the commit; the journal holds what they were. The copy of
+    // both files is the store as a killed process leaves it.
+    let killed = Store::new();
+    {
+        let conn = store.conn();
+        conn.pragma_update(None, "cache_size", 2).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE; UPDATE events SET body = body || ' ';")
+            .unwrap();
+        for suffix in ["", "-journal"] {
+            std::fs::copy(
+                store.path(&format!("store.db{suffix}")),
+                killed.path(&format!("store.db{suffix}")),
+            )
+            .unwrap();
+        }
+    }
+    assert_ne!(
+        std::fs::read(killed.db()).unwrap(),
+        std::fs::read(store.db()).unwrap(),
+        "the cut-short write changed nothing in the store file"
+    );
+
+    let before = killed.bytes();
+    let events = killed.events_run(None);
+    events.code(3);
+    assert!(events.stderr.contains("cut short"), "{}", events.context());
+    let dry = killed.import(&["--dry-run", "--kind", "web", "--quiet", &input]);
+    dry.code(3);
+    assert!(dry.stderr.contains("cut short"), "{}", dry.context());
+    assert!(
+        killed.bytes() == before,
+        "a read-only command wrote to the store"
+    );
+
+    killed.run(&["reference", "load", &reference()]).code(0);
+    assert_eq!(killed.events(None), listed);
+    assert_eq!(killed.file_names(), ["store.db"]);
+}
