@@ -137,7 +137,7 @@ struct QuoteParity {
     state: Quoting,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Quoting {
     FieldStart,
     Unquoted,
@@ -148,26 +148,70 @@ enum Quoting {
 impl Read for QuoteParity {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for byte in &buf[..n] {
-            let boundary = matches!(byte, b',' | b'\n' | b'\r');
-            self.state = match (self.state, byte) {
-                (Quoting::FieldStart, b'"') => Quoting::Quoted,
-                (Quoting::FieldStart | Quoting::Unquoted | Quoting::QuoteInQuoted, _)
-                    if boundary =>
-                {
-                    Quoting::FieldStart
-                }
-                (Quoting::FieldStart | Quoting::Unquoted, _) => Quoting::Unquoted,
-                (Quoting::Quoted, b'"') => Quoting::QuoteInQuoted,
-                (Quoting::Quoted, _) => Quoting::Quoted,
-                (Quoting::QuoteInQuoted, b'"') => Quoting::Quoted,
-                (Quoting::QuoteInQuoted, _) => Quoting::Unquoted,
-            };
-        }
+        self.state = self.state.after(&buf[..n]);
         self.open
             .store(self.state == Quoting::Quoted, Ordering::Relaxed);
         Ok(n)
     }
+}
+
+impl Quoting {
+    /// The state after `byte`.
+    fn step(self, byte: u8) -> Quoting {
+        match (self, byte) {
+            (Quoting::FieldStart, b'"') => Quoting::Quoted,
+            (Quoting::FieldStart | Quoting::Unquoted | Quoting::QuoteInQuoted, _)
+                if is_boundary(byte) =>
+            {
+                Quoting::FieldStart
+            }
+            (Quoting::FieldStart | Quoting::Unquoted, _) => Quoting::Unquoted,
+            (Quoting::Quoted, b'"') => Quoting::QuoteInQuoted,
+            (Quoting::Quoted, _) => Quoting::Quoted,
+            (Quoting::QuoteInQuoted, b'"') => Quoting::Quoted,
+            (Quoting::QuoteInQuoted, _) => Quoting::Unquoted,
+        }
+    }
+
+    /// The state after `bytes`, as [`Quoting::step`] byte by byte would give, jumping from
+    /// quote to quote: between two quotes only the byte before the next one matters (was it
+    /// the end of a field?). Stepping through every byte of a quote-free file was 1.1 k
+    /// instructions an event (callgrind, the benchmark's CSV).
+    fn after(mut self, bytes: &[u8]) -> Quoting {
+        let mut rest = bytes;
+        while let Some((&first, tail)) = rest.split_first() {
+            match self {
+                Quoting::QuoteInQuoted => {
+                    self = self.step(first);
+                    rest = tail;
+                }
+                Quoting::Quoted => match memchr::memchr(b'"', rest) {
+                    Some(at) => {
+                        self = Quoting::QuoteInQuoted;
+                        rest = &rest[at + 1..];
+                    }
+                    None => return Quoting::Quoted,
+                },
+                Quoting::FieldStart | Quoting::Unquoted => {
+                    let Some(at) = memchr::memchr(b'"', rest) else {
+                        return Quoting::FieldStart.step(rest[rest.len() - 1]);
+                    };
+                    let before = match at {
+                        0 => self,
+                        _ => Quoting::FieldStart.step(rest[at - 1]),
+                    };
+                    self = before.step(b'"');
+                    rest = &rest[at + 1..];
+                }
+            }
+        }
+        self
+    }
+}
+
+/// Whether `byte` ends a field.
+fn is_boundary(byte: u8) -> bool {
+    matches!(byte, b',' | b'\n' | b'\r')
 }
 
 enum Row {
@@ -360,6 +404,23 @@ impl Iterator for Rows {
 mod tests {
     use super::*;
     use crate::raw::Raw;
+
+    proptest::proptest! {
+        /// Whatever the bytes and wherever a read ends, the quote-to-quote scan ends in the
+        /// state of the byte-by-byte one.
+        #[test]
+        fn scanning_from_quote_to_quote_agrees_with_stepping_byte_by_byte(
+            text in proptest::collection::vec(
+                proptest::sample::select(b"\",\n\ra".to_vec()),
+                0..48,
+            ),
+            split in 0usize..48,
+        ) {
+            let stepped = text.iter().fold(Quoting::FieldStart, |s, &b| s.step(b));
+            let (first, second) = text.split_at(split.min(text.len()));
+            proptest::prop_assert_eq!(Quoting::FieldStart.after(first).after(second), stepped);
+        }
+    }
 
     fn read(kind: Kind, text: &'static str) -> Result<Vec<RawEvent>, RequestError> {
         events("f.csv", kind, Box::new(text.as_bytes()))?.collect()
