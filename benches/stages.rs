@@ -118,8 +118,7 @@ fn main() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("bench.db");
         let mut store = open_for_write(&path).expect("a fresh store");
-        let mut writer =
-            Writer::new(&mut store.conn, &path, IdGenerator::TimeOrdered).expect("a writer");
+        let mut writer = Writer::new(&mut store, IdGenerator::TimeOrdered).expect("a writer");
         let mut resolved = 0;
         // Batch by batch, as the importer does, so that the heap stays batch-sized.
         for batch in lines.chunks(BATCH) {

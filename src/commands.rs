@@ -72,10 +72,10 @@ fn run_import(config: &ImportConfig) -> Result<u8, Fatal> {
         }
         maps = merged.maps;
     }
-    let mut writer = match &store.path {
-        Some(path) if !config.dry_run => Writer::new(&mut store.conn, path, config.ids)?,
-        // A dry run (its store, opened read-only, may be an in-memory stand-in).
-        _ => Writer::dry_run(&mut store.conn, config.ids),
+    let mut writer = if config.dry_run {
+        Writer::dry_run(&mut store.conn, config.ids)
+    } else {
+        Writer::new(&mut store, config.ids)?
     };
     let (mut report, target) = open_report(config.report.as_deref())?;
     let imported = import(config, &maps, &mut writer, &mut report);

@@ -6,7 +6,9 @@
 //! committed pages while the writer appends, and a crash at any moment leaves the
 //! committed batches in the WAL or the store, as before.
 
+use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -28,16 +30,19 @@ pub struct Checkpointer {
 
 impl Checkpointer {
     /// Turns automatic checkpoints off on `writer` and starts checkpointing `path` from a
-    /// thread of its own.
-    pub fn start(writer: &Connection, path: &Path) -> Result<Checkpointer, StoreError> {
+    /// thread of its own, flushing the store file through `file` (the store's own handle,
+    /// [`super::open::Store::flush`], which outlives the connections).
+    pub fn start(
+        writer: &Connection,
+        path: &Path,
+        file: Arc<File>,
+    ) -> Result<Checkpointer, StoreError> {
         let conn = Connection::open(path).doing("opening the checkpoint connection")?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .doing("setting the busy timeout")?;
         writer
             .pragma_update(None, "wal_autocheckpoint", 0)
             .doing("turning automatic checkpoints off")?;
-        // Its own handle on the store file, to flush what the checkpoints copied.
-        let file = std::fs::File::open(path).ok();
         let (stop, stopping): (Sender<()>, Receiver<()>) = channel();
         let handle = std::thread::Builder::new()
             .name("cebulk-checkpoint".into())
@@ -51,9 +56,7 @@ impl Checkpointer {
                     // stayed dirty until the final checkpoint at close, whose fsync then
                     // wrote the whole store (0.4 s of a 300 k-event import). Flushing here
                     // overlaps that disk work with the import.
-                    if let Some(file) = &file {
-                        let _ = file.sync_data();
-                    }
+                    let _ = file.sync_data();
                 }
             })
             .map_err(|e| StoreError {

@@ -15,7 +15,9 @@
 //! WAL 61 k and a rollback journal 53 k. A commit of 16 batches journaled 8 bytes an event
 //! in order and 200-800 bytes (growing with the store) in no order.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -67,6 +69,8 @@ pub struct Journal {
     rollback: Option<PathBuf>,
     /// The store's file, for the checkpoint connection.
     store: PathBuf,
+    /// The store's handle for flushing it.
+    flush: Arc<File>,
     /// The last commit journaled enough to switch.
     switch_wanted: bool,
     /// Copies the WAL into the store while the store is in WAL.
@@ -76,19 +80,24 @@ pub struct Journal {
 impl Journal {
     /// The journal of the store at `store` (its current mode, as opened), with a checkpoint
     /// thread already running if it is in WAL.
-    pub fn new(conn: &Connection, store: &Path) -> Result<Journal, StoreError> {
+    pub fn new(conn: &Connection, store: &Path, flush: Arc<File>) -> Result<Journal, StoreError> {
         let mode: String = conn
             .pragma_query_value(None, "journal_mode", |row| row.get(0))
             .doing("reading the store's journal mode")?;
         let mut journal = Journal {
             rollback: Some(PathBuf::from(format!("{}-journal", store.display()))),
             store: store.to_owned(),
+            flush,
             switch_wanted: false,
             checkpointer: None,
         };
         if mode.eq_ignore_ascii_case("wal") {
             journal.rollback = None;
-            journal.checkpointer = Some(Checkpointer::start(conn, store)?);
+            journal.checkpointer = Some(Checkpointer::start(
+                conn,
+                store,
+                Arc::clone(&journal.flush),
+            )?);
         }
         Ok(journal)
     }
@@ -128,7 +137,11 @@ impl Journal {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .doing("setting synchronous=NORMAL")?;
         self.rollback = None;
-        self.checkpointer = Some(Checkpointer::start(conn, &self.store)?);
+        self.checkpointer = Some(Checkpointer::start(
+            conn,
+            &self.store,
+            Arc::clone(&self.flush),
+        )?);
         Ok(())
     }
 }

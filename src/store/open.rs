@@ -2,7 +2,9 @@
 //! [`super::journal`]), or
 //! read-only for `--dry-run` and listing, which must not write anything.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
@@ -20,6 +22,13 @@ pub struct Store {
     pub conn: Connection,
     /// The file, or `None` for an in-memory stand-in.
     pub path: Option<PathBuf>,
+    /// A handle on the store file for other threads to flush it (a store opened for
+    /// writing only).
+    /// It is a field after `conn` so that it closes after the connection: closing any
+    /// handle of a file drops every POSIX lock the process holds on it, SQLite's included
+    /// (in WAL the connection holds a shared lock on the store file between transactions,
+    /// which keeps other processes from taking the store out of WAL under it).
+    pub flush: Option<Arc<File>>,
 }
 
 /// Why the store could not be opened.
@@ -100,9 +109,14 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
     // Set after an upgrade, whose sorts can be as large as the store.
     conn.pragma_update(None, "temp_store", "MEMORY")
         .doing("keeping statement journals in memory")?;
+    let flush = File::open(path).map_err(|e| StoreError {
+        doing: format!("opening the store file to flush it: {e}"),
+        source: rusqlite::Error::InvalidPath(path.to_owned()),
+    })?;
     Ok(Store {
         conn,
         path: Some(path.to_owned()),
+        flush: Some(Arc::new(flush)),
     })
 }
 
@@ -147,7 +161,11 @@ pub fn open_read_only(path: &Path) -> Result<Store, OpenError> {
     if !path.exists() {
         let conn = Connection::open_in_memory().doing("opening an in-memory store")?;
         schema::create(&conn)?;
-        return Ok(Store { conn, path: None });
+        return Ok(Store {
+            conn,
+            path: None,
+            flush: None,
+        });
     }
     // A store in WAL with no WAL file beside it holds all its data in the main file and no
     // writer is active, so `immutable=1` reads it without creating `-wal` and `-shm` files
@@ -179,10 +197,15 @@ pub fn open_read_only(path: &Path) -> Result<Store, OpenError> {
         // An empty file: read as a new store would be, without creating anything in it.
         let conn = Connection::open_in_memory().doing("opening an in-memory store")?;
         schema::create(&conn)?;
-        return Ok(Store { conn, path: None });
+        return Ok(Store {
+            conn,
+            path: None,
+            flush: None,
+        });
     }
     Ok(Store {
         conn,
         path: Some(path.to_owned()),
+        flush: None,
     })
 }

@@ -6,7 +6,7 @@
 //! event committed before, by this run or another process, and this batch's own inserts.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -14,6 +14,7 @@ use super::error::{Doing, StoreError};
 use super::fresh::{Fresh, KindState};
 use super::insert::Inserts;
 use super::journal::Journal;
+use super::open::Store;
 use crate::codes::EventError;
 use crate::ids::IdGenerator;
 use crate::kind::Kind;
@@ -54,19 +55,18 @@ pub struct Writer<'c> {
 }
 
 impl<'c> Writer<'c> {
-    /// A writer that creates events in the store at `path`, opened on `conn`.
-    pub fn new(
-        conn: &'c mut Connection,
-        path: &Path,
-        ids: IdGenerator,
-    ) -> Result<Writer<'c>, StoreError> {
-        let journal = Journal::new(conn, path)?;
+    /// A writer that creates events in `store` (opened for writing).
+    pub fn new(store: &'c mut Store, ids: IdGenerator) -> Result<Writer<'c>, StoreError> {
+        let journal = match (&store.path, &store.flush) {
+            (Some(path), Some(flush)) => Some(Journal::new(&store.conn, path, Arc::clone(flush))?),
+            _ => None,
+        };
         Ok(Writer {
-            conn,
+            conn: &mut store.conn,
             ids,
             dry_run: None,
             fresh: Fresh::default(),
-            journal: Some(journal),
+            journal,
         })
     }
 
