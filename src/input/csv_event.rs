@@ -35,7 +35,7 @@ impl CsvEvent {
             if column.line_item_of.is_none()
                 && let Some(text) = text(cell)
             {
-                insert(&mut event, &column.steps, text);
+                insert(&mut event, &column.steps, column.new_keys, text);
             }
         }
         if self.grouped {
@@ -52,11 +52,11 @@ impl CsvEvent {
         for (column, cell) in self.columns.iter().zip(row.iter()) {
             if let (Some(of), Some(text)) = (column.line_item_of, text(cell)) {
                 set = Some(of);
-                insert(&mut item, &column.steps, text);
+                insert(&mut item, &column.steps, column.new_keys, text);
             }
         }
         if let Some(set) = set {
-            let items = entry(event, set);
+            let items = entry(event, set, false);
             if !matches!(items, Raw::Array(_)) {
                 *items = Raw::Array(Vec::new());
             }
@@ -78,12 +78,17 @@ fn text(cell: &str) -> Option<&str> {
     (!cell.is_empty()).then_some(cell)
 }
 
-/// The value under `key`, added as null when absent.
-fn entry<'o, 'r>(object: &'o mut Object<'r>, key: &'static str) -> &'o mut Raw<'r> {
-    let index = match object
-        .iter()
-        .position(|(k, _)| crate::short_eq::same(k, key))
-    {
+/// The value under `key`, added as null when absent; `new`: the key cannot be there yet
+/// ([`crate::input::csv_header::Column::new_keys`]), so it is added without a search.
+fn entry<'o, 'r>(object: &'o mut Object<'r>, key: &'static str, new: bool) -> &'o mut Raw<'r> {
+    // From the end: the columns that share a key come one after the other.
+    let found = match new {
+        true => None,
+        false => object
+            .iter()
+            .rposition(|(k, _)| crate::short_eq::same(k, key)),
+    };
+    let index = match found {
         Some(index) => index,
         None => {
             object.push((Cow::Borrowed(key), Raw::Null));
@@ -93,15 +98,21 @@ fn entry<'o, 'r>(object: &'o mut Object<'r>, key: &'static str) -> &'o mut Raw<'
     &mut object[index].1
 }
 
-/// Puts `cell` at `steps` inside `object`, creating objects and arrays on the way.
-fn insert<'r>(object: &mut Object<'r>, steps: &[Step], cell: &'r str) {
+/// Puts `cell` at `steps` inside `object`, creating objects and arrays on the way; bit `d`
+/// of `new_keys` says that the key of `steps[d]` is not there yet.
+fn insert<'r>(object: &mut Object<'r>, steps: &[Step], new_keys: u64, cell: &'r str) {
     let Some((Step::Key(first), rest)) = steps.split_first() else {
         return;
     };
-    place(entry(object, first), rest, cell);
+    place(
+        entry(object, first, new_keys & 1 != 0),
+        rest,
+        new_keys >> 1,
+        cell,
+    );
 }
 
-fn place<'r>(slot: &mut Raw<'r>, steps: &[Step], cell: &'r str) {
+fn place<'r>(slot: &mut Raw<'r>, steps: &[Step], new_keys: u64, cell: &'r str) {
     let Some((step, rest)) = steps.split_first() else {
         *slot = Raw::String(Cow::Borrowed(cell));
         return;
@@ -112,7 +123,12 @@ fn place<'r>(slot: &mut Raw<'r>, steps: &[Step], cell: &'r str) {
                 *slot = Raw::Object(object());
             }
             if let Raw::Object(object) = slot {
-                place(entry(object, key), rest, cell);
+                place(
+                    entry(object, key, new_keys & 1 != 0),
+                    rest,
+                    new_keys >> 1,
+                    cell,
+                );
             }
         }
         Step::Index(index) => {
@@ -123,7 +139,7 @@ fn place<'r>(slot: &mut Raw<'r>, steps: &[Step], cell: &'r str) {
                 if items.len() <= *index {
                     items.resize(index + 1, Raw::Null);
                 }
-                place(&mut items[*index], rest, cell);
+                place(&mut items[*index], rest, new_keys >> 1, cell);
             }
         }
     }

@@ -25,6 +25,11 @@ pub struct Column {
     pub steps: Vec<Step>,
     /// For a line-item column: the set it adds elements to.
     pub line_item_of: Option<&'static str>,
+    /// Bit `d` is set when the key at `steps[d]` cannot be in its object yet when this
+    /// column's cell is placed: no column before this one, filling the same object (the
+    /// event, or a line item), has the path `steps[..=d]`. Such a key is added without
+    /// looking for it among the keys already there.
+    pub new_keys: u64,
 }
 
 /// The most elements an indexed set column may address (an index is not a length to
@@ -44,6 +49,7 @@ pub fn plan(kind: Kind, headers: &[String]) -> Result<Vec<Column>, String> {
         }
         columns.push(column(kind, name)?);
     }
+    mark_new_keys(&mut columns);
     let indexed = columns
         .iter()
         .any(|c| c.line_item_of.is_none() && c.steps.iter().any(|s| matches!(s, Step::Index(_))));
@@ -62,6 +68,26 @@ pub fn plan(kind: Kind, headers: &[String]) -> Result<Vec<Column>, String> {
         return Err("line items one per row need a request_unique_identifier column".into());
     }
     Ok(columns)
+}
+
+/// Sets each column's [`Column::new_keys`].
+fn mark_new_keys(columns: &mut [Column]) {
+    for i in 0..columns.len() {
+        let (before, rest) = columns.split_at_mut(i);
+        let column = &mut rest[0];
+        let mut new_keys = 0;
+        for depth in 0..column.steps.len().min(64) {
+            let prefix = &column.steps[..=depth];
+            let seen = before.iter().any(|earlier| {
+                earlier.line_item_of.is_some() == column.line_item_of.is_some()
+                    && earlier.steps.starts_with(prefix)
+            });
+            if !seen && matches!(prefix[depth], Step::Key(_)) {
+                new_keys |= 1 << depth;
+            }
+        }
+        column.new_keys = new_keys;
+    }
 }
 
 fn column(kind: Kind, name: &str) -> Result<Column, String> {
@@ -130,6 +156,7 @@ fn column(kind: Kind, name: &str) -> Result<Column, String> {
         name: name.to_owned(),
         steps,
         line_item_of,
+        new_keys: 0,
     })
 }
 
@@ -174,6 +201,38 @@ mod tests {
             assert!(error.contains(bad), "{bad}: {error}");
         }
         assert!(one(Kind::Purchases, "udf_string_16").is_ok());
+    }
+
+    #[test]
+    fn a_key_is_new_only_in_the_first_column_of_its_object_that_reaches_it() {
+        let headers = [
+            "request_unique_identifier",
+            "accounts_receivable_identifier.number",
+            "products_set.0.product_identifier.code",
+            "products_set.0.net_amount",
+            "products_set.1.product_identifier.code",
+            "performed_on",
+        ]
+        .map(String::from);
+        let masks: Vec<u64> = plan(Kind::Purchases, &headers)
+            .unwrap()
+            .iter()
+            .map(|c| c.new_keys)
+            .collect();
+        assert_eq!(masks, [0b1, 0b11, 0b1101, 0b100, 0b1100, 0b1]);
+        // Line items are objects of their own: the event's keys do not count there.
+        let headers = [
+            "request_unique_identifier",
+            "products_set.net_amount",
+            "products_set.vat_amount",
+        ]
+        .map(String::from);
+        let masks: Vec<u64> = plan(Kind::Purchases, &headers)
+            .unwrap()
+            .iter()
+            .map(|c| c.new_keys)
+            .collect();
+        assert_eq!(masks, [0b1, 0b1, 0b1]);
     }
 
     #[test]
