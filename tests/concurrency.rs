@@ -1,6 +1,7 @@
 //! Two `cebulk import` processes at once on one store. Nightly jobs overlap: two partner files
 //! imported together must both land whole, numbered from one sequence with no gap, and the
-//! same file imported twice at once must still create each event once (SPEC §3, §5).
+//! same file imported twice at once must still create each event once (SPEC §3, §5). And
+//! listings taken while an import runs see whole batches and do not stop it.
 
 mod support;
 
@@ -286,4 +287,67 @@ fn one_file_imported_twice_at_once_creates_each_event_once() {
             store.len()
         );
     }
+}
+
+/// With a rollback journal, a reader and a commit wait for each other instead of running
+/// side by side: listings taken while an import runs each see whole batches, numbered from
+/// one without a gap, and the import is not stopped by them.
+#[test]
+fn listings_during_an_import_see_whole_batches_and_do_not_stop_it() {
+    let dir = prepared_dir();
+    let text: String = (0..6)
+        .map(|i| purchases(&format!("l{i}"), 0x11_57 + i))
+        .collect();
+    let total = 6 * EVENTS;
+    std::fs::write(dir.path().join("big.ndjson"), text).unwrap();
+    let mut import = Command::new(cebulk_bin())
+        .current_dir(dir.path())
+        .env_remove("CEBULK_STORE")
+        .args([
+            "--store",
+            STORE,
+            "import",
+            "--kind",
+            "purchases",
+            "--batch-size",
+            "50",
+        ])
+        .args(["--quiet", "--report", "report.json", "big.ndjson"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the import");
+    let mut partial = 0;
+    let mut listings = 0;
+    while import.try_wait().unwrap().is_none() {
+        let out = cebulk(dir.path(), &["events", "--kind", "purchases"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let events: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let numbers: Vec<i64> = events
+            .iter()
+            .map(|e| e["number"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(numbers, (1..=numbers.len() as i64).collect::<Vec<_>>());
+        assert!(
+            numbers.len() % 50 == 0 || numbers.len() == total,
+            "a listing saw {} events: not whole batches of 50",
+            numbers.len()
+        );
+        listings += 1;
+        if (1..total).contains(&numbers.len()) {
+            partial += 1;
+        }
+    }
+    let status = import.wait().unwrap();
+    let mut message = String::new();
+    std::io::Read::read_to_string(&mut import.stderr.take().unwrap(), &mut message).unwrap();
+    assert_eq!(status.code(), Some(0), "{message}");
+    assert!(
+        partial > 0,
+        "none of {listings} listings ran while the import had committed part of the file"
+    );
+    let (stored, numbers) = stored(dir.path());
+    assert_eq!(stored.len(), total);
+    assert_eq!(numbers, (1..=total as i64).collect::<Vec<_>>());
 }
