@@ -143,9 +143,12 @@ type Judged = (Vec<Value>, Vec<Result<Resolved, EventError>>);
 /// With one batch a worker, the other worker soon had nothing it was allowed to start, and
 /// that core idled: `perf record -a -e sched:sched_switch` over a 300 k-event import
 /// counted 0.45-0.60 s of idle CPU while a cebulk thread was runnable; with 4, 0.08-0.14 s
-/// (8: 0.03-0.04 s). Each waiting batch holds ~1 MiB: 4 took the peak of a 1 M-event
-/// import from 40 to 46 MiB (20 k events: 30 -> 33 MiB), 8 to 62 MiB.
-const AHEAD_PER_WORKER: usize = 4;
+/// (8: 0.03-0.04 s). Then the rollback journal made the writer wait for each commit's
+/// fsyncs (~0.5 s of a 300 k import), and 4 a worker left the workers without room to
+/// judge ahead meanwhile: 6 a worker, 10 alternating runs of 300 k CSV events, 141.2 k ->
+/// 156.9 k events/s. Each waiting batch holds ~0.7 MiB (the listing in a block of its
+/// size, the rare parts boxed).
+const AHEAD_PER_WORKER: usize = 6;
 
 /// Most batches committed in one transaction. With request unique identifiers in no order
 /// every commit rewrites most of their index's pages, so fewer commits go faster: 300 k

@@ -151,7 +151,7 @@ impl KindState {
             return;
         }
         self.requests.insert(event.request_key);
-        if let Some((system, reference)) = &event.external {
+        if let Some((system, reference)) = event.external.as_deref() {
             self.externals.insert(hash(&[system, reference]));
         }
         if let Some(referral) = &event.referral {

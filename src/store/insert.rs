@@ -119,7 +119,7 @@ impl<'t> Inserts<'t> {
             let mut at = 1;
             for row in now {
                 let event = &row.event;
-                let (system, reference) = match &event.external {
+                let (system, reference) = match event.external.as_deref() {
                     Some((system, reference)) => (
                         (!system.is_empty()).then_some(system.as_str()),
                         Some(reference.as_str()),
