@@ -41,20 +41,26 @@ const SWITCH_MIN_BYTES: u64 = 1 << 20;
 pub fn prefer_rollback(conn: &Connection) -> Result<bool, StoreError> {
     conn.busy_timeout(Duration::ZERO)
         .doing("setting the busy timeout")?;
-    let mode = conn.pragma_update_and_check(None, "journal_mode", "DELETE", |row| {
+    let tried = conn.pragma_update_and_check(None, "journal_mode", "DELETE", |row| {
         row.get::<_, String>(0)
     });
     conn.busy_timeout(BUSY_TIMEOUT)
         .doing("setting the busy timeout")?;
-    let wal = match mode {
-        Ok(mode) => mode.eq_ignore_ascii_case("wal"),
+    match tried {
+        Ok(_) => {}
+        // Busy: another connection has the store; it stays in the mode it is in.
         Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::DatabaseBusy =>
-        {
-            true
-        }
+            if e.code == rusqlite::ErrorCode::DatabaseBusy => {}
         Err(e) => return Err(e).doing("choosing the store's journal"),
-    };
+    }
+    // Which mode that is, once read: before its first read a connection reports its default
+    // (a rollback journal) whatever the file says.
+    conn.query_row("PRAGMA user_version", [], |_| Ok(()))
+        .doing("reading the store")?;
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .doing("reading the store's journal mode")?;
+    let wal = mode.eq_ignore_ascii_case("wal");
     // FULL with a rollback journal: a power cut during a commit cannot leave a store that
     // the journal fails to restore. NORMAL with WAL, which stays consistent without it.
     let sync = if wal { "NORMAL" } else { "FULL" };
@@ -143,5 +149,45 @@ impl Journal {
             Arc::clone(&self.flush),
         )?);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store held by another connection (in `mode`, with `hold` run on it), released
+    /// after 200 ms; what `prefer_rollback` then says and the synchronous level it sets.
+    fn opened_while_held(mode: &str, hold: &str) -> (bool, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let holder = Connection::open(&path).unwrap();
+        holder.pragma_update(None, "journal_mode", mode).unwrap();
+        holder.execute_batch("CREATE TABLE t (x)").unwrap();
+        holder.execute_batch(hold).unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            holder.execute_batch("COMMIT").unwrap();
+        });
+        let conn = Connection::open(&path).unwrap();
+        conn.busy_timeout(BUSY_TIMEOUT).unwrap();
+        let wal = prefer_rollback(&conn).unwrap();
+        let sync = conn
+            .pragma_query_value(None, "synchronous", |row| row.get(0))
+            .unwrap();
+        release.join().unwrap();
+        (wal, sync)
+    }
+
+    #[test]
+    fn a_store_written_by_another_connection_keeps_its_rollback_journal_and_full_sync() {
+        let held = opened_while_held("DELETE", "BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);");
+        assert_eq!(held, (false, 2), "(in WAL, synchronous): 2 is FULL");
+    }
+
+    #[test]
+    fn a_store_another_connection_reads_in_wal_stays_in_wal_with_normal_sync() {
+        let held = opened_while_held("WAL", "BEGIN; SELECT * FROM t;");
+        assert_eq!(held, (true, 1), "(in WAL, synchronous): 1 is NORMAL");
     }
 }
