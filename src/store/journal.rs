@@ -134,9 +134,19 @@ impl Journal {
         if !std::mem::take(&mut self.switch_wanted) {
             return Ok(());
         }
-        let mode: String = conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-            .doing("switching the store to WAL")?;
+        let mode = match conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+        {
+            Ok(mode) => mode,
+            // Readers kept the store for the whole busy timeout: commits stay in the
+            // rollback journal, and the next large one asks again.
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                return Ok(());
+            }
+            Err(e) => return Err(e).doing("switching the store to WAL"),
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Ok(());
         }
@@ -177,6 +187,28 @@ mod tests {
             .unwrap();
         release.join().unwrap();
         (wal, sync)
+    }
+
+    #[test]
+    fn a_switch_that_readers_keep_waiting_leaves_the_rollback_journal_and_a_later_one_goes_through()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let store = super::super::open::open_for_write(&path).unwrap();
+        let mut journal = Journal::new(&store.conn, &path, store.flush.clone().unwrap()).unwrap();
+        let reader = Connection::open(&path).unwrap();
+        reader
+            .execute_batch("BEGIN; SELECT count(*) FROM events;")
+            .unwrap();
+        store.conn.busy_timeout(Duration::from_millis(50)).unwrap();
+        journal.switch_wanted = true;
+        journal.before_begin(&store.conn).unwrap();
+        assert!(!journal.is_wal(), "switched while a reader held the store");
+        reader.execute_batch("COMMIT").unwrap();
+        journal.switch_wanted = true;
+        journal.before_begin(&store.conn).unwrap();
+        assert!(journal.is_wal());
+        assert!(journal.checkpointer.is_some());
     }
 
     #[test]
