@@ -82,11 +82,6 @@ impl<'c> Writer<'c> {
         }
     }
 
-    /// Whether commits go through WAL now (see [`super::journal`]).
-    pub fn is_wal(&self) -> bool {
-        self.journal.as_ref().is_some_and(Journal::is_wal)
-    }
-
     /// Writes whole batches of one kind in one transaction (each batch judged after the one
     /// before, as if committed alone); returns each batch's outcomes, in order.
     pub fn write_batches(
