@@ -1,8 +1,10 @@
 //! The store's journal through the real `cebulk` binary: commits go through a rollback
 //! journal while they append (identifiers in order), and the store switches to WAL for the
 //! rest of an import once identifiers in no order make every commit rewrite pages all over
-//! their index; either way an import leaves the store file alone beside its input, and a
-//! killed writer's journal stops every read-only command until a writing one rolls it back.
+//! their index; either way an import leaves the store file alone beside its input. An import
+//! killed after the switch leaves its WAL, which the re-run takes in and finishes the job
+//! from; a killed writer's rollback journal stops every read-only command until a writing
+//! one rolls it back.
 
 mod support;
 
@@ -146,4 +148,83 @@ fn a_killed_writers_journal_stops_reads_until_a_writing_command_rolls_it_back() 
     killed.run(&["reference", "load", &reference()]).code(0);
     assert_eq!(killed.events(None), listed);
     assert_eq!(killed.file_names(), ["store.db"]);
+}
+
+#[test]
+fn an_import_killed_after_switching_to_wal_is_finished_by_its_rerun() {
+    let store = Store::new();
+    let mut rng = XorShift::new(0x6A0F_2026_1129_0002);
+    let ruis: Vec<String> = (0..EVENTS)
+        .map(|_| format!("{:016x}{:016x}", rng.next(), rng.next()))
+        .collect();
+    let input = store.file("web.ndjson", web_lines(&ruis));
+    let report = store.path("killed.json");
+    let args = [
+        "import",
+        "--kind",
+        "web",
+        "--batch-size",
+        "1000",
+        "--quiet",
+        "--reference",
+        &reference(),
+        "--report",
+        &report,
+        &input,
+    ];
+    let mut child = std::process::Command::new(support::cebulk_bin())
+        .current_dir(store.dir.path())
+        .env_remove("CEBULK_STORE")
+        .arg("--store")
+        .arg(store.db())
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed as soon as the store is in WAL, while the import goes on.
+    let mut switched = false;
+    while child.try_wait().unwrap().is_none() {
+        if std::fs::read(store.db()).is_ok_and(|b| b.len() > 19 && b[18] == 2) {
+            child.kill().unwrap();
+            switched = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.wait().unwrap();
+    assert!(switched, "the import ended before it switched to WAL");
+    assert!(
+        store
+            .path("store.db-wal")
+            .parse::<std::path::PathBuf>()
+            .unwrap()
+            .exists(),
+        "the killed run left no WAL"
+    );
+    // Read-only, so that closing it leaves the WAL for the re-run to find.
+    let left: i64 = rusqlite::Connection::open_with_flags(
+        store.db(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap()
+    .query_row("SELECT count(*) FROM events", [], |row| row.get(0))
+    .unwrap();
+    let left = left as usize;
+    assert!(left < EVENTS, "the kill came after the last commit");
+    assert_eq!(left % 1000, 0, "{left} events: not whole batches");
+
+    let rerun = import(&store, &input, "rerun.json");
+    assert_eq!(set(&rerun, PROCESSED).len(), EVENTS);
+    assert_eq!(store.count("events"), EVENTS as i64);
+    let numbers: Vec<i64> = set(&rerun, PROCESSED)
+        .iter()
+        .map(|e| e["number"].as_str().unwrap().parse().unwrap())
+        .collect();
+    let mut sorted = numbers.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (1..=EVENTS as i64).collect::<Vec<_>>());
+    // The events of the killed run keep their numbers: the first ones of the file.
+    assert_eq!(numbers[..left], (1..=left as i64).collect::<Vec<_>>());
 }
