@@ -67,16 +67,21 @@ fn prepared_dir() -> TempDir {
     dir
 }
 
-/// `cebulk --store store.db ARGS…` in `dir`.
-fn cebulk(dir: &Path, args: &[&str]) -> Output {
-    Command::new(cebulk_bin())
+/// `cebulk --store store.db ARGS…` in `dir`, not started.
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(cebulk_bin());
+    command
         .current_dir(dir)
         .env_remove("CEBULK_STORE")
         .args(["--store", STORE])
         .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("running cebulk")
+        .stdin(Stdio::null());
+    command
+}
+
+/// `cebulk --store store.db ARGS…` in `dir`, run to the end.
+fn cebulk(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().expect("running cebulk")
 }
 
 fn stderr(out: &Output) -> String {
@@ -300,24 +305,24 @@ fn listings_during_an_import_see_whole_batches_and_do_not_stop_it() {
         .collect();
     let total = 6 * EVENTS;
     std::fs::write(dir.path().join("big.ndjson"), text).unwrap();
-    let mut import = Command::new(cebulk_bin())
-        .current_dir(dir.path())
-        .env_remove("CEBULK_STORE")
-        .args([
-            "--store",
-            STORE,
+    let mut import = command(
+        dir.path(),
+        &[
             "import",
             "--kind",
             "purchases",
             "--batch-size",
             "50",
-        ])
-        .args(["--quiet", "--report", "report.json", "big.ndjson"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting the import");
+            "--quiet",
+            "--report",
+            "report.json",
+            "big.ndjson",
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("starting the import");
     let mut partial = 0;
     let mut listings = 0;
     while import.try_wait().unwrap().is_none() {

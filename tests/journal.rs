@@ -37,10 +37,18 @@ fn web_lines(ruis: &[String]) -> String {
     out
 }
 
-/// Imports `input` (web events) with batches of 1000, into `report`; checks exit status 0.
-fn import(store: &Store, input: &str, report: &str) -> Value {
-    let report = store.path(report);
-    let run = store.import(&[
+/// `EVENTS` request unique identifiers in no order (32 hex digits each).
+fn random_ruis(seed: u64) -> Vec<String> {
+    let mut rng = XorShift::new(seed);
+    (0..EVENTS)
+        .map(|_| format!("{:016x}{:016x}", rng.next(), rng.next()))
+        .collect()
+}
+
+/// The arguments after `import` that import `input` (web events) with batches of 1000,
+/// the report going to `report` (a path).
+fn import_args(input: &str, report: &str) -> Vec<String> {
+    [
         "--kind",
         "web",
         "--batch-size",
@@ -49,9 +57,18 @@ fn import(store: &Store, input: &str, report: &str) -> Value {
         "--reference",
         &reference(),
         "--report",
-        &report,
+        report,
         input,
-    ]);
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Imports `input` (web events) with batches of 1000, into `report`; checks exit status 0.
+fn import(store: &Store, input: &str, report: &str) -> Value {
+    let report = store.path(report);
+    let args = import_args(input, &report);
+    let run = store.import(&args.iter().map(String::as_str).collect::<Vec<_>>());
     run.code(0);
     serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap()
 }
@@ -74,10 +91,7 @@ fn identifiers_in_order_keep_the_rollback_journal_and_leave_one_file() {
 #[test]
 fn identifiers_in_no_order_switch_the_store_to_wal_and_the_next_import_back() {
     let store = Store::new();
-    let mut rng = XorShift::new(0x6A0F_2026_1129_0001);
-    let ruis: Vec<String> = (0..EVENTS)
-        .map(|_| format!("{:016x}{:016x}", rng.next(), rng.next()))
-        .collect();
+    let ruis = random_ruis(0x6A0F_2026_1129_0001);
     let input = store.file("web.ndjson", web_lines(&ruis));
     let first = import(&store, &input, "first.json");
     assert_eq!(
@@ -153,31 +167,17 @@ fn a_killed_writers_journal_stops_reads_until_a_writing_command_rolls_it_back() 
 #[test]
 fn an_import_killed_after_switching_to_wal_is_finished_by_its_rerun() {
     let store = Store::new();
-    let mut rng = XorShift::new(0x6A0F_2026_1129_0002);
-    let ruis: Vec<String> = (0..EVENTS)
-        .map(|_| format!("{:016x}{:016x}", rng.next(), rng.next()))
-        .collect();
+    let ruis = random_ruis(0x6A0F_2026_1129_0002);
     let input = store.file("web.ndjson", web_lines(&ruis));
     let report = store.path("killed.json");
-    let args = [
-        "import",
-        "--kind",
-        "web",
-        "--batch-size",
-        "1000",
-        "--quiet",
-        "--reference",
-        &reference(),
-        "--report",
-        &report,
-        &input,
-    ];
+    // A process of its own, to be killed (support's runs wait for theirs).
     let mut child = std::process::Command::new(support::cebulk_bin())
         .current_dir(store.dir.path())
         .env_remove("CEBULK_STORE")
         .arg("--store")
         .arg(store.db())
-        .args(args)
+        .arg("import")
+        .args(import_args(&input, &report))
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -203,35 +203,33 @@ mod tests {
         assert!(one(Kind::Purchases, "udf_string_16").is_ok());
     }
 
+    /// Each column's `new_keys` under these headers.
+    fn new_keys(headers: &[&str]) -> Vec<u64> {
+        let headers: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+        plan(Kind::Purchases, &headers)
+            .unwrap()
+            .iter()
+            .map(|c| c.new_keys)
+            .collect()
+    }
+
     #[test]
     fn a_key_is_new_only_in_the_first_column_of_its_object_that_reaches_it() {
-        let headers = [
+        let masks = new_keys(&[
             "request_unique_identifier",
             "accounts_receivable_identifier.number",
             "products_set.0.product_identifier.code",
             "products_set.0.net_amount",
             "products_set.1.product_identifier.code",
             "performed_on",
-        ]
-        .map(String::from);
-        let masks: Vec<u64> = plan(Kind::Purchases, &headers)
-            .unwrap()
-            .iter()
-            .map(|c| c.new_keys)
-            .collect();
+        ]);
         assert_eq!(masks, [0b1, 0b11, 0b1101, 0b100, 0b1100, 0b1]);
         // Line items are objects of their own: the event's keys do not count there.
-        let headers = [
+        let masks = new_keys(&[
             "request_unique_identifier",
             "products_set.net_amount",
             "products_set.vat_amount",
-        ]
-        .map(String::from);
-        let masks: Vec<u64> = plan(Kind::Purchases, &headers)
-            .unwrap()
-            .iter()
-            .map(|c| c.new_keys)
-            .collect();
+        ]);
         assert_eq!(masks, [0b1, 0b1, 0b1]);
     }
 
