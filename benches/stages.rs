@@ -4,15 +4,15 @@
 
 use std::time::Instant;
 
-use cebulk::entity::Entity;
-use cebulk::ids::IdGenerator;
-use cebulk::kind::Kind;
+use cebulk::domain::entity::Entity;
+use cebulk::domain::kind::Kind;
+use cebulk::judge::resolve::{Context, resolve};
+use cebulk::judge::validate::{Numbers, validate};
 use cebulk::reference::maps::ReferenceMaps;
 use cebulk::reference::record::{Attr, Record};
-use cebulk::resolve::{Context, resolve};
+use cebulk::store::ids::IdGenerator;
 use cebulk::store::open::open_for_write;
 use cebulk::store::writer::Writer;
-use cebulk::validate::{Numbers, validate};
 
 /// Events a round, and rounds: `STAGES_EVENTS` and `STAGES_ROUNDS` override them (small
 /// values for a run under `valgrind --tool=callgrind`, whose instruction counts do not
@@ -123,9 +123,9 @@ fn main() {
         // Batch by batch, as the importer does, so that the heap stays batch-sized.
         for batch in lines.chunks(BATCH) {
             let started = Instant::now();
-            let values: Vec<cebulk::raw::Raw<'_>> = batch
+            let values: Vec<cebulk::json::tree::Raw<'_>> = batch
                 .iter()
-                .filter_map(|l| cebulk::raw::parse(l).ok())
+                .filter_map(|l| cebulk::json::tree::parse(l).ok())
                 .collect();
             p += started.elapsed().as_nanos();
 

@@ -1,33 +1,23 @@
 //! cebulk: CRM.COM's `customer_events/bulk/*/create` methods over files and a local
-//! SQLite store. The binary is thin glue over [`run`]; each module has one job.
+//! SQLite store. The binary is thin glue over [`run`].
+//!
+//! The modules follow an event: [`cli`] (the command line) → [`commands`] (one file per
+//! command) → [`input`] (files into requests of raw events) → [`json`] (the parsed tree) →
+//! [`judge`] (validation, resolution and the rules, in docs/ERRORS.md's precedence) →
+//! [`import`] (the pipeline) → [`store`] (the SQLite store and its one writer) →
+//! [`report`] (the API's response envelope). [`reference`] reads and holds reference data;
+//! [`domain`] (kinds, entities, values, error codes, the per-kind schemas) is below them all.
 
 pub mod capacity;
 pub mod cli;
-pub mod codes;
 pub mod commands;
-pub mod config;
-pub mod entity;
-pub mod error;
-pub mod event;
-pub mod ids;
+pub mod domain;
 pub mod import;
-pub mod in_order;
 pub mod input;
-pub mod json_plain;
-pub mod kind;
-pub mod model;
-pub mod output;
-pub mod progress;
-pub mod raw;
-pub mod raw_fast;
+pub mod json;
+pub mod judge;
 pub mod reference;
 pub mod report;
-pub mod resolve;
-pub mod rules;
-pub mod short_eq;
 pub mod store;
-pub mod validate;
-pub mod values;
-pub mod workers;
 
-pub use commands::run;
+pub use commands::run::run;

@@ -15,14 +15,14 @@ use clap::Parser;
 use mimalloc as _;
 
 fn main() -> ExitCode {
-    let args = match cebulk::cli::Args::try_parse() {
+    let args = match cebulk::cli::args::Args::try_parse() {
         Ok(args) => args,
         Err(error) => {
             let _ = error.print();
             return ExitCode::from(if error.use_stderr() {
-                cebulk::error::EXIT_REJECTED
+                cebulk::cli::fatal::EXIT_REJECTED
             } else {
-                cebulk::error::EXIT_OK
+                cebulk::cli::fatal::EXIT_OK
             });
         }
     };

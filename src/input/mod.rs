@@ -2,9 +2,7 @@
 //! parameters and the raw events with their positions.
 
 pub mod csv;
-pub mod csv_event;
-pub mod csv_header;
-pub mod json_document;
+pub mod document;
 pub mod ndjson;
 pub mod open;
 pub mod position;

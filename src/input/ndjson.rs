@@ -6,8 +6,8 @@ use std::io::BufRead;
 use serde_json::Value;
 
 use super::request::{Body, EventStream, Origin, RawEvent, RequestError};
-use crate::codes::EventError;
-use crate::validate::{Numbers, quote_text};
+use crate::domain::codes::EventError;
+use crate::judge::validate::{Numbers, quote_text};
 
 /// Streams the events of an NDJSON input.
 pub fn events(file: &str, reader: Box<dyn BufRead + Send>) -> EventStream {

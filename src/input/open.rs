@@ -5,11 +5,12 @@ use std::io::{BufReader, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::csv::reader as csv;
 use super::request::{Request, RequestError};
-use super::{csv, json_document, ndjson};
-use crate::cli::InputFormat;
-use crate::config::Input;
-use crate::kind::Kind;
+use super::{document, ndjson};
+use crate::cli::args::InputFormat;
+use crate::cli::config::Input;
+use crate::domain::kind::Kind;
 
 /// A request document larger than this is refused unread: it cannot hold only 1000 events
 /// of any sensible size, and reading it whole would cost its size in memory.
@@ -71,7 +72,7 @@ pub fn open(input: &Input, kind: Option<Kind>) -> Result<Opened, RequestError> {
                     ),
                 ));
             }
-            json_document::read(&input.name, &bytes, kind)?
+            document::read(&input.name, &bytes, kind)?
         }
         InputFormat::Ndjson | InputFormat::Csv => {
             let Some(kind) = kind else {

@@ -3,13 +3,13 @@
 
 use serde_json::Value;
 
-use super::csv_event::CsvEvent;
-use crate::codes::{EventError, RequestCode};
-use crate::kind::Kind;
-use crate::raw::Raw;
-use crate::report::{FieldsSet, Status};
-use crate::resolve::GivenIdentifier;
-use crate::validate::Numbers;
+use crate::domain::codes::{EventError, RequestCode};
+use crate::domain::kind::Kind;
+use crate::input::csv::rows::CsvEvent;
+use crate::json::tree::Raw;
+use crate::judge::resolve::GivenIdentifier;
+use crate::judge::validate::Numbers;
+use crate::report::envelope::{FieldsSet, Status};
 
 /// What an input delivers for one event.
 #[derive(Debug, Clone)]
@@ -51,7 +51,7 @@ pub enum Origin {
 
 impl Origin {
     /// The path an error about the whole event names: `line 3`, or the set key and index.
-    pub fn path(self, kind: crate::kind::Kind) -> String {
+    pub fn path(self, kind: crate::domain::kind::Kind) -> String {
         match self {
             Origin::Line(line) => format!("line {line}"),
             Origin::Index(index) => format!("{}.{index}", kind.set_key()),

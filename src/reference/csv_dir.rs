@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::document::{RawRecord, ReferenceProblem};
 use super::record::Attr;
-use crate::entity::{ColumnType, Entity};
+use crate::domain::entity::{ColumnType, Entity};
 
 /// Reads every entity file of `dir`; a `.csv` file named after no entity is an error (a
 /// misspelt file name must not silently load nothing).

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::record::Attr;
-use crate::entity::{ColumnType, Entity};
+use crate::domain::entity::{ColumnType, Entity};
 
 /// A reference record as the document gives it.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use std::path::Path;
 use super::document::{self, ReferenceProblem};
 use super::maps::ReferenceMaps;
 use super::merge::{Merged, merge};
-use crate::error::Fatal;
+use crate::cli::fatal::Fatal;
 use crate::input::position::line_column;
 
 /// Reads `path` (a JSON document, or a directory of CSV files) and merges it over

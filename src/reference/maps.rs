@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 
 use super::record::Record;
-use crate::entity::Entity;
+use crate::domain::entity::Entity;
 
 /// The records of one entity and their indexes.
 #[derive(Debug, Default, Clone)]
@@ -82,7 +82,7 @@ impl ReferenceMaps {
         let which = entity
             .identifier_fields()
             .iter()
-            .position(|f| crate::short_eq::same(f, field));
+            .position(|f| crate::json::keys::same(f, field));
         match which {
             Some(which) => {
                 let position = *table.indexes[which].get(value)?;

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use super::document::{RawRecord, ReferenceProblem};
 use super::maps::ReferenceMaps;
 use super::record::{Attr, Record};
-use crate::entity::{ColumnType, Entity};
-use crate::kind::Kind;
+use crate::domain::entity::{ColumnType, Entity};
+use crate::domain::kind::Kind;
 
 /// The outcome of a merge.
 #[derive(Debug)]

@@ -1,6 +1,6 @@
 //! One reference record: its id and its column values, in the entity's column order.
 
-use crate::entity::Entity;
+use crate::domain::entity::Entity;
 
 /// A column value.
 #[derive(Debug, Clone, PartialEq, Eq)]

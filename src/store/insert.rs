@@ -13,8 +13,8 @@ use rusqlite::{CachedStatement, Transaction, params};
 
 use super::error::{Doing, StoreError};
 use super::schema;
-use crate::kind::Kind;
-use crate::resolve::Resolved;
+use crate::domain::kind::Kind;
+use crate::judge::resolve::Resolved;
 
 /// Rows inserted by one statement.
 const ROWS: usize = 32;

@@ -5,7 +5,7 @@ use rusqlite::Connection;
 use serde_json::{Map, Value};
 
 use super::error::{Doing, StoreError};
-use crate::kind::Kind;
+use crate::domain::kind::Kind;
 
 /// Calls `each` with every created event (of one kind, or all), by kind and then number: its
 /// request object with identifiers resolved, plus `kind`, `id` and `number`. Stops at the
@@ -28,7 +28,7 @@ pub fn for_each_event<E>(
         let id: String = row.get(1).doing(doing)?;
         let number: i64 = row.get(2).doing(doing)?;
         let body: String = row.get(3).doing(doing)?;
-        let fields = Kind::from_name(&kind).and_then(|k| super::body::decode(k, &body));
+        let fields = Kind::from_name(&kind).and_then(|k| crate::domain::body::decode(k, &body));
         let mut event = Map::new();
         event.insert("kind".into(), Value::String(kind));
         event.insert("id".into(), Value::String(id));

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, params_from_iter};
 
 use super::error::{Doing, StoreError};
-use crate::entity::{ColumnType, Entity};
+use crate::domain::entity::{ColumnType, Entity};
 use crate::reference::maps::ReferenceMaps;
 use crate::reference::record::{Attr, Record};
 

@@ -6,7 +6,7 @@
 //!   append;
 //! - product lines and measured KPIs live once, in the event's listing (`body`, in the
 //!   compact stored form of [`body`], schema 3), and are read as tables through views;
-//! - ids hold the kind and number ([`crate::ids`]), so they are unique without an index;
+//! - ids hold the kind and number ([`crate::store::ids`]), so they are unique without an index;
 //! - a re-run is recognised by comparing listings, stored anyway, instead of a hash of them
 //!   (blake3 was 4 300 instructions an event);
 //! - the re-run index holds only the request unique identifier: the kind, a text repeated
@@ -20,10 +20,10 @@
 
 use rusqlite::Connection;
 
-use super::body;
 use super::error::{Doing, StoreError};
-use crate::entity::{ColumnType, Entity};
-use crate::kind::Kind;
+use crate::domain::body;
+use crate::domain::entity::{ColumnType, Entity};
+use crate::domain::kind::Kind;
 
 /// The schema version this build writes and reads.
 pub const VERSION: i64 = 3;
@@ -186,7 +186,7 @@ pub fn version(conn: &Connection) -> Result<i64, StoreError> {
 /// [`migrate_from_2`] then brings it to schema 3.
 pub fn migrate_from_1(conn: &Connection) -> Result<(), StoreError> {
     let mut ordinal = String::from("CASE kind");
-    for kind in crate::kind::Kind::ALL {
+    for kind in crate::domain::kind::Kind::ALL {
         ordinal.push_str(&format!(" WHEN '{}' THEN {}", kind.name(), kind.ordinal()));
     }
     ordinal.push_str(" END");

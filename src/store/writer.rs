@@ -11,14 +11,14 @@ use std::sync::Arc;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::error::{Doing, StoreError};
-use super::fresh::{Fresh, KindState};
 use super::insert::Inserts;
 use super::journal::Journal;
 use super::open::Store;
-use crate::codes::EventError;
-use crate::ids::IdGenerator;
-use crate::kind::Kind;
-use crate::resolve::Resolved;
+use super::seen::{Fresh, KindState};
+use crate::domain::codes::EventError;
+use crate::domain::kind::Kind;
+use crate::judge::resolve::Resolved;
+use crate::store::ids::IdGenerator;
 
 /// What became of one event.
 #[derive(Debug, Clone, PartialEq, Eq)]

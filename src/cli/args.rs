@@ -1,0 +1,126 @@
+//! The command line as typed (clap only): raw flags, resolved elsewhere (`config`).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::domain::kind::Kind;
+
+/// Create CRM.COM customer events in bulk from files, over a local SQLite store.
+#[derive(Debug, Parser)]
+#[command(name = "cebulk", version, about)]
+pub struct Args {
+    /// The SQLite store (created on first use).
+    #[arg(long, global = true, env = "CEBULK_STORE", default_value = "cebulk.db")]
+    pub store: PathBuf,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the events of request documents and write the API's report.
+    Import(ImportArgs),
+    /// Manage reference data (accounts, units, classifications, …).
+    Reference {
+        /// What to do with reference data.
+        #[command(subcommand)]
+        command: ReferenceCommand,
+    },
+    /// List created events as JSON.
+    Events(EventsArgs),
+}
+
+/// `cebulk import`
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Input files, imported in this order; `-` reads standard input.
+    #[arg(required = true)]
+    pub files: Vec<String>,
+
+    /// The event kind (needed for CSV and NDJSON, and for the seed's financial statements
+    /// set name).
+    #[arg(long, value_enum)]
+    pub kind: Option<Kind>,
+
+    /// The input format, when the extension does not tell.
+    #[arg(long, value_enum)]
+    pub format: Option<InputFormat>,
+
+    /// Reference data to load before importing (a JSON document).
+    #[arg(long)]
+    pub reference: Option<PathBuf>,
+
+    /// Write the report here instead of standard output.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+
+    /// Fields of each report entry, comma separated (overrides the documents' fields_set).
+    #[arg(long)]
+    pub fields_set: Option<String>,
+
+    /// Events per batch (one transaction each).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub batch_size: u16,
+
+    /// Report what would happen; write nothing to the store.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Threads for validation and resolution (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// No progress or summary on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Make event ids deterministic (for replays whose reports are compared).
+    #[arg(long)]
+    pub id_seed: Option<u64>,
+}
+
+/// `cebulk reference …`
+#[derive(Debug, Subcommand)]
+pub enum ReferenceCommand {
+    /// Load (upsert) a reference document into the store.
+    Load {
+        /// The JSON reference document.
+        path: PathBuf,
+    },
+}
+
+/// `cebulk events`
+#[derive(Debug, clap::Args)]
+pub struct EventsArgs {
+    /// Only events of this kind.
+    #[arg(long, value_enum)]
+    pub kind: Option<Kind>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: ListFormat,
+}
+
+/// Formats of `cebulk events`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A JSON array.
+    Json,
+    /// CSV with dotted-path headers (the union of every listed event's fields).
+    Csv,
+}
+
+/// Input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// A JSON request document.
+    Json,
+    /// CSV, one event (or line item) a row.
+    Csv,
+    /// One JSON event a line.
+    Ndjson,
+}

@@ -1,0 +1,113 @@
+//! Resolved configuration: the raw flags of `cli` turned into what the commands need
+//! (formats settled per input, defaults applied, ids chosen).
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::args::{ImportArgs, InputFormat};
+use crate::cli::fatal::Fatal;
+use crate::domain::kind::Kind;
+use crate::store::ids::IdGenerator;
+
+/// One input of an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// The name as given (`-` for stdin).
+    pub name: String,
+    /// Its format.
+    pub format: InputFormat,
+}
+
+/// Everything `import` needs.
+#[derive(Debug, Clone)]
+pub struct ImportConfig {
+    /// The store.
+    pub store: PathBuf,
+    /// Inputs, in order.
+    pub inputs: Vec<Input>,
+    /// `--kind`
+    pub kind: Option<Kind>,
+    /// `--reference`
+    pub reference: Option<PathBuf>,
+    /// `--report` (else stdout).
+    pub report: Option<PathBuf>,
+    /// `--fields-set`, as given.
+    pub fields_set: Option<String>,
+    /// Events per batch.
+    pub batch_size: usize,
+    /// `--dry-run`
+    pub dry_run: bool,
+    /// Threads for validation and resolution.
+    pub jobs: usize,
+    /// No progress or summary.
+    pub quiet: bool,
+    /// How ids are made.
+    pub ids: IdGenerator,
+}
+
+fn format_of(name: &str, given: Option<InputFormat>) -> Result<InputFormat, Fatal> {
+    if let Some(format) = given {
+        return Ok(format);
+    }
+    let extension = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("json") => Ok(InputFormat::Json),
+        Some("csv") => Ok(InputFormat::Csv),
+        Some("ndjson" | "jsonl") => Ok(InputFormat::Ndjson),
+        _ if name == "-" => Err(Fatal::Usage(
+            "reading standard input needs --format json|csv|ndjson".into(),
+        )),
+        _ => Err(Fatal::Usage(format!(
+            "{name}: cannot tell the format from the extension; give --format json|csv|ndjson"
+        ))),
+    }
+}
+
+impl ImportConfig {
+    /// Resolves `cebulk import`'s flags.
+    pub fn new(store: PathBuf, args: ImportArgs) -> Result<ImportConfig, Fatal> {
+        let inputs = args
+            .files
+            .iter()
+            .map(|name| {
+                Ok(Input {
+                    name: name.clone(),
+                    format: format_of(name, args.format)?,
+                })
+            })
+            .collect::<Result<Vec<_>, Fatal>>()?;
+        if args.kind.is_none()
+            && let Some(input) = inputs.iter().find(|i| i.format != InputFormat::Json)
+        {
+            return Err(Fatal::Usage(format!(
+                "{}: CSV and NDJSON inputs need --kind (the events carry no set key)",
+                input.name
+            )));
+        }
+        if inputs.iter().filter(|i| i.name == "-").count() > 1 {
+            return Err(Fatal::Usage(
+                "standard input (-) can be read only once".into(),
+            ));
+        }
+        let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        Ok(ImportConfig {
+            store,
+            inputs,
+            kind: args.kind,
+            reference: args.reference,
+            report: args.report,
+            fields_set: args.fields_set,
+            batch_size: usize::from(args.batch_size),
+            dry_run: args.dry_run,
+            jobs,
+            quiet: args.quiet,
+            ids: args
+                .id_seed
+                .map_or(IdGenerator::TimeOrdered, IdGenerator::Seeded),
+        })
+    }
+}

@@ -1,0 +1,97 @@
+//! Fatal errors: the ones that stop a command. Each has an exit status (SPEC §6) and is
+//! shown on stderr through miette. Problems with single events are not here: they are
+//! data ([`crate::domain::codes::EventError`]) and the run goes on.
+
+use std::path::PathBuf;
+
+use miette::Diagnostic;
+
+use crate::store::error::StoreError;
+use crate::store::open::OpenError;
+
+/// Exit status: every event processed.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: finished, some events unprocessed.
+pub const EXIT_UNPROCESSED: u8 = 1;
+/// Exit status: the invocation or a whole input was rejected.
+pub const EXIT_REJECTED: u8 = 2;
+/// Exit status: store or I/O failure.
+pub const EXIT_FAILURE: u8 = 3;
+
+/// A command-stopping error.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum Fatal {
+    /// The command line asks for something cebulk cannot do.
+    #[error("{0}")]
+    #[diagnostic(code(cebulk::usage))]
+    Usage(String),
+
+    /// A reference file or directory cannot be read.
+    #[error("cannot read the reference data {path}")]
+    #[diagnostic(code(cebulk::reference::read))]
+    ReferenceRead {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The reference data is malformed; nothing of it was loaded.
+    #[error("invalid reference data in {path}: {at}: {message}")]
+    #[diagnostic(
+        code(cebulk::reference::invalid),
+        help("nothing from this reference document was loaded; fix it and load it again")
+    )]
+    Reference {
+        /// The file.
+        path: PathBuf,
+        /// Entity, record and field (`units[2].currency`), or line and column.
+        at: String,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// The store cannot be opened.
+    #[error("cannot open the store {path}")]
+    #[diagnostic(code(cebulk::store::open))]
+    StoreOpen {
+        /// The store's path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: OpenError,
+    },
+
+    /// The store failed during the run. Committed batches stay; the batch under way was
+    /// rolled back.
+    #[error("store failure")]
+    #[diagnostic(
+        code(cebulk::store::failure),
+        help("batches committed before the failure are kept; re-run the same command to finish")
+    )]
+    Store(#[from] StoreError),
+
+    /// The report cannot be written.
+    #[error("cannot write the report to {path}")]
+    #[diagnostic(code(cebulk::report::write))]
+    Report {
+        /// Where it was going.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Fatal {
+    /// The exit status for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Fatal::Usage(_) | Fatal::ReferenceRead { .. } | Fatal::Reference { .. } => {
+                EXIT_REJECTED
+            }
+            Fatal::StoreOpen { .. } | Fatal::Store(_) | Fatal::Report { .. } => EXIT_FAILURE,
+        }
+    }
+}

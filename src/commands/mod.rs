@@ -1,0 +1,8 @@
+//! One file per command: each opens the store the way it needs and hands over to the
+//! library modules. [`run`] picks the command.
+
+pub mod events;
+pub mod import;
+pub mod reference;
+pub mod run;
+pub mod store;

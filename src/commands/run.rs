@@ -1,0 +1,20 @@
+//! Picks the command a parsed command line names.
+
+use super::{events, import, reference};
+use crate::cli::args::{Args, Command, ReferenceCommand};
+use crate::cli::config::ImportConfig;
+use crate::cli::fatal::Fatal;
+
+/// Runs a parsed command line; returns the exit status.
+pub fn run(args: Args) -> Result<u8, Fatal> {
+    match args.command {
+        Command::Import(import_args) => {
+            let config = ImportConfig::new(args.store, import_args)?;
+            import::run(&config)
+        }
+        Command::Reference {
+            command: ReferenceCommand::Load { path },
+        } => reference::run(&args.store, &path),
+        Command::Events(events_args) => events::run(&args.store, &events_args),
+    }
+}

@@ -1,0 +1,6 @@
+//! `cebulk import`'s pipeline: inputs read in batches, judged on a pool of workers, handed
+//! over in input order to the store's one writer, and reported.
+
+pub mod handover;
+pub mod pipeline;
+pub mod workers;

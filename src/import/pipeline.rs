@@ -1,0 +1,415 @@
+//! `cebulk import`: each input is one request, streamed in batches through four stages
+//! that overlap: a reader thread reads the next batches while rayon's workers parse,
+//! validate and resolve them (a whole batch on one worker, several batches at once), the
+//! writer thread writes each in input order into its open transaction
+//! (committed every `GROUP` batches or `GROUP_TIME`), and the report thread writes the
+//! entries of committed batches. Channels are bounded, so memory stays a few batches deep
+//! (plus one group's outcomes) whatever the input's size, and every stage keeps input order.
+
+use std::collections::HashSet;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::cli::config::ImportConfig;
+use crate::cli::fatal::{EXIT_OK, EXIT_REJECTED, EXIT_UNPROCESSED, Fatal};
+use crate::cli::progress::Progress;
+use crate::domain::codes::EventError;
+use crate::domain::kind::Kind;
+use crate::import::handover::{self, Pending};
+use crate::input::document;
+use crate::input::open::{Opened, open};
+use crate::input::position::json_error_what;
+use crate::input::request::{Body, RawEvent, RequestError, echoed_rui};
+use crate::judge::resolve::{self, Context, Resolved};
+use crate::judge::validate::{quote_text, validate};
+use crate::reference::maps::ReferenceMaps;
+use crate::report::envelope::{FieldsSet, Report};
+use crate::store::writer::{Outcome, Writer};
+
+/// What an import did, besides the report it wrote.
+#[derive(Debug, Default)]
+pub struct Imported {
+    /// Inputs rejected as a whole (or cut short).
+    pub rejected: Vec<RequestError>,
+    /// Events reported processed.
+    pub processed: usize,
+    /// Events reported unprocessed.
+    pub unprocessed: usize,
+}
+
+impl Imported {
+    /// The exit status (SPEC §6).
+    pub fn exit_code(&self) -> u8 {
+        if !self.rejected.is_empty() {
+            EXIT_REJECTED
+        } else if self.unprocessed > 0 {
+            EXIT_UNPROCESSED
+        } else {
+            EXIT_OK
+        }
+    }
+}
+
+fn report_failed(source: std::io::Error) -> Fatal {
+    Fatal::Report {
+        path: "the report".into(),
+        source,
+    }
+}
+
+/// Imports every input of `config` through `writer` into `report`.
+pub fn import(
+    config: &ImportConfig,
+    maps: &ReferenceMaps,
+    writer: &mut Writer<'_>,
+    report: &mut Report,
+) -> Result<Imported, Fatal> {
+    let started = Instant::now();
+    let mut imported = Imported::default();
+
+    let cli_fields = match config.fields_set.as_deref() {
+        None => None,
+        Some(list) => {
+            let value = Value::String(list.to_owned());
+            match document::fields_set("--fields-set", &value) {
+                Ok(fields) => Some(fields),
+                Err(error) => {
+                    report.reject(error.status());
+                    imported.rejected.push(error);
+                    return Ok(imported);
+                }
+            }
+        }
+    };
+    let pool = crate::import::workers::pool(config.jobs)?;
+
+    for input in &config.inputs {
+        let opened = match open(input, config.kind) {
+            Ok(opened) => opened,
+            Err(error) => {
+                report.reject(error.status());
+                imported.rejected.push(error);
+                continue;
+            }
+        };
+        let fields = cli_fields
+            .clone()
+            .or_else(|| opened.request.fields_set.clone())
+            .unwrap_or_default();
+        let progress = Progress::new(&input.name, opened.size, config.quiet);
+        let stage = Stages {
+            batch_size: config.batch_size,
+            maps,
+            pool: &pool,
+            fields: &fields,
+            progress: &progress,
+        };
+        match stage.run(opened, writer, report)? {
+            Some(error) => {
+                report.reject(error.status());
+                imported.rejected.push(error);
+            }
+            // A request read to its end has `data`, even with no events; one that could
+            // not be read at all leaves it null (unless another input had some).
+            None => report.begin_request().map_err(report_failed)?,
+        }
+        progress.finish();
+    }
+    imported.processed = report.processed_count();
+    imported.unprocessed = report.unprocessed_count();
+    if !config.quiet {
+        summary(&imported, started);
+    }
+    Ok(imported)
+}
+
+struct Stages<'a> {
+    batch_size: usize,
+    maps: &'a ReferenceMaps,
+    pool: &'a rayon::ThreadPool,
+    fields: &'a FieldsSet,
+    progress: &'a Progress,
+}
+
+type Judged = (Vec<Value>, Vec<Result<Resolved, EventError>>);
+
+/// Judged batches, per worker, that may wait behind the one the writer waits for.
+///
+/// Why several: the workers run at a lower priority (crate::import::workers), so the writer,
+/// waking, preempts one of them in the middle of a batch, and the scheduler leaves it
+/// queued behind the writer for a few milliseconds even when the other core goes idle.
+/// With one batch a worker, the other worker soon had nothing it was allowed to start, and
+/// that core idled: `perf record -a -e sched:sched_switch` over a 300 k-event import
+/// counted 0.45-0.60 s of idle CPU while a cebulk thread was runnable; with 4, 0.08-0.14 s
+/// (8: 0.03-0.04 s). Then the rollback journal made the writer wait for each commit's
+/// fsyncs (~0.5 s of a 300 k import), and 4 a worker left the workers without room to
+/// judge ahead meanwhile: 6 a worker, 10 alternating runs of 300 k CSV events, 141.2 k ->
+/// 156.9 k events/s. Each waiting batch holds ~0.7 MiB (the listing in a block of its
+/// size, the rare parts boxed).
+const AHEAD_PER_WORKER: usize = 6;
+
+/// Most batches committed in one transaction. With request unique identifiers in no order
+/// every commit rewrites most of their index's pages, so fewer commits go faster: 300 k
+/// such events, 8 MiB page cache, alternating runs: groups of 8 ~41 k events/s, 16 ~48 k
+/// (committing only what was waiting, up to 4: ~40 k). Identifiers in order do not care.
+/// Larger groups hold more in memory until their commit: the peak of a 1 M-event import
+/// was 33.5 MiB with 8, 35 with 16 and 45.6 with 32.
+const GROUP: usize = 16;
+
+/// Longest a transaction stays open waiting for more batches, so that a slow input (a
+/// pipe) still commits, and reports, what it has.
+const GROUP_TIME: std::time::Duration = std::time::Duration::from_millis(250);
+
+impl Stages<'_> {
+    /// Runs one request; returns the error that cut its input short, if any.
+    fn run(
+        &self,
+        opened: Opened,
+        writer: &mut Writer<'_>,
+        report: &mut Report,
+    ) -> Result<Option<RequestError>, Fatal> {
+        let Opened { request, read, .. } = opened;
+        let kind = request.kind;
+        let context = Context {
+            kind,
+            maps: self.maps,
+            intended_currency: request.intended_currency.as_ref(),
+        };
+        let events = request.events;
+        let batch_size = self.batch_size;
+        let (raw_tx, raw_rx) = sync_channel::<Vec<RawEvent>>(2);
+        let workers = self.pool.current_num_threads();
+        // Batches being judged, oldest first: each is judged whole on one worker thread (no
+        // worker waits at the end of a batch for the others) and the writer takes them in
+        // input order as each is done.
+        let (judged_tx, mut judged_rx) = handover::channel::<Judged>(workers * AHEAD_PER_WORKER);
+
+        std::thread::scope(|scope| {
+            // Named threads show as such in profilers and panic messages.
+            let reader = spawn(scope, "cebulk-reader", move || {
+                let mut batch = Vec::with_capacity(batch_size);
+                for item in events {
+                    match item {
+                        Ok(raw) => batch.push(raw),
+                        Err(error) => {
+                            if !batch.is_empty() {
+                                let _ = raw_tx.send(batch);
+                            }
+                            return Some(error);
+                        }
+                    }
+                    if batch.len() == batch_size {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                        if raw_tx.send(full).is_err() {
+                            return None;
+                        }
+                    }
+                }
+                if !batch.is_empty() {
+                    let _ = raw_tx.send(batch);
+                }
+                None
+            })?;
+            let fields = self.fields;
+            let progress = self.progress;
+            let (written_tx, written_rx) = sync_channel::<(Vec<Value>, Vec<Outcome>)>(2);
+            let write = spawn(scope, "cebulk-writer", move || -> Result<(), Fatal> {
+                // Batches are written as they come, into a transaction kept open for up to
+                // GROUP batches or GROUP_TIME, then committed together: each touched page
+                // is written to the WAL once a commit, not once a batch.
+                while let Some((ruis, batch)) = judged_rx.recv() {
+                    let opened = Instant::now();
+                    let mut group = writer.group()?;
+                    let mut written = vec![(ruis, group.write(kind, batch)?)];
+                    while written.len() < GROUP {
+                        let left = GROUP_TIME.saturating_sub(opened.elapsed());
+                        match judged_rx.recv_timeout(left) {
+                            Some((ruis, batch)) => written.push((ruis, group.write(kind, batch)?)),
+                            None => break,
+                        }
+                    }
+                    group.commit()?;
+                    for batch in written {
+                        if written_tx.send(batch).is_err() {
+                            return Ok(());
+                        }
+                    }
+                }
+                Ok(())
+            })?;
+            // The report is written on a thread of its own so that the one writer, the
+            // stage every event waits for, does only SQLite work.
+            let reporting = spawn(scope, "cebulk-report", move || -> Result<(), Fatal> {
+                for (ruis, outcomes) in written_rx {
+                    report.begin_request().map_err(report_failed)?;
+                    let count = outcomes.len();
+                    for (rui, outcome) in ruis.into_iter().zip(outcomes) {
+                        match outcome {
+                            Outcome::Created { id, number } => {
+                                report.processed(rui, &id, number, fields)
+                            }
+                            Outcome::Unprocessed(error) => report.unprocessed(rui, &error, fields),
+                        }
+                        .map_err(report_failed)?;
+                    }
+                    progress.advance(count, read.load(std::sync::atomic::Ordering::Relaxed));
+                }
+                Ok(())
+            })?;
+            self.judge_all(kind, &context, raw_rx, judged_tx);
+            let written = write
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let reported = reporting
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let cut_short = reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            written.and(reported).map(|()| cut_short)
+        })
+    }
+
+    /// Starts judging each batch as it is read, on the first free worker thread.
+    fn judge_all(
+        &self,
+        kind: Kind,
+        context: &Context<'_>,
+        raw_rx: Receiver<Vec<RawEvent>>,
+        judged_tx: Pending<Judged>,
+    ) {
+        self.pool.in_place_scope(|scope| {
+            for batch in raw_rx {
+                let Some(done) = judged_tx.next() else {
+                    return;
+                };
+                scope.spawn(move |_| done.finish(judge(kind, context, batch)));
+            }
+        });
+    }
+}
+
+fn spawn<'scope, 'env, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    name: &str,
+    work: impl FnOnce() -> T + Send + 'scope,
+) -> Result<std::thread::ScopedJoinHandle<'scope, T>, Fatal> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn_scoped(scope, work)
+        .map_err(|e| Fatal::Usage(format!("cannot start the {name} thread: {e}")))
+}
+
+/// What became of one event on a worker: invalid, or valid and then resolved (or not).
+type Checked = Result<Result<Resolved, EventError>, EventError>;
+
+/// Parses, validates and resolves one batch, in input order; gives each
+/// event's echoed request unique identifier and outcome.
+fn judge(kind: Kind, context: &Context<'_>, batch: Vec<RawEvent>) -> Judged {
+    // One pass an event, so the validated event can borrow the parsed tree instead of
+    // copying every value out of it.
+    let checked: Vec<(Value, Checked)> = batch
+        .into_iter()
+        .map(|raw| check(kind, raw, context))
+        .collect();
+    let (ruis, mut checked): (Vec<Value>, Vec<Checked>) = checked.into_iter().unzip();
+    mark_duplicates(&ruis, &mut checked);
+    let outcomes = checked.into_iter().map(|c| c.and_then(|r| r)).collect();
+    (ruis, outcomes)
+}
+
+fn check(kind: Kind, raw: RawEvent, context: &Context<'_>) -> (Value, Checked) {
+    let whole = |value: String, allowed: String| EventError::InvalidValue {
+        value: quote_text(&value),
+        path: raw.origin.path(kind),
+        allowed,
+    };
+    let judge_tree = |tree: &crate::json::tree::Raw<'_>| match tree {
+        crate::json::tree::Raw::Object(_) => (
+            echoed_rui(tree),
+            validate(kind, tree, raw.numbers).map(|event| resolve::resolve(context, event)),
+        ),
+        other => (
+            Value::Null,
+            Err(whole(
+                other.to_json(),
+                "Each event must be a JSON object".into(),
+            )),
+        ),
+    };
+    match &raw.body {
+        Body::Text(text) => match crate::json::tree::parse(text) {
+            Ok(tree) => judge_tree(&tree),
+            Err(error) => (
+                Value::Null,
+                Err(EventError::InvalidValue {
+                    value: quote_text(text.trim_end()),
+                    path: format!(
+                        "{}, column {}",
+                        raw.origin.path(kind),
+                        error.column().max(1)
+                    ),
+                    allowed: format!(
+                        "Each line must hold one JSON event object ({})",
+                        json_error_what(&error)
+                    ),
+                }),
+            ),
+        },
+        Body::Tree(tree) => judge_tree(tree),
+        Body::Csv(event) => judge_tree(&event.tree()),
+        Body::Broken { rui, error } => (rui.clone(), Err(error.clone())),
+    }
+}
+
+/// A request unique identifier already used earlier in the batch makes a valid event
+/// unprocessed, whatever its resolution gave; an invalid event keeps its own,
+/// earlier-ranked error.
+fn mark_duplicates<T>(ruis: &[Value], judged: &mut [Result<T, EventError>]) {
+    let mut seen =
+        HashSet::with_capacity_and_hasher(ruis.len(), foldhash::fast::RandomState::default());
+    for (rui, outcome) in ruis.iter().zip(judged.iter_mut()) {
+        let Some(rui) = rui.as_str() else {
+            continue;
+        };
+        if !seen.insert(rui) && outcome.is_ok() {
+            *outcome = Err(EventError::DuplicateRequest {
+                value: rui.to_owned(),
+            });
+        }
+    }
+}
+
+fn summary(imported: &Imported, started: Instant) {
+    let read = imported.processed + imported.unprocessed;
+    let elapsed = started.elapsed().as_secs_f64();
+    let rate = if elapsed > 0.0 {
+        read as f64 / elapsed
+    } else {
+        0.0
+    };
+    eprintln!(
+        "cebulk: {read} events read, {} processed, {} unprocessed in {elapsed:.2} s ({rate:.0} events/s)",
+        imported.processed, imported.unprocessed
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_second_use_of_an_identifier_is_the_duplicate() {
+        let ruis = [json!("1"), json!("1"), json!("2")];
+        let mut judged: Vec<Result<(), EventError>> = vec![Ok(()), Ok(()), Ok(())];
+        mark_duplicates(&ruis, &mut judged);
+        assert!(judged[0].is_ok() && judged[2].is_ok());
+        assert_eq!(
+            judged[1].as_ref().err().map(EventError::code),
+            Some(crate::domain::codes::EventCode::DuplicateRequestUniqueIdentifier)
+        );
+    }
+}

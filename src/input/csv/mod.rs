@@ -1,0 +1,6 @@
+//! CSV input: the header's plan ([`header`]), the reader that groups rows into events
+//! ([`reader`]) and one event's rows as handed to the workers ([`rows`]).
+
+pub mod header;
+pub mod reader;
+pub mod rows;

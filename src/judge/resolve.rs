@@ -1,0 +1,152 @@
+//! Resolution of a validated event against the preloaded reference maps: each identifier
+//! to a record id (in the seed's order, so the first unknown one is reported), then the
+//! business rules. Pure and thread-safe: runs on rayon.
+
+use crate::capacity::fitted;
+use crate::domain::codes::EventError;
+use crate::domain::entity::Entity;
+use crate::domain::kind::Kind;
+use crate::judge::rules::{self, Subject};
+use crate::judge::valid::ValidEvent;
+use crate::reference::maps::ReferenceMaps;
+use crate::reference::record::Record;
+
+/// An identifier given at request level (`intended_currency_identifier`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GivenIdentifier {
+    /// `id` or `code`.
+    pub field: &'static str,
+    /// The value.
+    pub value: String,
+}
+
+/// The two participants of a referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referral {
+    /// The referred participant's id.
+    pub referred_id: String,
+    /// Its number, for the error text.
+    pub referred_number: String,
+    /// The referring participant's id.
+    pub referred_by_id: String,
+}
+
+/// An event ready to be written.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// `request_unique_identifier`
+    pub rui: String,
+    /// Its key in the writer's filter of what this run created ([`crate::store::seen`]).
+    pub request_key: u64,
+    /// The event's account (named, or the participant's).
+    pub account_id: Option<String>,
+    /// `external_system` (empty when absent) and `external_system_reference_number`.
+    /// Boxed, as is `referral`: most events have neither, and a judged event waits in
+    /// memory for the writer (README: Speed, memory).
+    pub external: Option<Box<(String, String)>>,
+    /// Referrals only.
+    pub referral: Option<Box<Referral>>,
+    /// The request object with every identifier replaced by `{"id": …}`, in stored form
+    /// ([`crate::domain::body`]): what `events` lists, and what recognises the same event on
+    /// a re-run (SPEC §5: same kind, request unique identifier and content; `{"number": …}`
+    /// and `{"id": …}` naming the same account are the same content).
+    pub listing: String,
+}
+
+/// What resolution needs besides the event.
+pub struct Context<'a> {
+    /// The request's kind.
+    pub kind: Kind,
+    /// Reference data.
+    pub maps: &'a ReferenceMaps,
+    /// `intended_currency_identifier` of a purchases request.
+    pub intended_currency: Option<&'a GivenIdentifier>,
+}
+
+/// Resolves one event.
+pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Resolved, EventError> {
+    let maps = context.maps;
+    // Sizes mimalloc serves fast (crate::capacity).
+    let mut records = Vec::with_capacity(fitted::<&Record>(event.idents.len()));
+    for ident in &event.idents {
+        let record = maps
+            .find(ident.entity, ident.field, ident.value)
+            .ok_or_else(|| EventError::NotFound {
+                entity: ident.entity,
+                value: ident.value.to_owned(),
+            })?;
+        records.push(record);
+    }
+    let intended_currency = match context.intended_currency {
+        Some(given) if context.kind == Kind::Purchases => Some(
+            maps.find(Entity::Currency, given.field, &given.value)
+                .ok_or_else(|| EventError::NotFound {
+                    entity: Entity::Currency,
+                    value: given.value.clone(),
+                })?,
+        ),
+        _ => None,
+    };
+    let mut top = Vec::with_capacity(fitted::<(&str, &Record)>(event.idents.len()));
+    top.extend(
+        event
+            .idents
+            .iter()
+            .zip(&records)
+            .filter(|(i, _)| i.line.is_none())
+            .map(|(i, r)| (i.parameter, *r)),
+    );
+    let subject = Subject {
+        kind: context.kind,
+        records: top,
+        intended_currency,
+    };
+    rules::check(&subject, maps)?;
+
+    let id_of = |parameter: &str| {
+        subject
+            .records
+            .iter()
+            .find(|(p, _)| *p == parameter)
+            .map(|(_, r)| r.id.clone())
+    };
+    let referral = match (
+        subject
+            .records
+            .iter()
+            .find(|(p, _)| *p == "referred_rewards_participant_identifier"),
+        id_of("referred_by_rewards_participant_identifier"),
+    ) {
+        (Some((_, referred)), Some(referred_by_id)) => Some(Box::new(Referral {
+            referred_id: referred.id.clone(),
+            referred_number: referred
+                .text(Entity::Participant, "number")
+                .unwrap_or_default()
+                .to_owned(),
+            referred_by_id,
+        })),
+        _ => None,
+    };
+    // A purchase with two products is about 330 bytes stored: written with room to spare
+    // (no regrowth), then kept in a block of its own size, 384 bytes instead of 512 (a
+    // judged event waits in memory for the writer; mimalloc does not shrink in place).
+    let mut listing = String::with_capacity(512);
+    crate::domain::body::write(
+        &mut listing,
+        crate::domain::schema::by_kind::fields(context.kind),
+        &event.body,
+        &|index| records.get(index).map_or("", |r| r.id.as_str()),
+    );
+    let listing = listing.as_str().to_owned();
+
+    Ok(Resolved {
+        external: event
+            .external_reference()
+            .map(|(s, r)| Box::new((s.to_owned(), r.to_owned()))),
+        account_id: subject.account(maps).map(|r| r.id.clone()),
+        rui: event.rui.to_owned(),
+        request_key: crate::store::seen::request_key(event.rui),
+        referral,
+        listing,
+    })
+}
