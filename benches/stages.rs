@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use cebulk::domain::entity::Entity;
 use cebulk::domain::kind::Kind;
+use cebulk::domain::values::Numbers;
 use cebulk::judge::resolve::{Context, resolve};
-use cebulk::judge::validate::{Numbers, validate};
+use cebulk::judge::validate::validate;
 use cebulk::reference::maps::ReferenceMaps;
 use cebulk::reference::record::{Attr, Record};
 use cebulk::store::ids::IdGenerator;
@@ -123,9 +124,9 @@ fn main() {
         // Batch by batch, as the importer does, so that the heap stays batch-sized.
         for batch in lines.chunks(BATCH) {
             let started = Instant::now();
-            let values: Vec<cebulk::json::tree::Raw<'_>> = batch
+            let values: Vec<cebulk::json::tree::Tree<'_>> = batch
                 .iter()
-                .filter_map(|l| cebulk::json::tree::parse(l).ok())
+                .filter_map(|l| cebulk::json::parse::parse(l).ok())
                 .collect();
             p += started.elapsed().as_nanos();
 

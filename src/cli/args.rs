@@ -2,9 +2,11 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::domain::kind::Kind;
+use crate::input::source::Format;
 
 /// Create CRM.COM customer events in bulk from files, over a local SQLite store.
 #[derive(Debug, Parser)]
@@ -43,7 +45,7 @@ pub struct ImportArgs {
 
     /// The event kind (needed for CSV and NDJSON, and for the seed's financial statements
     /// set name).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = kind_parser())]
     pub kind: Option<Kind>,
 
     /// The input format, when the extension does not tell.
@@ -97,7 +99,7 @@ pub enum ReferenceCommand {
 #[derive(Debug, clap::Args)]
 pub struct EventsArgs {
     /// Only events of this kind.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = kind_parser())]
     pub kind: Option<Kind>,
 
     /// Output format.
@@ -123,4 +125,23 @@ pub enum InputFormat {
     Csv,
     /// One JSON event a line.
     Ndjson,
+}
+
+/// `--kind`: one of the seven kinds by name, each listed in `--help` with its API method.
+fn kind_parser() -> impl TypedValueParser<Value = Kind> {
+    PossibleValuesParser::new(
+        Kind::ALL.map(|kind| PossibleValue::new(kind.name()).help(kind.method())),
+    )
+    .try_map(|name| Kind::from_name(&name).ok_or("not a kind of event"))
+}
+
+impl InputFormat {
+    /// The input module's format.
+    pub fn resolved(self) -> Format {
+        match self {
+            InputFormat::Json => Format::Json,
+            InputFormat::Csv => Format::Csv,
+            InputFormat::Ndjson => Format::Ndjson,
+        }
+    }
 }

@@ -1,21 +1,13 @@
-//! Resolved configuration: the raw flags of `cli` turned into what the commands need
+//! Judged configuration: the raw flags of `cli` turned into what the commands need
 //! (formats settled per input, defaults applied, ids chosen).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::cli::args::{ImportArgs, InputFormat};
 use crate::cli::fatal::Fatal;
 use crate::domain::kind::Kind;
+use crate::input::source::{Format, Source};
 use crate::store::ids::IdGenerator;
-
-/// One input of an import.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Input {
-    /// The name as given (`-` for stdin).
-    pub name: String,
-    /// Its format.
-    pub format: InputFormat,
-}
 
 /// Everything `import` needs.
 #[derive(Debug, Clone)]
@@ -23,7 +15,7 @@ pub struct ImportConfig {
     /// The store.
     pub store: PathBuf,
     /// Inputs, in order.
-    pub inputs: Vec<Input>,
+    pub inputs: Vec<Source>,
     /// `--kind`
     pub kind: Option<Kind>,
     /// `--reference`
@@ -44,22 +36,16 @@ pub struct ImportConfig {
     pub ids: IdGenerator,
 }
 
-fn format_of(name: &str, given: Option<InputFormat>) -> Result<InputFormat, Fatal> {
+fn format_of(name: &str, given: Option<InputFormat>) -> Result<Format, Fatal> {
     if let Some(format) = given {
-        return Ok(format);
+        return Ok(format.resolved());
     }
-    let extension = Path::new(name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match extension.as_deref() {
-        Some("json") => Ok(InputFormat::Json),
-        Some("csv") => Ok(InputFormat::Csv),
-        Some("ndjson" | "jsonl") => Ok(InputFormat::Ndjson),
-        _ if name == "-" => Err(Fatal::Usage(
+    match Format::from_extension(name) {
+        Some(format) => Ok(format),
+        None if name == "-" => Err(Fatal::Usage(
             "reading standard input needs --format json|csv|ndjson".into(),
         )),
-        _ => Err(Fatal::Usage(format!(
+        None => Err(Fatal::Usage(format!(
             "{name}: cannot tell the format from the extension; give --format json|csv|ndjson"
         ))),
     }
@@ -72,14 +58,14 @@ impl ImportConfig {
             .files
             .iter()
             .map(|name| {
-                Ok(Input {
+                Ok(Source {
                     name: name.clone(),
                     format: format_of(name, args.format)?,
                 })
             })
             .collect::<Result<Vec<_>, Fatal>>()?;
         if args.kind.is_none()
-            && let Some(input) = inputs.iter().find(|i| i.format != InputFormat::Json)
+            && let Some(input) = inputs.iter().find(|i| i.format != Format::Json)
         {
             return Err(Fatal::Usage(format!(
                 "{}: CSV and NDJSON inputs need --kind (the events carry no set key)",

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use miette::Diagnostic;
 
+use crate::reference::file::ReferenceError;
+use crate::report::destination::ReportError;
 use crate::store::error::StoreError;
 use crate::store::open::OpenError;
 
@@ -26,31 +28,10 @@ pub enum Fatal {
     #[diagnostic(code(cebulk::usage))]
     Usage(String),
 
-    /// A reference file or directory cannot be read.
-    #[error("cannot read the reference data {path}")]
-    #[diagnostic(code(cebulk::reference::read))]
-    ReferenceRead {
-        /// The path given.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-
-    /// The reference data is malformed; nothing of it was loaded.
-    #[error("invalid reference data in {path}: {at}: {message}")]
-    #[diagnostic(
-        code(cebulk::reference::invalid),
-        help("nothing from this reference document was loaded; fix it and load it again")
-    )]
-    Reference {
-        /// The file.
-        path: PathBuf,
-        /// Entity, record and field (`units[2].currency`), or line and column.
-        at: String,
-        /// What is wrong.
-        message: String,
-    },
+    /// The reference data cannot be read or is malformed; nothing of it was loaded.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Reference(#[from] ReferenceError),
 
     /// The store cannot be opened.
     #[error("cannot open the store {path}")]
@@ -73,25 +54,17 @@ pub enum Fatal {
     Store(#[from] StoreError),
 
     /// The report cannot be written.
-    #[error("cannot write the report to {path}")]
-    #[diagnostic(code(cebulk::report::write))]
-    Report {
-        /// Where it was going.
-        path: String,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Report(#[from] ReportError),
 }
 
 impl Fatal {
     /// The exit status for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Fatal::Usage(_) | Fatal::ReferenceRead { .. } | Fatal::Reference { .. } => {
-                EXIT_REJECTED
-            }
-            Fatal::StoreOpen { .. } | Fatal::Store(_) | Fatal::Report { .. } => EXIT_FAILURE,
+            Fatal::Usage(_) | Fatal::Reference(_) => EXIT_REJECTED,
+            Fatal::StoreOpen { .. } | Fatal::Store(_) | Fatal::Report(_) => EXIT_FAILURE,
         }
     }
 }

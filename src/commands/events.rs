@@ -7,14 +7,17 @@ use super::store::open_read;
 use crate::cli::args::{EventsArgs, ListFormat};
 use crate::cli::fatal::{EXIT_OK, Fatal};
 use crate::report::destination::BrokenPipeIsFine;
+use crate::report::destination::ReportError;
 use crate::store::listing;
 
 /// Lists the events of the store at `store_path`.
 pub fn run(store_path: &Path, args: &EventsArgs) -> Result<u8, Fatal> {
     let store = open_read(store_path)?;
-    let fail = |source| Fatal::Report {
-        path: "standard output".into(),
-        source,
+    let fail = |source| {
+        Fatal::Report(ReportError {
+            path: "standard output".into(),
+            source,
+        })
     };
     let mut out = std::io::BufWriter::new(BrokenPipeIsFine(std::io::stdout().lock()));
     let written = match args.format {

@@ -397,6 +397,21 @@ impl fmt::Display for RequestCode {
     }
 }
 
+/// Longest caller value quoted in an error text.
+pub const QUOTE_LIMIT: usize = 64;
+
+/// A caller's value as an error text quotes it: long values cut short, so that a 10 MB
+/// string does not land in the report.
+pub fn quote_text(text: &str) -> String {
+    if text.chars().count() <= QUOTE_LIMIT {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(QUOTE_LIMIT).collect();
+        cut.push('…');
+        cut
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

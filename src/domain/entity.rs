@@ -208,6 +208,15 @@ impl fmt::Display for Entity {
     }
 }
 
+/// An identifier given at request level (`intended_currency_identifier`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GivenIdentifier {
+    /// `id` or `code`.
+    pub field: &'static str,
+    /// The value.
+    pub value: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

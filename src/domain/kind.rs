@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// A kind of customer event, one per bulk API method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     /// `customer_events/bulk/achievements/create`
     Achievements,
@@ -13,15 +13,12 @@ pub enum Kind {
     /// `customer_events/bulk/referrals/create`
     Referrals,
     /// `customer_events/bulk/social_media/create`
-    #[value(name = "social_media")]
     SocialMedia,
     /// `customer_events/bulk/web/create`
     Web,
     /// `customer_events/bulk/financial_achievements/create`
-    #[value(name = "financial_achievements")]
     FinancialAchievements,
     /// `customer_events/bulk/financial_statements/create`
-    #[value(name = "financial_statements")]
     FinancialStatements,
 }
 
@@ -47,6 +44,19 @@ impl Kind {
             Kind::Web => "web",
             Kind::FinancialAchievements => "financial_achievements",
             Kind::FinancialStatements => "financial_statements",
+        }
+    }
+
+    /// The API method that creates events of this kind.
+    pub fn method(self) -> &'static str {
+        match self {
+            Kind::Achievements => "customer_events/bulk/achievements/create",
+            Kind::Purchases => "customer_events/bulk/purchases/create",
+            Kind::Referrals => "customer_events/bulk/referrals/create",
+            Kind::SocialMedia => "customer_events/bulk/social_media/create",
+            Kind::Web => "customer_events/bulk/web/create",
+            Kind::FinancialAchievements => "customer_events/bulk/financial_achievements/create",
+            Kind::FinancialStatements => "customer_events/bulk/financial_statements/create",
         }
     }
 

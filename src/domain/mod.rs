@@ -2,7 +2,6 @@
 //! entities, scalar values, the error codes and texts, the per-kind schemas and the compact
 //! stored form of an event. Nothing here knows of the command line, HTTP or SQLite.
 
-pub mod body;
 pub mod codes;
 pub mod entity;
 pub mod kind;

@@ -8,6 +8,15 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
 /// Whether `text` is a date the spec accepts: `YYYY-MM-DDTHH:MM:SS`, optionally with
+/// How scalar values arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbers {
+    /// JSON: numbers are JSON numbers.
+    Json,
+    /// CSV: every cell is a string; numbers are decimal strings.
+    Strings,
+}
+
 /// fractional seconds and a `Z` or `±HH:MM` offset, or a bare `YYYY-MM-DD`.
 pub fn is_date(text: &str) -> bool {
     is_plain_date_time(text)

@@ -16,15 +16,18 @@ use crate::cli::config::ImportConfig;
 use crate::cli::fatal::{EXIT_OK, EXIT_REJECTED, EXIT_UNPROCESSED, Fatal};
 use crate::cli::progress::Progress;
 use crate::domain::codes::EventError;
+use crate::domain::codes::quote_text;
 use crate::domain::kind::Kind;
 use crate::import::handover::{self, Pending};
 use crate::input::document;
 use crate::input::open::{Opened, open};
 use crate::input::position::json_error_what;
 use crate::input::request::{Body, RawEvent, RequestError, echoed_rui};
-use crate::judge::resolve::{self, Context, Resolved};
-use crate::judge::validate::{quote_text, validate};
+use crate::judge::judged::Judged;
+use crate::judge::resolve::{self, Context};
+use crate::judge::validate::validate;
 use crate::reference::maps::ReferenceMaps;
+use crate::report::destination::ReportError;
 use crate::report::envelope::{FieldsSet, Report};
 use crate::store::writer::{Outcome, Writer};
 
@@ -53,10 +56,10 @@ impl Imported {
 }
 
 fn report_failed(source: std::io::Error) -> Fatal {
-    Fatal::Report {
+    Fatal::Report(ReportError {
         path: "the report".into(),
         source,
-    }
+    })
 }
 
 /// Imports every input of `config` through `writer` into `report`.
@@ -133,7 +136,7 @@ struct Stages<'a> {
     progress: &'a Progress,
 }
 
-type Judged = (Vec<Value>, Vec<Result<Resolved, EventError>>);
+type JudgedBatch = (Vec<Value>, Vec<Result<Judged, EventError>>);
 
 /// Judged batches, per worker, that may wait behind the one the writer waits for.
 ///
@@ -184,7 +187,8 @@ impl Stages<'_> {
         // Batches being judged, oldest first: each is judged whole on one worker thread (no
         // worker waits at the end of a batch for the others) and the writer takes them in
         // input order as each is done.
-        let (judged_tx, mut judged_rx) = handover::channel::<Judged>(workers * AHEAD_PER_WORKER);
+        let (judged_tx, mut judged_rx) =
+            handover::channel::<JudgedBatch>(workers * AHEAD_PER_WORKER);
 
         std::thread::scope(|scope| {
             // Named threads show as such in profilers and panic messages.
@@ -278,7 +282,7 @@ impl Stages<'_> {
         kind: Kind,
         context: &Context<'_>,
         raw_rx: Receiver<Vec<RawEvent>>,
-        judged_tx: Pending<Judged>,
+        judged_tx: Pending<JudgedBatch>,
     ) {
         self.pool.in_place_scope(|scope| {
             for batch in raw_rx {
@@ -303,11 +307,11 @@ fn spawn<'scope, 'env, T: Send + 'scope>(
 }
 
 /// What became of one event on a worker: invalid, or valid and then resolved (or not).
-type Checked = Result<Result<Resolved, EventError>, EventError>;
+type Checked = Result<Result<Judged, EventError>, EventError>;
 
 /// Parses, validates and resolves one batch, in input order; gives each
 /// event's echoed request unique identifier and outcome.
-fn judge(kind: Kind, context: &Context<'_>, batch: Vec<RawEvent>) -> Judged {
+fn judge(kind: Kind, context: &Context<'_>, batch: Vec<RawEvent>) -> JudgedBatch {
     // One pass an event, so the validated event can borrow the parsed tree instead of
     // copying every value out of it.
     let checked: Vec<(Value, Checked)> = batch
@@ -326,8 +330,8 @@ fn check(kind: Kind, raw: RawEvent, context: &Context<'_>) -> (Value, Checked) {
         path: raw.origin.path(kind),
         allowed,
     };
-    let judge_tree = |tree: &crate::json::tree::Raw<'_>| match tree {
-        crate::json::tree::Raw::Object(_) => (
+    let judge_tree = |tree: &crate::json::tree::Tree<'_>| match tree {
+        crate::json::tree::Tree::Object(_) => (
             echoed_rui(tree),
             validate(kind, tree, raw.numbers).map(|event| resolve::resolve(context, event)),
         ),
@@ -340,7 +344,7 @@ fn check(kind: Kind, raw: RawEvent, context: &Context<'_>) -> (Value, Checked) {
         ),
     };
     match &raw.body {
-        Body::Text(text) => match crate::json::tree::parse(text) {
+        Body::Text(text) => match crate::json::parse::parse(text) {
             Ok(tree) => judge_tree(&tree),
             Err(error) => (
                 Value::Null,

@@ -6,13 +6,14 @@ use serde_json::{Map, Value};
 
 use super::position::line_column;
 use super::request::{Body, Origin, RawEvent, Request, RequestError};
+use crate::domain::codes::quote_text;
 use crate::domain::codes::{EventError, RequestCode};
 use crate::domain::entity::Entity;
+use crate::domain::entity::GivenIdentifier;
 use crate::domain::kind::Kind;
+use crate::domain::values::Numbers;
 use crate::input::position::json_error_what;
-use crate::json::tree;
-use crate::judge::resolve::GivenIdentifier;
-use crate::judge::validate::{Numbers, quote_text};
+use crate::json::parse;
 use crate::report::envelope::FieldsSet;
 
 /// The API's limit on events in one request.
@@ -43,7 +44,7 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
             super::position::json_error(&e),
         )
     })?;
-    let Some(top) = tree::object_pairs(document) else {
+    let Some(top) = parse::object_pairs(document) else {
         return Err(invalid(
             "the document is not a request",
             "$: a request document is a JSON object".into(),
@@ -142,7 +143,7 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
         .into_iter()
         .enumerate()
         .map(|(i, event)| {
-            let body = match tree::parse_raw(event) {
+            let body = match parse::parse_raw(event) {
                 Ok(tree) => Body::Tree(tree.into_owned()),
                 Err(e) => Body::Broken {
                     rui: Value::Null,

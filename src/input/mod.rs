@@ -7,3 +7,4 @@ pub mod ndjson;
 pub mod open;
 pub mod position;
 pub mod request;
+pub mod source;

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::request::{Body, EventStream, Origin, RawEvent, RequestError};
 use crate::domain::codes::EventError;
-use crate::judge::validate::{Numbers, quote_text};
+use crate::domain::codes::quote_text;
+use crate::domain::values::Numbers;
 
 /// Streams the events of an NDJSON input.
 pub fn events(file: &str, reader: Box<dyn BufRead + Send>) -> EventStream {

@@ -7,9 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::csv::reader as csv;
 use super::request::{Request, RequestError};
+use super::source::{Format, Source};
 use super::{document, ndjson};
-use crate::cli::args::InputFormat;
-use crate::cli::config::Input;
 use crate::domain::kind::Kind;
 
 /// A request document larger than this is refused unread: it cannot hold only 1000 events
@@ -40,7 +39,7 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Opens `input`; `kind` is `--kind`.
-pub fn open(input: &Input, kind: Option<Kind>) -> Result<Opened, RequestError> {
+pub fn open(input: &Source, kind: Option<Kind>) -> Result<Opened, RequestError> {
     let unreadable = |e: std::io::Error| {
         RequestError::invalid(&input.name, "the input cannot be read", e.to_string())
     };
@@ -57,7 +56,7 @@ pub fn open(input: &Input, kind: Option<Kind>) -> Result<Opened, RequestError> {
         read: Arc::clone(&read),
     };
     let request = match input.format {
-        InputFormat::Json => {
+        Format::Json => {
             let mut bytes = Vec::new();
             counted
                 .take(MAX_DOCUMENT_BYTES + 1)
@@ -74,7 +73,7 @@ pub fn open(input: &Input, kind: Option<Kind>) -> Result<Opened, RequestError> {
             }
             document::read(&input.name, &bytes, kind)?
         }
-        InputFormat::Ndjson | InputFormat::Csv => {
+        Format::Ndjson | Format::Csv => {
             let Some(kind) = kind else {
                 return Err(RequestError::invalid(
                     &input.name,
@@ -82,7 +81,7 @@ pub fn open(input: &Input, kind: Option<Kind>) -> Result<Opened, RequestError> {
                     "CSV and NDJSON inputs need --kind",
                 ));
             };
-            let events = if input.format == InputFormat::Csv {
+            let events = if input.format == Format::Csv {
                 csv::events(&input.name, kind, Box::new(counted))?
             } else {
                 ndjson::events(

@@ -4,11 +4,11 @@
 use serde_json::Value;
 
 use crate::domain::codes::{EventError, RequestCode};
+use crate::domain::entity::GivenIdentifier;
 use crate::domain::kind::Kind;
+use crate::domain::values::Numbers;
 use crate::input::csv::rows::CsvEvent;
-use crate::json::tree::Raw;
-use crate::judge::resolve::GivenIdentifier;
-use crate::judge::validate::Numbers;
+use crate::json::tree::Tree;
 use crate::report::envelope::{FieldsSet, Status};
 
 /// What an input delivers for one event.
@@ -17,7 +17,7 @@ pub enum Body {
     /// One JSON event object, still text: parsed on the worker threads.
     Text(String),
     /// An event already built (JSON request documents).
-    Tree(Raw<'static>),
+    Tree(Tree<'static>),
     /// The rows of a CSV event: its tree is built on the worker threads.
     Csv(CsvEvent),
     /// A line or row that could not be read as an event.
@@ -61,11 +61,11 @@ impl Origin {
 
 /// The request unique identifier as the report echoes it: the caller's value when it is a
 /// non-empty string or a number, else null.
-pub fn echoed_rui(event: &Raw<'_>) -> Value {
+pub fn echoed_rui(event: &Tree<'_>) -> Value {
     match event.get("request_unique_identifier") {
         // "" is absent, as an empty CSV cell is, so every format echoes it alike.
-        Some(Raw::String(s)) if !s.is_empty() => Value::String(s.to_string()),
-        Some(Raw::Number(n)) => n.parse().map(Value::Number).unwrap_or(Value::Null),
+        Some(Tree::String(s)) if !s.is_empty() => Value::String(s.to_string()),
+        Some(Tree::Number(n)) => n.parse().map(Value::Number).unwrap_or(Value::Null),
         _ => Value::Null,
     }
 }

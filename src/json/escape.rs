@@ -30,6 +30,20 @@ pub fn plain_prefix(bytes: &[u8]) -> usize {
         .unwrap_or(bytes.len() - at)
 }
 
+/// Appends `text` as a JSON string literal.
+pub fn push_json_string(out: &mut String, text: &str) {
+    let plain = crate::json::escape::plain_prefix(text.as_bytes()) == text.len();
+    if plain {
+        // Most values need no escaping; this runs for every field of every event.
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else if let Ok(quoted) = serde_json::to_string(text) {
+        // serde_json's escaping; writing a &str to a String cannot fail.
+        out.push_str(&quoted);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-//! The fast path of [`crate::json::tree::parse`]: a parser for the JSON that event files are
+//! The fast path of [`crate::json::parse::parse`]: a parser for the JSON that event files are
 //! made of (no escapes in strings, no exponents in numbers), straight into the borrowed
 //! tree. It gives up, returning `None`, at anything else, valid or not, and the caller then
 //! parses with serde_json, which builds the same tree or names the exact error. So it only
@@ -11,10 +11,10 @@
 use std::borrow::Cow;
 
 use crate::capacity::fitted;
-use crate::json::tree::{MAX_DEPTH, Raw};
+use crate::json::tree::{MAX_DEPTH, Tree};
 
 /// The tree of `text`, if it is one JSON value in the plain subset.
-pub fn parse(text: &str) -> Option<Raw<'_>> {
+pub fn parse(text: &str) -> Option<Tree<'_>> {
     let mut parser = Parser { text, at: 0 };
     let value = parser.value(0)?;
     parser.whitespace();
@@ -42,31 +42,31 @@ impl<'a> Parser<'a> {
         (self.text.as_bytes().get(self.at..end)? == word.as_bytes()).then(|| self.at = end)
     }
 
-    fn value(&mut self, depth: usize) -> Option<Raw<'a>> {
+    fn value(&mut self, depth: usize) -> Option<Tree<'a>> {
         self.whitespace();
         match self.peek()? {
             b'{' => self.object(depth),
             b'[' => self.array(depth),
-            b'"' => self.string().map(|s| Raw::String(Cow::Borrowed(s))),
-            b't' => self.literal("true").map(|()| Raw::Bool(true)),
-            b'f' => self.literal("false").map(|()| Raw::Bool(false)),
-            b'n' => self.literal("null").map(|()| Raw::Null),
+            b'"' => self.string().map(|s| Tree::String(Cow::Borrowed(s))),
+            b't' => self.literal("true").map(|()| Tree::Bool(true)),
+            b'f' => self.literal("false").map(|()| Tree::Bool(false)),
+            b'n' => self.literal("null").map(|()| Tree::Null),
             b'-' | b'0'..=b'9' => self.number(),
             _ => None,
         }
     }
 
-    fn object(&mut self, depth: usize) -> Option<Raw<'a>> {
+    fn object(&mut self, depth: usize) -> Option<Tree<'a>> {
         if depth >= MAX_DEPTH {
             return None;
         }
         self.at += 1;
         // Eight pairs, rounded up to a size mimalloc serves fast (crate::capacity).
-        let mut pairs = Vec::with_capacity(fitted::<(Cow<'a, str>, Raw<'a>)>(8));
+        let mut pairs = Vec::with_capacity(fitted::<(Cow<'a, str>, Tree<'a>)>(8));
         self.whitespace();
         if self.peek()? == b'}' {
             self.at += 1;
-            return Some(Raw::Object(pairs));
+            return Some(Tree::Object(pairs));
         }
         loop {
             self.whitespace();
@@ -86,14 +86,14 @@ impl<'a> Parser<'a> {
                 b',' => self.at += 1,
                 b'}' => {
                     self.at += 1;
-                    return Some(Raw::Object(pairs));
+                    return Some(Tree::Object(pairs));
                 }
                 _ => return None,
             }
         }
     }
 
-    fn array(&mut self, depth: usize) -> Option<Raw<'a>> {
+    fn array(&mut self, depth: usize) -> Option<Tree<'a>> {
         if depth >= MAX_DEPTH {
             return None;
         }
@@ -102,7 +102,7 @@ impl<'a> Parser<'a> {
         self.whitespace();
         if self.peek()? == b']' {
             self.at += 1;
-            return Some(Raw::Array(items));
+            return Some(Tree::Array(items));
         }
         loop {
             items.push(self.value(depth + 1)?);
@@ -111,7 +111,7 @@ impl<'a> Parser<'a> {
                 b',' => self.at += 1,
                 b']' => {
                     self.at += 1;
-                    return Some(Raw::Array(items));
+                    return Some(Tree::Array(items));
                 }
                 _ => return None,
             }
@@ -133,7 +133,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A number in JSON's grammar, without an exponent: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
-    fn number(&mut self) -> Option<Raw<'a>> {
+    fn number(&mut self) -> Option<Tree<'a>> {
         let bytes = self.text.as_bytes();
         let start = self.at;
         let mut at = start;
@@ -164,7 +164,7 @@ impl<'a> Parser<'a> {
         self.at = at;
         self.text
             .get(start..at)
-            .map(|n| Raw::Number(Cow::Borrowed(n)))
+            .map(|n| Tree::Number(Cow::Borrowed(n)))
     }
 }
 
@@ -174,8 +174,8 @@ mod tests {
     use proptest::prelude::*;
 
     /// The tree serde_json's path gives (the one `raw::parse` falls back to).
-    fn slow(text: &str) -> Option<Raw<'_>> {
-        crate::json::tree::parse_with_serde(text).ok()
+    fn slow(text: &str) -> Option<Tree<'_>> {
+        crate::json::parse::parse_with_serde(text).ok()
     }
 
     #[test]

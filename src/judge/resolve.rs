@@ -5,53 +5,13 @@
 use crate::capacity::fitted;
 use crate::domain::codes::EventError;
 use crate::domain::entity::Entity;
+use crate::domain::entity::GivenIdentifier;
 use crate::domain::kind::Kind;
+use crate::judge::judged::{Judged, Referral, request_key};
 use crate::judge::rules::{self, Subject};
 use crate::judge::valid::ValidEvent;
 use crate::reference::maps::ReferenceMaps;
 use crate::reference::record::Record;
-
-/// An identifier given at request level (`intended_currency_identifier`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GivenIdentifier {
-    /// `id` or `code`.
-    pub field: &'static str,
-    /// The value.
-    pub value: String,
-}
-
-/// The two participants of a referral.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Referral {
-    /// The referred participant's id.
-    pub referred_id: String,
-    /// Its number, for the error text.
-    pub referred_number: String,
-    /// The referring participant's id.
-    pub referred_by_id: String,
-}
-
-/// An event ready to be written.
-#[derive(Debug, Clone)]
-pub struct Resolved {
-    /// `request_unique_identifier`
-    pub rui: String,
-    /// Its key in the writer's filter of what this run created ([`crate::store::seen`]).
-    pub request_key: u64,
-    /// The event's account (named, or the participant's).
-    pub account_id: Option<String>,
-    /// `external_system` (empty when absent) and `external_system_reference_number`.
-    /// Boxed, as is `referral`: most events have neither, and a judged event waits in
-    /// memory for the writer (README: Speed, memory).
-    pub external: Option<Box<(String, String)>>,
-    /// Referrals only.
-    pub referral: Option<Box<Referral>>,
-    /// The request object with every identifier replaced by `{"id": …}`, in stored form
-    /// ([`crate::domain::body`]): what `events` lists, and what recognises the same event on
-    /// a re-run (SPEC §5: same kind, request unique identifier and content; `{"number": …}`
-    /// and `{"id": …}` naming the same account are the same content).
-    pub listing: String,
-}
 
 /// What resolution needs besides the event.
 pub struct Context<'a> {
@@ -64,7 +24,7 @@ pub struct Context<'a> {
 }
 
 /// Resolves one event.
-pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Resolved, EventError> {
+pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Judged, EventError> {
     let maps = context.maps;
     // Sizes mimalloc serves fast (crate::capacity).
     let mut records = Vec::with_capacity(fitted::<&Record>(event.idents.len()));
@@ -131,7 +91,7 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Resolved,
     // (no regrowth), then kept in a block of its own size, 384 bytes instead of 512 (a
     // judged event waits in memory for the writer; mimalloc does not shrink in place).
     let mut listing = String::with_capacity(512);
-    crate::domain::body::write(
+    crate::judge::body::write(
         &mut listing,
         crate::domain::schema::by_kind::fields(context.kind),
         &event.body,
@@ -139,13 +99,13 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Resolved,
     );
     let listing = listing.as_str().to_owned();
 
-    Ok(Resolved {
+    Ok(Judged {
         external: event
             .external_reference()
             .map(|(s, r)| Box::new((s.to_owned(), r.to_owned()))),
         account_id: subject.account(maps).map(|r| r.id.clone()),
         rui: event.rui.to_owned(),
-        request_key: crate::store::seen::request_key(event.rui),
+        request_key: request_key(event.rui),
         referral,
         listing,
     })

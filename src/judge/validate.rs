@@ -8,43 +8,32 @@ use std::borrow::Cow;
 
 use crate::capacity::fitted;
 use crate::domain::codes::EventError;
+use crate::domain::codes::quote_text;
 use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
 use crate::domain::schema;
 use crate::domain::schema::field::{Field, FieldType, Presence};
-use crate::domain::values::{canonical_decimal, decimal_is_positive, is_date};
+use crate::domain::values::{Numbers, canonical_decimal, decimal_is_positive, is_date};
 use crate::json::keys::same;
-use crate::json::tree::Raw;
+use crate::json::tree::Tree;
 use crate::judge::valid::{Fields, IdentRef, Norm, Path, ValidEvent};
-
-/// How scalar values arrive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Numbers {
-    /// JSON: numbers are JSON numbers.
-    Json,
-    /// CSV: every cell is a string; numbers are decimal strings.
-    Strings,
-}
 
 /// Most fields of one schema level (model::schema's tests check every level).
 pub const MAX_FIELDS: usize = 64;
 
-/// Longest caller value quoted in an error text.
-const QUOTE_LIMIT: usize = 64;
-
-type Pairs<'r, 'a> = &'r [(Cow<'a, str>, Raw<'a>)];
+type Pairs<'r, 'a> = &'r [(Cow<'a, str>, Tree<'a>)];
 
 /// Each field's value, by the field's index.
-type Slots<'r, 'a> = [Option<&'r Raw<'a>>; MAX_FIELDS];
+type Slots<'r, 'a> = [Option<&'r Tree<'a>>; MAX_FIELDS];
 
 /// Validates one event of `kind`.
 pub fn validate<'r>(
     kind: Kind,
-    raw: &'r Raw<'_>,
+    raw: &'r Tree<'_>,
     numbers: Numbers,
 ) -> Result<ValidEvent<'r>, EventError> {
     let fields = schema::fields(kind);
-    let Raw::Object(pairs) = raw else {
+    let Tree::Object(pairs) = raw else {
         return Err(EventError::InvalidValue {
             value: quote(raw),
             path: kind.set_key().to_owned(),
@@ -75,26 +64,15 @@ pub fn validate<'r>(
 
 /// The caller's value as an error text quotes it: strings bare, other values as JSON, long
 /// values cut short so that a 10 MB string does not land in the report.
-pub fn quote(value: &Raw<'_>) -> String {
+pub fn quote(value: &Tree<'_>) -> String {
     let text = match value {
-        Raw::String(s) => s.to_string(),
+        Tree::String(s) => s.to_string(),
         other => other.to_json(),
     };
     quote_text(&text)
 }
 
-/// [`quote`] for text.
-pub fn quote_text(text: &str) -> String {
-    if text.chars().count() <= QUOTE_LIMIT {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(QUOTE_LIMIT).collect();
-        cut.push('…');
-        cut
-    }
-}
-
-fn invalid(value: &Raw<'_>, path: String, allowed: &str) -> EventError {
+fn invalid(value: &Tree<'_>, path: String, allowed: &str) -> EventError {
     EventError::InvalidValue {
         value: quote(value),
         path,
@@ -103,16 +81,16 @@ fn invalid(value: &Raw<'_>, path: String, allowed: &str) -> EventError {
 }
 
 /// The text of a number: a JSON number, or (CSV) a string.
-fn number_text<'r>(value: &'r Raw<'_>, numbers: Numbers) -> Option<&'r str> {
+fn number_text<'r>(value: &'r Tree<'_>, numbers: Numbers) -> Option<&'r str> {
     match (value, numbers) {
-        (Raw::Number(n), _) => Some(n),
-        (Raw::String(s), Numbers::Strings) => Some(s),
+        (Tree::Number(n), _) => Some(n),
+        (Tree::String(s), Numbers::Strings) => Some(s),
         _ => None,
     }
 }
 
 /// The number's canonical decimal form (`120.50` → `120.5`).
-fn number<'r>(value: &'r Raw<'_>, numbers: Numbers) -> Option<Cow<'r, str>> {
+fn number<'r>(value: &'r Tree<'_>, numbers: Numbers) -> Option<Cow<'r, str>> {
     canonical_decimal(number_text(value, numbers)?)
 }
 
@@ -221,7 +199,7 @@ fn check_types<'r, 'a>(
             FieldType::Identifier(entity) => check_identifier(value, entity, &here())?,
             FieldType::Set(element_fields) => {
                 let here = here();
-                let Raw::Array(elements) = value else {
+                let Tree::Array(elements) = value else {
                     return Err(invalid(
                         value,
                         here.to_string(),
@@ -230,7 +208,7 @@ fn check_types<'r, 'a>(
                 };
                 for (i, element) in elements.iter().enumerate() {
                     let at = here.index(i);
-                    let Raw::Object(element) = element else {
+                    let Tree::Object(element) = element else {
                         return Err(invalid(
                             element,
                             at.to_string(),
@@ -245,8 +223,8 @@ fn check_types<'r, 'a>(
     Ok(())
 }
 
-fn check_identifier(value: &Raw<'_>, entity: Entity, path: &Path) -> Result<(), EventError> {
-    let Raw::Object(pairs) = value else {
+fn check_identifier(value: &Tree<'_>, entity: Entity, path: &Path) -> Result<(), EventError> {
+    let Tree::Object(pairs) = value else {
         return Err(invalid(
             value,
             path.to_string(),
@@ -269,7 +247,7 @@ fn check_identifier(value: &Raw<'_>, entity: Entity, path: &Path) -> Result<(), 
                 "Each parameter may be given only once",
             ));
         }
-        if !matches!(inner, Raw::Null | Raw::String(_)) {
+        if !matches!(inner, Tree::Null | Tree::String(_)) {
             return Err(invalid(
                 inner,
                 path.dotted_with(key),
@@ -281,11 +259,11 @@ fn check_identifier(value: &Raw<'_>, entity: Entity, path: &Path) -> Result<(), 
 }
 
 /// A value that counts as given: not null, not an empty string, array or object.
-fn given<'r, 'a>(value: Option<&'r Raw<'a>>) -> Option<&'r Raw<'a>> {
+fn given<'r, 'a>(value: Option<&'r Tree<'a>>) -> Option<&'r Tree<'a>> {
     value.filter(|v| match v {
-        Raw::Null => false,
-        Raw::String(s) => !s.is_empty(),
-        Raw::Array(a) => !a.is_empty(),
+        Tree::Null => false,
+        Tree::String(s) => !s.is_empty(),
+        Tree::Array(a) => !a.is_empty(),
         _ => true,
     })
 }
@@ -362,14 +340,14 @@ fn build<'r>(
                 Norm::Ident(idents.len() - 1)
             }
             FieldType::Set(element_fields) => {
-                let Raw::Array(elements) = value else {
+                let Tree::Array(elements) = value else {
                     continue;
                 };
                 let here = here();
                 let mut built = Vec::with_capacity(fitted::<Fields<'_>>(elements.len()));
                 for (i, element) in elements.iter().enumerate() {
                     let element: Pairs<'r, '_> = match element {
-                        Raw::Object(pairs) => pairs,
+                        Tree::Object(pairs) => pairs,
                         _ => &[],
                     };
                     let level = Level {
@@ -394,7 +372,7 @@ fn build<'r>(
 }
 
 fn check_group(
-    slots: &[Option<&Raw<'_>>],
+    slots: &[Option<&Tree<'_>>],
     fields: &[Field],
     path: &Path,
 ) -> Result<(), EventError> {
@@ -412,7 +390,7 @@ fn check_group(
 }
 
 fn identifier<'r, 'p>(
-    value: &'r Raw<'_>,
+    value: &'r Tree<'_>,
     entity: Entity,
     presence: Presence,
     path: &dyn Fn() -> Path<'p>,
@@ -420,7 +398,7 @@ fn identifier<'r, 'p>(
     // Pass one left only identifier fields, each once: so one pass over the object's pairs
     // (mostly one) finds the same as a lookup for each of the entity's fields did.
     let pairs: Pairs<'r, '_> = match value {
-        Raw::Object(pairs) => pairs,
+        Tree::Object(pairs) => pairs,
         _ => &[],
     };
     let mut named = pairs.iter().filter_map(|(key, inner)| {
@@ -452,7 +430,6 @@ fn identifier<'r, 'p>(
 mod tests {
     use super::*;
     use crate::domain::codes::EventCode;
-    use crate::json::tree;
 
     const WEB: &str = r#""request_unique_identifier": "1", "accounts_receivable_identifier": {"number": "A1"}, "performed_by_unit_identifier": {"name": "Admin Unit"}, "performed_on": "2016-06-22T15:00:00", "website": "www.crm.com""#;
 
@@ -468,7 +445,7 @@ mod tests {
     /// and these tests look at it after the call.
     fn check(kind: Kind, text: &str, numbers: Numbers) -> Result<ValidEvent<'static>, EventError> {
         let text: &'static str = Box::leak(text.to_owned().into_boxed_str());
-        let raw = tree::parse(text).map_err(|e| EventError::Unknown {
+        let raw = crate::json::parse::parse(text).map_err(|e| EventError::Unknown {
             path: e.to_string(),
         })?;
         validate(kind, Box::leak(Box::new(raw)), numbers)
@@ -569,7 +546,10 @@ mod tests {
 
     #[test]
     fn long_values_are_quoted_short() {
-        let long = Raw::String(Cow::Owned("x".repeat(10_000)));
-        assert_eq!(quote(&long).chars().count(), QUOTE_LIMIT + 1);
+        let long = Tree::String(Cow::Owned("x".repeat(10_000)));
+        assert_eq!(
+            quote(&long).chars().count(),
+            crate::domain::codes::QUOTE_LIMIT + 1
+        );
     }
 }

@@ -1,17 +1,46 @@
 //! Reading a reference file from disk and merging it over the records already held.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::document::{self, ReferenceProblem};
 use super::maps::ReferenceMaps;
 use super::merge::{Merged, merge};
-use crate::cli::fatal::Fatal;
 use crate::input::position::line_column;
+
+/// Why reference data was not loaded: nothing of it was.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ReferenceError {
+    /// A reference file or directory cannot be read.
+    #[error("cannot read the reference data {path}")]
+    #[diagnostic(code(cebulk::reference::read))]
+    Read {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The reference data is malformed.
+    #[error("invalid reference data in {path}: {at}: {message}")]
+    #[diagnostic(
+        code(cebulk::reference::invalid),
+        help("nothing from this reference document was loaded; fix it and load it again")
+    )]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Entity, record and field (`units[2].currency`), or line and column.
+        at: String,
+        /// What is wrong.
+        message: String,
+    },
+}
 
 /// Reads `path` (a JSON document, or a directory of CSV files) and merges it over
 /// `existing`; nothing is written anywhere.
-pub fn read_and_merge(path: &Path, existing: &ReferenceMaps) -> Result<Merged, Fatal> {
-    let to_fatal = |p: ReferenceProblem| Fatal::Reference {
+pub fn read_and_merge(path: &Path, existing: &ReferenceMaps) -> Result<Merged, ReferenceError> {
+    let to_fatal = |p: ReferenceProblem| ReferenceError::Invalid {
         path: path.to_owned(),
         at: p.at,
         message: p.message,
@@ -20,11 +49,11 @@ pub fn read_and_merge(path: &Path, existing: &ReferenceMaps) -> Result<Merged, F
         let records = super::csv_dir::read(path).map_err(to_fatal)?;
         return merge(existing, records).map_err(to_fatal);
     }
-    let bytes = std::fs::read(path).map_err(|source| Fatal::ReferenceRead {
+    let bytes = std::fs::read(path).map_err(|source| ReferenceError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let invalid = |at: String, message: String| Fatal::Reference {
+    let invalid = |at: String, message: String| ReferenceError::Invalid {
         path: path.to_owned(),
         at,
         message,

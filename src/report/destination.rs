@@ -4,15 +4,28 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::fatal::Fatal;
 use crate::report::envelope::Report;
+
+/// The report cannot be written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("cannot write the report to {path}")]
+#[diagnostic(code(cebulk::report::write))]
+pub struct ReportError {
+    /// Where it was going.
+    pub path: String,
+    /// Why.
+    #[source]
+    pub source: std::io::Error,
+}
 
 /// Where the report goes: stdout, or a file written beside the target and renamed at the
 /// end, so that a reader never sees half a report.
-pub fn open_report(path: Option<&Path>) -> Result<(Report, Option<(PathBuf, PathBuf)>), Fatal> {
+pub fn open_report(
+    path: Option<&Path>,
+) -> Result<(Report, Option<(PathBuf, PathBuf)>), ReportError> {
     let fail = |path: &Path| {
         let path = path.display().to_string();
-        move |source| Fatal::Report { path, source }
+        move |source| ReportError { path, source }
     };
     match path {
         None => {
@@ -51,10 +64,10 @@ fn is_plain_file_or_absent(path: &Path) -> bool {
 }
 
 /// Finishes the report and, for a file, moves it into place.
-pub fn close_report(report: Report, target: Option<(PathBuf, PathBuf)>) -> Result<(), Fatal> {
+pub fn close_report(report: Report, target: Option<(PathBuf, PathBuf)>) -> Result<(), ReportError> {
     let fail = |path: &Path| {
         let path = path.display().to_string();
-        move |source| Fatal::Report { path, source }
+        move |source| ReportError { path, source }
     };
     report.finish().map_err(fail(
         target

@@ -10,7 +10,7 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use serde_json::{Map, Value, json};
 
 use crate::domain::codes::{EventError, RequestCode};
-use crate::json::tree::push_json_string;
+use crate::json::escape::push_json_string;
 
 /// The response fields a `fields_set` may name.
 pub const FIELDS: [&str; 5] = [

@@ -14,7 +14,7 @@ use rusqlite::{CachedStatement, Transaction, params};
 use super::error::{Doing, StoreError};
 use super::schema;
 use crate::domain::kind::Kind;
-use crate::judge::resolve::Resolved;
+use crate::judge::judged::Judged;
 
 /// Rows inserted by one statement.
 const ROWS: usize = 32;
@@ -43,7 +43,7 @@ static STATEMENTS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
 struct Row {
     number: i64,
     id: String,
-    event: Resolved,
+    event: Judged,
 }
 
 /// The events of one batch transaction that are created but not yet inserted.
@@ -73,7 +73,7 @@ impl<'t> Inserts<'t> {
 
     /// Creates `event` as event `number` with id `id`: its referral at once, the event with
     /// the next rows.
-    pub fn insert(&mut self, event: Resolved, id: &str, number: i64) -> Result<(), StoreError> {
+    pub fn insert(&mut self, event: Judged, id: &str, number: i64) -> Result<(), StoreError> {
         if let Some(referral) = &event.referral {
             let seq = schema::seq(self.kind.ordinal(), number);
             self.tx

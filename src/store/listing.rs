@@ -28,7 +28,7 @@ pub fn for_each_event<E>(
         let id: String = row.get(1).doing(doing)?;
         let number: i64 = row.get(2).doing(doing)?;
         let body: String = row.get(3).doing(doing)?;
-        let fields = Kind::from_name(&kind).and_then(|k| crate::domain::body::decode(k, &body));
+        let fields = Kind::from_name(&kind).and_then(|k| crate::judge::body::decode(k, &body));
         let mut event = Map::new();
         event.insert("kind".into(), Value::String(kind));
         event.insert("id".into(), Value::String(id));

@@ -21,9 +21,9 @@
 use rusqlite::Connection;
 
 use super::error::{Doing, StoreError};
-use crate::domain::body;
 use crate::domain::entity::{ColumnType, Entity};
 use crate::domain::kind::Kind;
+use crate::judge::body;
 
 /// The schema version this build writes and reads.
 pub const VERSION: i64 = 3;

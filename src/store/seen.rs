@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use crate::domain::kind::Kind;
-use crate::judge::resolve::Resolved;
+use crate::judge::judged::Judged;
 
 /// Per-kind knowledge of what the store can hold.
 #[derive(Default)]
@@ -85,12 +85,6 @@ impl Bloom {
     }
 }
 
-/// The key a request unique identifier has in the filter. Computed on the worker threads
-/// ([`crate::judge::resolve::Resolved::request_key`]) so that the one writer only probes.
-pub fn request_key(rui: &str) -> u64 {
-    hash(&[rui])
-}
-
 /// foldhash with a fixed seed: the keys only have to agree within one process, and it costs
 /// a fraction of SipHash on the workers and the writer.
 fn hash(parts: &[&str]) -> u64 {
@@ -146,7 +140,7 @@ impl KindState {
     }
 
     /// Notes an event this run created.
-    pub fn created(&mut self, event: &Resolved) {
+    pub fn created(&mut self, event: &Judged) {
         if !self.fresh {
             return;
         }
@@ -168,6 +162,7 @@ impl KindState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::judge::judged::request_key;
 
     #[test]
     fn a_store_with_events_is_never_fresh() {

@@ -17,7 +17,7 @@ use super::open::Store;
 use super::seen::{Fresh, KindState};
 use crate::domain::codes::EventError;
 use crate::domain::kind::Kind;
-use crate::judge::resolve::Resolved;
+use crate::judge::judged::Judged;
 use crate::store::ids::IdGenerator;
 
 /// What became of one event.
@@ -87,7 +87,7 @@ impl<'c> Writer<'c> {
     pub fn write_batches(
         &mut self,
         kind: Kind,
-        batches: Vec<Vec<Result<Resolved, EventError>>>,
+        batches: Vec<Vec<Result<Judged, EventError>>>,
     ) -> Result<Vec<Vec<Outcome>>, StoreError> {
         let mut group = self.group()?;
         let mut all = Vec::with_capacity(batches.len());
@@ -148,7 +148,7 @@ impl Group<'_> {
     pub fn write(
         &mut self,
         kind: Kind,
-        batch: Vec<Result<Resolved, EventError>>,
+        batch: Vec<Result<Judged, EventError>>,
     ) -> Result<Vec<Outcome>, StoreError> {
         self.events += batch.len();
         match self.dry_run.as_deref_mut() {
@@ -177,7 +177,7 @@ const WARM_AHEAD: usize = 16;
 fn judge_batch(
     tx: &Transaction<'_>,
     kind: Kind,
-    batch: Vec<Result<Resolved, EventError>>,
+    batch: Vec<Result<Judged, EventError>>,
     ids: IdGenerator,
     mut dry: Option<&mut DryRun>,
     fresh: Option<&mut Fresh>,
@@ -266,7 +266,7 @@ fn judge_batch(
 fn already_created(
     tx: &Transaction<'_>,
     kind: Kind,
-    event: &Resolved,
+    event: &Judged,
     dry: Option<&DryRun>,
     fresh: Option<&KindState>,
     pending: &mut Inserts<'_>,
@@ -298,7 +298,7 @@ fn already_created(
 fn store_rule(
     tx: &Transaction<'_>,
     kind: Kind,
-    event: &Resolved,
+    event: &Judged,
     dry: Option<&DryRun>,
     fresh: Option<&KindState>,
     pending: &mut Inserts<'_>,
@@ -353,7 +353,7 @@ fn listing_hash(listing: &str) -> [u8; 16] {
     out
 }
 
-fn remember(state: &mut DryRun, kind: Kind, event: &Resolved, id: &str, number: i64) {
+fn remember(state: &mut DryRun, kind: Kind, event: &Judged, id: &str, number: i64) {
     state.created.insert(
         (kind, event.rui.clone(), listing_hash(&event.listing)),
         (id.to_owned(), number),

@@ -10,10 +10,10 @@ use serde_json::Value;
 
 use crate::domain::codes::EventError;
 use crate::domain::kind::Kind;
+use crate::domain::values::Numbers;
 use crate::input::csv::header::{Column, plan};
 use crate::input::csv::rows::CsvEvent;
 use crate::input::request::{Body, EventStream, Origin, RawEvent, RequestError};
-use crate::judge::validate::Numbers;
 
 /// Reads the header and streams the events of a CSV input. A bad header rejects the input.
 pub fn events(
@@ -403,7 +403,7 @@ impl Iterator for Rows {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::tree::Raw;
+    use crate::json::tree::Tree;
 
     proptest::proptest! {
         /// Whatever the bytes and wherever a read ends, the quote-to-quote scan ends in the
@@ -448,7 +448,7 @@ mod tests {
             Body::Csv(event) => event
                 .tree()
                 .get("request_unique_identifier")
-                .and_then(Raw::as_str)
+                .and_then(Tree::as_str)
                 .map(str::to_owned),
             Body::Broken { rui, .. } => rui.as_str().map(str::to_owned),
             Body::Text(_) | Body::Tree(_) => None,
@@ -458,7 +458,7 @@ mod tests {
     fn products(event: &RawEvent) -> usize {
         match &event.body {
             Body::Csv(event) => match event.tree().get("products_set") {
-                Some(Raw::Array(items)) => items.len(),
+                Some(Tree::Array(items)) => items.len(),
                 _ => 0,
             },
             _ => 0,

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use crate::capacity::fitted;
 use crate::input::csv::header::{Column, Step};
-use crate::json::tree::Raw;
+use crate::json::tree::Tree;
 
-type Object<'r> = Vec<(Cow<'r, str>, Raw<'r>)>;
+type Object<'r> = Vec<(Cow<'r, str>, Tree<'r>)>;
 
 /// The rows of one event (several when line items come one per row), cells checked to be
 /// UTF-8 and of the header's count.
@@ -26,10 +26,10 @@ pub struct CsvEvent {
 
 impl CsvEvent {
     /// The event as a JSON tree: empty cells absent, every cell a string.
-    pub fn tree(&self) -> Raw<'_> {
+    pub fn tree(&self) -> Tree<'_> {
         let mut event = object();
         let Some(first) = self.rows.first() else {
-            return Raw::Object(event);
+            return Tree::Object(event);
         };
         for (column, cell) in self.columns.iter().zip(first.iter()) {
             if column.line_item_of.is_none()
@@ -43,7 +43,7 @@ impl CsvEvent {
                 self.add_line_item(&mut event, row);
             }
         }
-        Raw::Object(event)
+        Tree::Object(event)
     }
 
     fn add_line_item<'r>(&self, event: &mut Object<'r>, row: &'r csv::StringRecord) {
@@ -57,11 +57,11 @@ impl CsvEvent {
         }
         if let Some(set) = set {
             let items = entry(event, set, false);
-            if !matches!(items, Raw::Array(_)) {
-                *items = Raw::Array(Vec::new());
+            if !matches!(items, Tree::Array(_)) {
+                *items = Tree::Array(Vec::new());
             }
-            if let Raw::Array(items) = items {
-                items.push(Raw::Object(item));
+            if let Tree::Array(items) = items {
+                items.push(Tree::Object(item));
             }
         }
     }
@@ -70,7 +70,7 @@ impl CsvEvent {
 /// An empty object with room for eight pairs, at a size mimalloc serves fast
 /// (crate::capacity): grown from nothing, its four pairs then eight took the slow path.
 fn object<'r>() -> Object<'r> {
-    Vec::with_capacity(fitted::<(Cow<'r, str>, Raw<'r>)>(8))
+    Vec::with_capacity(fitted::<(Cow<'r, str>, Tree<'r>)>(8))
 }
 
 /// A non-empty cell's text.
@@ -80,7 +80,7 @@ fn text(cell: &str) -> Option<&str> {
 
 /// The value under `key`, added as null when absent; `new`: the key cannot be there yet
 /// ([`crate::input::csv::header::Column::new_keys`]), so it is added without a search.
-fn entry<'o, 'r>(object: &'o mut Object<'r>, key: &'static str, new: bool) -> &'o mut Raw<'r> {
+fn entry<'o, 'r>(object: &'o mut Object<'r>, key: &'static str, new: bool) -> &'o mut Tree<'r> {
     // From the end: the columns that share a key come one after the other.
     let found = match new {
         true => None,
@@ -91,7 +91,7 @@ fn entry<'o, 'r>(object: &'o mut Object<'r>, key: &'static str, new: bool) -> &'
     let index = match found {
         Some(index) => index,
         None => {
-            object.push((Cow::Borrowed(key), Raw::Null));
+            object.push((Cow::Borrowed(key), Tree::Null));
             object.len() - 1
         }
     };
@@ -112,17 +112,17 @@ fn insert<'r>(object: &mut Object<'r>, steps: &[Step], new_keys: u64, cell: &'r 
     );
 }
 
-fn place<'r>(slot: &mut Raw<'r>, steps: &[Step], new_keys: u64, cell: &'r str) {
+fn place<'r>(slot: &mut Tree<'r>, steps: &[Step], new_keys: u64, cell: &'r str) {
     let Some((step, rest)) = steps.split_first() else {
-        *slot = Raw::String(Cow::Borrowed(cell));
+        *slot = Tree::String(Cow::Borrowed(cell));
         return;
     };
     match step {
         Step::Key(key) => {
-            if !matches!(slot, Raw::Object(_)) {
-                *slot = Raw::Object(object());
+            if !matches!(slot, Tree::Object(_)) {
+                *slot = Tree::Object(object());
             }
-            if let Raw::Object(object) = slot {
+            if let Tree::Object(object) = slot {
                 place(
                     entry(object, key, new_keys & 1 != 0),
                     rest,
@@ -132,12 +132,12 @@ fn place<'r>(slot: &mut Raw<'r>, steps: &[Step], new_keys: u64, cell: &'r str) {
             }
         }
         Step::Index(index) => {
-            if !matches!(slot, Raw::Array(_)) {
-                *slot = Raw::Array(Vec::new());
+            if !matches!(slot, Tree::Array(_)) {
+                *slot = Tree::Array(Vec::new());
             }
-            if let Raw::Array(items) = slot {
+            if let Tree::Array(items) = slot {
                 if items.len() <= *index {
-                    items.resize(index + 1, Raw::Null);
+                    items.resize(index + 1, Tree::Null);
                 }
                 place(&mut items[*index], rest, new_keys >> 1, cell);
             }

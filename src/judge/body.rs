@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use crate::domain::kind::Kind;
 use crate::domain::schema;
 use crate::domain::schema::field::{Field, FieldType};
-use crate::json::tree::push_json_string;
+use crate::json::escape::push_json_string;
 use crate::judge::valid::{Fields, Norm};
 
 /// Writes normalized `fields` of the level `level` (in its order) in stored form, each

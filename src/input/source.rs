@@ -1,0 +1,39 @@
+//! An input of an import as the command line names it: a file (or `-`, standard input) and
+//! the format it is read in.
+
+/// Input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A JSON request document.
+    Json,
+    /// CSV, one event (or line item) a row.
+    Csv,
+    /// One JSON event a line.
+    Ndjson,
+}
+
+impl Format {
+    /// The format a file name's extension tells, if any (`.json`, `.csv`, `.ndjson`,
+    /// `.jsonl`, in any case).
+    pub fn from_extension(name: &str) -> Option<Format> {
+        let extension = std::path::Path::new(name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("json") => Some(Format::Json),
+            Some("csv") => Some(Format::Csv),
+            Some("ndjson" | "jsonl") => Some(Format::Ndjson),
+            _ => None,
+        }
+    }
+}
+
+/// One input of an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The name as given (`-` for stdin).
+    pub name: String,
+    /// Its format.
+    pub format: Format,
+}
