@@ -6,7 +6,6 @@
 //! entries of committed batches. Channels are bounded, so memory stays a few batches deep
 //! (plus one group's outcomes) whatever the input's size, and every stage keeps input order.
 
-use std::collections::HashSet;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
 
@@ -15,17 +14,13 @@ use serde_json::Value;
 use crate::cli::config::ImportConfig;
 use crate::cli::fatal::{EXIT_OK, EXIT_REJECTED, EXIT_UNPROCESSED, Fatal};
 use crate::cli::progress::Progress;
-use crate::domain::codes::EventError;
-use crate::domain::codes::quote_text;
 use crate::domain::kind::Kind;
 use crate::import::handover::{self, Pending};
 use crate::input::document;
 use crate::input::open::{Opened, open};
-use crate::input::position::json_error_what;
-use crate::input::request::{Body, RawEvent, RequestError, echoed_rui};
-use crate::judge::judged::Judged;
-use crate::judge::resolve::{self, Context};
-use crate::judge::validate::validate;
+use crate::input::request::{RawEvent, RequestError};
+use crate::judge::batch::{JudgedBatch, judge_batch};
+use crate::judge::resolve::Context;
 use crate::reference::maps::ReferenceMaps;
 use crate::report::destination::ReportError;
 use crate::report::envelope::{FieldsSet, Report};
@@ -135,8 +130,6 @@ struct Stages<'a> {
     fields: &'a FieldsSet,
     progress: &'a Progress,
 }
-
-type JudgedBatch = (Vec<Value>, Vec<Result<Judged, EventError>>);
 
 /// Judged batches, per worker, that may wait behind the one the writer waits for.
 ///
@@ -289,7 +282,7 @@ impl Stages<'_> {
                 let Some(done) = judged_tx.next() else {
                     return;
                 };
-                scope.spawn(move |_| done.finish(judge(kind, context, batch)));
+                scope.spawn(move |_| done.finish(judge_batch(kind, context, batch)));
             }
         });
     }
@@ -306,86 +299,6 @@ fn spawn<'scope, 'env, T: Send + 'scope>(
         .map_err(|e| Fatal::Usage(format!("cannot start the {name} thread: {e}")))
 }
 
-/// What became of one event on a worker: invalid, or valid and then resolved (or not).
-type Checked = Result<Result<Judged, EventError>, EventError>;
-
-/// Parses, validates and resolves one batch, in input order; gives each
-/// event's echoed request unique identifier and outcome.
-fn judge(kind: Kind, context: &Context<'_>, batch: Vec<RawEvent>) -> JudgedBatch {
-    // One pass an event, so the validated event can borrow the parsed tree instead of
-    // copying every value out of it.
-    let checked: Vec<(Value, Checked)> = batch
-        .into_iter()
-        .map(|raw| check(kind, raw, context))
-        .collect();
-    let (ruis, mut checked): (Vec<Value>, Vec<Checked>) = checked.into_iter().unzip();
-    mark_duplicates(&ruis, &mut checked);
-    let outcomes = checked.into_iter().map(|c| c.and_then(|r| r)).collect();
-    (ruis, outcomes)
-}
-
-fn check(kind: Kind, raw: RawEvent, context: &Context<'_>) -> (Value, Checked) {
-    let whole = |value: String, allowed: String| EventError::InvalidValue {
-        value: quote_text(&value),
-        path: raw.origin.path(kind),
-        allowed,
-    };
-    let judge_tree = |tree: &crate::json::tree::Tree<'_>| match tree {
-        crate::json::tree::Tree::Object(_) => (
-            echoed_rui(tree),
-            validate(kind, tree, raw.numbers).map(|event| resolve::resolve(context, event)),
-        ),
-        other => (
-            Value::Null,
-            Err(whole(
-                other.to_json(),
-                "Each event must be a JSON object".into(),
-            )),
-        ),
-    };
-    match &raw.body {
-        Body::Text(text) => match crate::json::parse::parse(text) {
-            Ok(tree) => judge_tree(&tree),
-            Err(error) => (
-                Value::Null,
-                Err(EventError::InvalidValue {
-                    value: quote_text(text.trim_end()),
-                    path: format!(
-                        "{}, column {}",
-                        raw.origin.path(kind),
-                        error.column().max(1)
-                    ),
-                    allowed: format!(
-                        "Each line must hold one JSON event object ({})",
-                        json_error_what(&error)
-                    ),
-                }),
-            ),
-        },
-        Body::Tree(tree) => judge_tree(tree),
-        Body::Csv(event) => judge_tree(&event.tree()),
-        Body::Broken { rui, error } => (rui.clone(), Err(error.clone())),
-    }
-}
-
-/// A request unique identifier already used earlier in the batch makes a valid event
-/// unprocessed, whatever its resolution gave; an invalid event keeps its own,
-/// earlier-ranked error.
-fn mark_duplicates<T>(ruis: &[Value], judged: &mut [Result<T, EventError>]) {
-    let mut seen =
-        HashSet::with_capacity_and_hasher(ruis.len(), foldhash::fast::RandomState::default());
-    for (rui, outcome) in ruis.iter().zip(judged.iter_mut()) {
-        let Some(rui) = rui.as_str() else {
-            continue;
-        };
-        if !seen.insert(rui) && outcome.is_ok() {
-            *outcome = Err(EventError::DuplicateRequest {
-                value: rui.to_owned(),
-            });
-        }
-    }
-}
-
 fn summary(imported: &Imported, started: Instant) {
     let read = imported.processed + imported.unprocessed;
     let elapsed = started.elapsed().as_secs_f64();
@@ -398,22 +311,4 @@ fn summary(imported: &Imported, started: Instant) {
         "cebulk: {read} events read, {} processed, {} unprocessed in {elapsed:.2} s ({rate:.0} events/s)",
         imported.processed, imported.unprocessed
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn the_second_use_of_an_identifier_is_the_duplicate() {
-        let ruis = [json!("1"), json!("1"), json!("2")];
-        let mut judged: Vec<Result<(), EventError>> = vec![Ok(()), Ok(()), Ok(())];
-        mark_duplicates(&ruis, &mut judged);
-        assert!(judged[0].is_ok() && judged[2].is_ok());
-        assert_eq!(
-            judged[1].as_ref().err().map(EventError::code),
-            Some(crate::domain::codes::EventCode::DuplicateRequestUniqueIdentifier)
-        );
-    }
 }

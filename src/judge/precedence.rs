@@ -1,0 +1,115 @@
+//! The order in which an event's problems are reported, stated and applied here once.
+//! docs/ERRORS.md: when an event breaks several rules, the first in this order names it:
+//!
+//! 1. structure and types, then 2. mandatory and semi-optional parameters: [`validate`]
+//!    (two passes, so that a type error anywhere comes before a missing parameter);
+//! 3. a request unique identifier used earlier in the batch: [`verdicts`] below;
+//! 4. identifier resolution in the seed's field order, then 5. the kind's rules that need
+//!    reference data: [`resolve`] (which calls [`rules`] once every identifier resolved);
+//! 6. the rules that need the store (re-run recognition, external references, participants
+//!    already referred): the writer's, `crate::store::writer`, for events that passed 1–5.
+//!
+//! [`validate`]: crate::judge::validate
+//! [`resolve`]: crate::judge::resolve
+//! [`rules`]: crate::judge::rules
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::domain::codes::EventError;
+use crate::judge::judged::Judged;
+
+/// What stages 1–2 and 4–5 found for one event, before the batch-wide stage 3: invalid
+/// (the outer error), or valid with what resolution and the rules gave (the inner result).
+pub type Findings = Result<Result<Judged, EventError>, EventError>;
+
+/// Each event's outcome, the first problem in the order above: `ruis` are the events'
+/// echoed request unique identifiers, in input order. An invalid event keeps its own error;
+/// a valid one whose identifier an earlier event of the batch used (valid or not) is the
+/// duplicate, whatever its resolution gave.
+pub fn verdicts(ruis: &[Value], findings: Vec<Findings>) -> Vec<Result<Judged, EventError>> {
+    let mut used =
+        HashSet::with_capacity_and_hasher(ruis.len(), foldhash::fast::RandomState::default());
+    ruis.iter()
+        .zip(findings)
+        .map(|(rui, found)| {
+            let used_before = rui.as_str().is_some_and(|rui| !used.insert(rui));
+            match found {
+                Err(invalid) => Err(invalid),
+                Ok(_) if used_before => Err(EventError::DuplicateRequest {
+                    value: rui.as_str().unwrap_or_default().to_owned(),
+                }),
+                Ok(resolved) => resolved,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::codes::EventCode;
+    use serde_json::json;
+
+    fn not_found() -> EventError {
+        EventError::NotFound {
+            entity: crate::domain::entity::Entity::Account,
+            value: "A1".into(),
+        }
+    }
+
+    fn invalid() -> EventError {
+        EventError::InvalidValue {
+            value: "x".into(),
+            path: "performed_on".into(),
+            allowed: "a date".into(),
+        }
+    }
+
+    #[test]
+    fn the_second_use_of_an_identifier_is_the_duplicate_before_resolution() {
+        let ruis = [json!("1"), json!("1"), json!("2")];
+        let findings = vec![
+            Ok(Err(not_found())),
+            Ok(Err(not_found())),
+            Ok(Err(not_found())),
+        ];
+        let codes: Vec<EventCode> = verdicts(&ruis, findings)
+            .into_iter()
+            .filter_map(|v| v.err().map(|e| e.code()))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                EventCode::NotFoundApiValue,
+                EventCode::DuplicateRequestUniqueIdentifier,
+                EventCode::NotFoundApiValue
+            ]
+        );
+    }
+
+    #[test]
+    fn an_invalid_event_keeps_its_error_and_still_uses_its_identifier() {
+        let ruis = [json!("1"), json!("1"), json!(null), json!(null)];
+        let findings = vec![
+            Err(invalid()),
+            Err(invalid()),
+            Ok(Err(not_found())),
+            Ok(Err(not_found())),
+        ];
+        let codes: Vec<EventCode> = verdicts(&ruis, findings)
+            .into_iter()
+            .filter_map(|v| v.err().map(|e| e.code()))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                EventCode::InvalidParameterValue,
+                EventCode::InvalidParameterValue,
+                EventCode::NotFoundApiValue,
+                EventCode::NotFoundApiValue
+            ]
+        );
+    }
+}
