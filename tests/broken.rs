@@ -612,10 +612,10 @@ fn run_case(case: &Case, path: &Path) -> Result<(), String> {
             let [entry] = unprocessed.as_slice() else {
                 return fail("not exactly one unprocessed event");
             };
-            if let Some(rui) = request_unique_identifier {
-                if entry["request_unique_identifier"] != *rui {
-                    return fail(&format!("the unprocessed event is not {rui:?}"));
-                }
+            if let Some(rui) = request_unique_identifier
+                && entry["request_unique_identifier"] != *rui
+            {
+                return fail(&format!("the unprocessed event is not {rui:?}"));
             }
             if entry["error_code"] != *error_code {
                 return fail(&format!("error_code is not {error_code}"));

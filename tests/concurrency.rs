@@ -335,7 +335,7 @@ fn listings_during_an_import_see_whole_batches_and_do_not_stop_it() {
             .collect();
         assert_eq!(numbers, (1..=numbers.len() as i64).collect::<Vec<_>>());
         assert!(
-            numbers.len() % 50 == 0 || numbers.len() == total,
+            numbers.len().is_multiple_of(50) || numbers.len() == total,
             "a listing saw {} events: not whole batches of 50",
             numbers.len()
         );

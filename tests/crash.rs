@@ -370,7 +370,7 @@ fn check_whole_batches(dir: &Path) -> usize {
     let conn = Connection::open(dir.join(STORE)).expect("opening the store");
     let n = query_i64(&conn, "SELECT count(*) FROM events") as usize;
     assert!(
-        n % BATCH == 0 || n == EVENTS,
+        n.is_multiple_of(BATCH) || n == EVENTS,
         "the store holds {n} events: not a whole number of batches of {BATCH}"
     );
     let numbers: Vec<i64> = conn

@@ -32,7 +32,7 @@ pub enum Command {
         #[command(subcommand)]
         command: ReferenceCommand,
     },
-    /// List created events as JSON.
+    /// List created events as JSON or CSV.
     Events(EventsArgs),
 }
 
@@ -52,7 +52,8 @@ pub struct ImportArgs {
     #[arg(long, value_enum)]
     pub format: Option<InputFormat>,
 
-    /// Reference data to load before importing (a JSON document).
+    /// Reference data to load before importing: a JSON document, or a directory of CSV files
+    /// named after their entities (`units.csv`, …).
     #[arg(long)]
     pub reference: Option<PathBuf>,
 
@@ -88,9 +89,10 @@ pub struct ImportArgs {
 /// `cebulk reference …`
 #[derive(Debug, Subcommand)]
 pub enum ReferenceCommand {
-    /// Load (upsert) a reference document into the store.
+    /// Load (upsert) reference data into the store, all or nothing.
     Load {
-        /// The JSON reference document.
+        /// A JSON reference document, or a directory of CSV files named after their
+        /// entities (`units.csv`, …).
         path: PathBuf,
     },
 }

@@ -33,6 +33,20 @@ pub enum Fatal {
     #[diagnostic(transparent)]
     Reference(#[from] ReferenceError),
 
+    /// A thread cebulk needs cannot be started (the system is out of threads or memory).
+    #[error("cannot start {what}")]
+    #[diagnostic(
+        code(cebulk::thread),
+        help("the system refused a new thread; lower --jobs or free resources and re-run")
+    )]
+    Thread {
+        /// Which thread or pool.
+        what: String,
+        /// Why, as the system said it.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// The store cannot be opened.
     #[error("cannot open the store {path}")]
     #[diagnostic(code(cebulk::store::open))]
@@ -64,7 +78,9 @@ impl Fatal {
     pub fn exit_code(&self) -> u8 {
         match self {
             Fatal::Usage(_) | Fatal::Reference(_) => EXIT_REJECTED,
-            Fatal::StoreOpen { .. } | Fatal::Store(_) | Fatal::Report(_) => EXIT_FAILURE,
+            Fatal::Thread { .. } | Fatal::StoreOpen { .. } | Fatal::Store(_) | Fatal::Report(_) => {
+                EXIT_FAILURE
+            }
         }
     }
 }

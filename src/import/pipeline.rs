@@ -296,7 +296,10 @@ fn spawn<'scope, 'env, T: Send + 'scope>(
     std::thread::Builder::new()
         .name(name.to_owned())
         .spawn_scoped(scope, work)
-        .map_err(|e| Fatal::Usage(format!("cannot start the {name} thread: {e}")))
+        .map_err(|e| Fatal::Thread {
+            what: format!("the {name} thread"),
+            source: Box::new(e),
+        })
 }
 
 fn summary(imported: &Imported, started: Instant) {

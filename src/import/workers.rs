@@ -21,7 +21,10 @@ pub fn pool(jobs: usize) -> Result<rayon::ThreadPool, Fatal> {
         .thread_name(|i| format!("cebulk-worker-{i}"))
         .start_handler(|_| lower_priority())
         .build()
-        .map_err(|e| Fatal::Usage(format!("cannot start {jobs} worker threads: {e}")))
+        .map_err(|e| Fatal::Thread {
+            what: format!("{jobs} worker threads"),
+            source: Box::new(e),
+        })
 }
 
 /// Lowers the calling thread's priority by [`NICER_BY`] (Linux's niceness is a thread's
