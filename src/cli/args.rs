@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::cli::help;
 use crate::domain::kind::Kind;
 use crate::input::source::Format;
 
 /// Create CRM.COM customer events in bulk from files, over a local SQLite store.
 #[derive(Debug, Parser)]
-#[command(name = "cebulk", version, about)]
+#[command(name = "cebulk", version = env!("CEBULK_VERSION"), about)]
 pub struct Args {
     /// The SQLite store (created on first use).
     #[arg(long, global = true, env = "CEBULK_STORE", default_value = "cebulk.db")]
@@ -25,15 +26,31 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the events of request documents and write the API's report.
+    #[command(after_help = help::import_after_help())]
     Import(ImportArgs),
     /// Manage reference data (accounts, units, classifications, …).
+    #[command(after_help = help::examples_text(help::REFERENCE_EXAMPLES))]
     Reference {
         /// What to do with reference data.
         #[command(subcommand)]
         command: ReferenceCommand,
     },
     /// List created events as JSON or CSV.
+    #[command(after_help = help::examples_text(help::EVENTS_EXAMPLES))]
     Events(EventsArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    #[command(after_help = help::examples_text(help::COMPLETIONS_EXAMPLES))]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), of cebulk or of one of its commands.
+    #[command(after_help = help::examples_text(help::MAN_EXAMPLES))]
+    Man {
+        /// The command whose page to print (`import`, `reference`, …); cebulk's own page
+        /// when absent.
+        command: Option<String>,
+    },
 }
 
 /// `cebulk import`

@@ -4,4 +4,5 @@
 pub mod args;
 pub mod config;
 pub mod fatal;
+pub mod help;
 pub mod progress;

@@ -1,0 +1,142 @@
+//! The prose of `--help` and of the man page that clap cannot derive: each command's
+//! examples, the exit statuses and the environment. Written once, shown in both.
+
+/// The exit statuses, as `import --help` and the man page list them.
+pub const EXIT_STATUSES: &[(&str, &str)] = &[
+    ("0", "every event processed (or the command succeeded)"),
+    (
+        "1",
+        "finished, with some events unprocessed (listed in the report)",
+    ),
+    (
+        "2",
+        "the invocation or a whole input was rejected; nothing was imported from it",
+    ),
+    (
+        "3",
+        "store or I/O failure; batches committed before it stay, a re-run finishes the job",
+    ),
+];
+
+/// The environment variables cebulk reads.
+pub const ENVIRONMENT: &[(&str, &str)] = &[(
+    "CEBULK_STORE",
+    "the store's path when --store is not given (default: ./cebulk.db)",
+)];
+
+/// One example: what it does, and the command.
+pub type Example = (&'static str, &'static str);
+
+/// Examples of `cebulk import`.
+pub const IMPORT_EXAMPLES: &[Example] = &[
+    (
+        "Import a JSON request document (the kind comes from its set key):",
+        "cebulk --store events.db import --reference fixtures/reference.json purchases.json",
+    ),
+    (
+        "Import a CSV file of purchases, the report to a file:",
+        "cebulk import --kind purchases --report report.json purchases.csv",
+    ),
+    (
+        "Check a file without writing anything to the store:",
+        "cebulk import --dry-run --kind web events.ndjson",
+    ),
+    (
+        "Read NDJSON from standard input:",
+        "gunzip -c events.ndjson.gz | cebulk import --kind web --format ndjson -",
+    ),
+];
+
+/// Examples of `cebulk reference load`.
+pub const REFERENCE_EXAMPLES: &[Example] = &[
+    (
+        "Load a JSON reference document:",
+        "cebulk --store events.db reference load fixtures/reference.json",
+    ),
+    (
+        "Load a directory of CSV files, one per entity (units.csv, products.csv, ...):",
+        "cebulk --store events.db reference load fixtures/reference",
+    ),
+];
+
+/// Examples of `cebulk events`.
+pub const EVENTS_EXAMPLES: &[Example] = &[
+    (
+        "List every created event as JSON:",
+        "cebulk --store events.db events",
+    ),
+    (
+        "List the purchases as CSV:",
+        "cebulk --store events.db events --kind purchases --format csv > purchases.csv",
+    ),
+];
+
+/// Examples of `cebulk completions`.
+pub const COMPLETIONS_EXAMPLES: &[Example] = &[
+    (
+        "Enable completion in the current bash session:",
+        "source <(cebulk completions bash)",
+    ),
+    (
+        "Install it for zsh:",
+        "cebulk completions zsh > ~/.zfunc/_cebulk",
+    ),
+];
+
+/// Examples of `cebulk man`.
+pub const MAN_EXAMPLES: &[Example] = &[
+    ("Read the manual:", "cebulk man | man -l -"),
+    (
+        "Read the page of one command:",
+        "cebulk man import | man -l -",
+    ),
+];
+
+/// Every command's examples, in the order of the commands.
+pub const ALL_EXAMPLES: &[&[Example]] = &[
+    IMPORT_EXAMPLES,
+    REFERENCE_EXAMPLES,
+    EVENTS_EXAMPLES,
+    COMPLETIONS_EXAMPLES,
+    MAN_EXAMPLES,
+];
+
+/// `examples` as the text after `--help`.
+pub fn examples_text(examples: &[Example]) -> String {
+    let mut text = String::from("Examples:\n");
+    for (what, command) in examples {
+        text.push_str(&format!("  {what}\n    $ {command}\n"));
+    }
+    text
+}
+
+/// The examples and the exit statuses, as the text after `import --help`.
+pub fn import_after_help() -> String {
+    let mut text = examples_text(IMPORT_EXAMPLES);
+    text.push_str("\nExit status:\n");
+    for (code, meaning) in EXIT_STATUSES {
+        text.push_str(&format!("  {code}  {meaning}\n"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn examples_start_with_the_binary_and_end_in_a_newline_free_command() {
+        for examples in ALL_EXAMPLES {
+            for (what, command) in *examples {
+                assert!(what.ends_with(':'), "{what}");
+                assert!(
+                    command.starts_with("cebulk ")
+                        || command.contains("| cebulk ")
+                        || command.contains("<(cebulk "),
+                    "{command}"
+                );
+                assert!(!command.contains('\n'));
+            }
+        }
+    }
+}
