@@ -1,6 +1,7 @@
 //! Per-stage cost of judging purchase events, one thread: parse (NDJSON line to a borrowed
-//! JSON tree), validate, resolve, write (one SQLite transaction per batch). Prints nanoseconds per event for each stage, the median of
-//! five rounds. `cargo bench --bench stages`.
+//! JSON tree), validate, resolve, write (one SQLite transaction per batch). Prints
+//! nanoseconds per event for each stage, the median of five rounds.
+//! `cargo bench --bench stages`; results go to docs/performance.md, not here.
 
 use std::time::Instant;
 

@@ -2,12 +2,12 @@
 //!
 //! The `mimalloc` crate allocates everything through `mi_malloc_aligned`, and mimalloc 3
 //! serves an aligned request quickly only when a page of its size class has a free block;
-//! otherwise, unless the class is a power of two, it over-allocates into the next class.
-//! So a class that is not a power of two never gets pages of its own, and every request in
-//! it takes the slow path (callgrind: ~190 instructions against ~30). A parsed object's
-//! eight pairs, 448 bytes, always did. A capacity rounded up to fill a power-of-two class
-//! (504 bytes of a 512-byte class for nine pairs) takes the fast path, in the memory the
-//! slow path used anyway.
+//! otherwise, unless the class is a power of two, it over-allocates into the next class. So
+//! a class that is not a power of two never gets pages of its own, and every request in it
+//! takes the slow path (docs/performance.md, "capacity: mimalloc's fast path"). A parsed
+//! object's eight pairs, 448 bytes, always did. A capacity rounded up to fill a
+//! power-of-two class (504 bytes of a 512-byte class for nine pairs) takes the fast path,
+//! in the memory the slow path used anyway.
 
 /// The most `T`s that fit in the smallest power of two of bytes, 128 at least, that holds
 /// `n` of them; so at least `n`. For items of at most an eighth of that size, the

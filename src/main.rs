@@ -1,17 +1,17 @@
 //! The `cebulk` binary: parses the command line, runs it, and turns the outcome into an
-//! exit status (SPEC §6). Everything else lives in the library.
+//! exit status (docs/spec.md §6). Everything else lives in the library.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 // Events are parsed on one thread and freed on others; glibc's malloc spends more time
-// consolidating those cross-thread frees than cebulk spends validating (measured with perf:
-// 45 % of cycles in libc). mimalloc keeps per-thread free lists. It replaces malloc itself
-// (the crate's `override` feature), not only Rust's allocator: SQLite allocates through
-// it too, and Rust's default allocator calls plain malloc, where the crate's own
-// GlobalAlloc asks for aligned blocks, which mimalloc 3 serves on its slow path for most
-// sizes (capacity.rs). callgrind, 5 000 NDJSON events: 189.2 M -> 185.4 M instructions.
+// consolidating those cross-thread frees than cebulk spends validating. mimalloc keeps
+// per-thread free lists. It replaces malloc itself (the crate's `override` feature), not
+// only Rust's allocator: SQLite allocates through it too, and Rust's default allocator
+// calls plain malloc, where the crate's own GlobalAlloc asks for aligned blocks, which
+// mimalloc 3 serves on its slow path for most sizes (capacity.rs).
+// See docs/performance.md, "main: mimalloc".
 use mimalloc as _;
 
 fn main() -> ExitCode {

@@ -1,6 +1,6 @@
-//! Fatal errors: the ones that stop a command. Each has an exit status (SPEC §6) and is
-//! shown on stderr through miette. Problems with single events are not here: they are
-//! data ([`crate::domain::codes::EventError`]) and the run goes on.
+//! Fatal errors: the ones that stop a command. Each has an exit status (docs/spec.md §6)
+//! and is shown on stderr through miette. Problems with single events are not here: they
+//! are data ([`crate::domain::codes::EventError`]) and the run goes on.
 
 use std::path::PathBuf;
 

@@ -40,8 +40,8 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
     // Stops the checkpoint thread, if the import switched the store to WAL.
     drop(writer);
     // Closing the store copies the rest of any WAL into it and deletes the WAL; moving the
-    // report into place may delete an earlier report. Both wait on the disk (each ~0.1-0.2 s
-    // after 300 k events on this machine, which discards freed blocks), so they overlap.
+    // report into place may delete an earlier report. Both wait on the disk, so they
+    // overlap (docs/performance.md, "commands/import: closing the store and the report").
     std::thread::scope(|scope| {
         let closing = scope.spawn(move || drop(store));
         let finished = finish_import(imported, report, target);

@@ -1,5 +1,6 @@
-//! The ten reference entities of SPEC §2: their reference-document names, columns, natural
-//! keys, the identifier fields the API accepts for them, and the word the error texts use.
+//! The ten reference entities of docs/spec.md §2: their reference-document names, columns,
+//! natural keys, the identifier fields the API accepts for them, and the word the error
+//! texts use.
 
 use std::fmt;
 
@@ -108,7 +109,7 @@ impl Entity {
         }
     }
 
-    /// The columns besides `id`, in the order of SPEC §2.
+    /// The columns besides `id`, in the order of docs/spec.md §2.
     pub fn columns(self) -> &'static [Column] {
         const CURRENCY: &[Column] = &[text("code")];
         const NAMED: &[Column] = &[text("name"), text("alternative_code")];

@@ -1,5 +1,5 @@
-//! Parsing of scalar values: dates in the forms SPEC §1 accepts, and exact decimal numbers
-//! (amounts are money: never a binary float).
+//! Parsing of scalar values: dates in the forms docs/spec.md §1 accepts, and exact decimal
+//! numbers (amounts are money: never a binary float).
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -7,7 +7,6 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
-/// Whether `text` is a date the spec accepts: `YYYY-MM-DDTHH:MM:SS`, optionally with
 /// How scalar values arrive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Numbers {
@@ -17,6 +16,7 @@ pub enum Numbers {
     Strings,
 }
 
+/// Whether `text` is a date the spec accepts: `YYYY-MM-DDTHH:MM:SS`, optionally with
 /// fractional seconds and a `Z` or `±HH:MM` offset, or a bare `YYYY-MM-DD`.
 pub fn is_date(text: &str) -> bool {
     is_plain_date_time(text)

@@ -38,7 +38,7 @@ pub struct Imported {
 }
 
 impl Imported {
-    /// The exit status (SPEC §6).
+    /// The exit status (docs/spec.md §6).
     pub fn exit_code(&self) -> u8 {
         if !self.rejected.is_empty() {
             EXIT_REJECTED
@@ -137,21 +137,16 @@ struct Stages<'a> {
 /// waking, preempts one of them in the middle of a batch, and the scheduler leaves it
 /// queued behind the writer for a few milliseconds even when the other core goes idle.
 /// With one batch a worker, the other worker soon had nothing it was allowed to start, and
-/// that core idled: `perf record -a -e sched:sched_switch` over a 300 k-event import
-/// counted 0.45-0.60 s of idle CPU while a cebulk thread was runnable; with 4, 0.08-0.14 s
-/// (8: 0.03-0.04 s). Then the rollback journal made the writer wait for each commit's
-/// fsyncs (~0.5 s of a 300 k import), and 4 a worker left the workers without room to
-/// judge ahead meanwhile: 6 a worker, 10 alternating runs of 300 k CSV events, 141.2 k ->
-/// 156.9 k events/s. Each waiting batch holds ~0.7 MiB (the listing in a block of its
-/// size, the rare parts boxed).
+/// that core idled. And with a rollback journal the writer waits for each commit's fsyncs,
+/// while the workers need room to judge ahead. Each waiting batch holds its judged events,
+/// each listing in a block of its size and the rare parts boxed
+/// (docs/performance.md, "import/pipeline: batches judged ahead").
 const AHEAD_PER_WORKER: usize = 6;
 
 /// Most batches committed in one transaction. With request unique identifiers in no order
-/// every commit rewrites most of their index's pages, so fewer commits go faster: 300 k
-/// such events, 8 MiB page cache, alternating runs: groups of 8 ~41 k events/s, 16 ~48 k
-/// (committing only what was waiting, up to 4: ~40 k). Identifiers in order do not care.
-/// Larger groups hold more in memory until their commit: the peak of a 1 M-event import
-/// was 33.5 MiB with 8, 35 with 16 and 45.6 with 32.
+/// every commit rewrites most of their index's pages, so fewer commits go faster;
+/// identifiers in order do not care. Larger groups hold more in memory until their commit
+/// (docs/performance.md, "import/pipeline: batches a commit").
 const GROUP: usize = 16;
 
 /// Longest a transaction stays open waiting for more batches, so that a slow input (a

@@ -3,10 +3,9 @@
 //!
 //! Why the lower priority: on two cores, two workers and the writer want the CPU at once,
 //! and the scheduler shared it evenly, so the writer, the one stage every event goes
-//! through, spent ~0.5 s of a 300 k-event import runnable but not running (schedstat)
-//! while workers ran ahead to batches the writer could not take yet. At nice +10 the
-//! workers take what the writer leaves: 300 k NDJSON events, 10 alternating runs,
-//! 134.7 k -> 145.0 k events/s, CPU 10.2 -> 9.7 us an event (+5 was in between).
+//! through, waited runnable but not running while workers ran ahead to batches the writer
+//! could not take yet. At a lower priority the workers take what the writer leaves
+//! (docs/performance.md, "import/workers: worker priority").
 //! The writer, reader, report and checkpoint threads keep the priority cebulk started with.
 
 use crate::cli::fatal::Fatal;

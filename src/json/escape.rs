@@ -1,6 +1,6 @@
 //! Finding the bytes a JSON string cannot hold as they are (`"`, `\` and control
 //! characters), eight at a time: every string of every event is scanned for them twice,
-//! once when parsed (`raw_fast`) and once when written into the listing.
+//! once when parsed (`crate::json::fast`) and once when written into the listing.
 
 /// The length of the longest prefix of `bytes` with no `"`, `\` or byte below 0x20.
 pub fn plain_prefix(bytes: &[u8]) -> usize {

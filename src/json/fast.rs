@@ -4,9 +4,9 @@
 //! parses with serde_json, which builds the same tree or names the exact error. So it only
 //! has to be right about what it accepts; a property test checks that against serde_json.
 //!
-//! Why: serde_json with `arbitrary_precision` through a visitor cost 14 500 instructions a
-//! purchase event (callgrind on `benches/stages`), mostly generic dispatch and a `String`
-//! per number.
+//! Why: serde_json with `arbitrary_precision` through a visitor spends most of an event's
+//! parse on generic dispatch and a `String` per number
+//! (docs/performance.md, "json/fast: the fast parser").
 
 use std::borrow::Cow;
 
@@ -173,7 +173,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The tree serde_json's path gives (the one `raw::parse` falls back to).
+    /// The tree of serde_json's path, which `crate::json::parse::parse` falls back to.
     fn slow(text: &str) -> Option<Tree<'_>> {
         crate::json::parse::parse_with_serde(text).ok()
     }

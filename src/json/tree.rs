@@ -1,7 +1,7 @@
 //! A JSON tree that borrows from its text and keeps numbers as written: what every event is
 //! parsed into, for validation to walk. serde_json's `Value` costs more (an `IndexMap` per
-//! object, a `String` per number) than validating, resolving and inserting together; see
-//! docs/performance.md ("The borrowed tree").
+//! object, a `String` per number) than validating, resolving and inserting together
+//! (docs/performance.md, "json/tree: the borrowed tree").
 
 use std::borrow::Cow;
 

@@ -1,11 +1,11 @@
 //! The stored form of an event's listing (the `body` column, schema 3): the listing's JSON
 //! with each key replaced by the field's position in its level of the seed's field list
-//! (`model::schema`), and each identifier object `{"id": X}` by its id `X` alone.
+//! (`crate::domain::schema`), and each identifier object `{"id": X}` by its id `X` alone.
 //!
-//! Why: the listing was ~600 of the ~750 bytes an event put in the store, two thirds of it
-//! key names, and every byte is written twice (WAL, then store) by a kernel copy that was a
-//! quarter of an import's CPU. A purchase with two products is ~330 bytes stored
-//! (300 k NDJSON events: 88 k -> 121 k events/s, 16.1 -> 12.4 µs CPU an event).
+//! Why: the listing is most of what an event puts in the store, and with field names most
+//! of the listing was key names; every byte goes through a kernel copy (twice in WAL: the
+//! log, then the store), a large share of an import's CPU
+//! (docs/performance.md, "judge/body: the compact stored form").
 //!
 //! It stays JSON, so the views (`event_products`, `event_kpis`) read it with SQLite's JSON
 //! functions, through [`path`]. Positions are part of the store's format: the test below
@@ -72,7 +72,7 @@ pub fn write<'i>(
 }
 
 /// Writes a position in decimal; levels have at most 64 fields, so two digits by hand
-/// (itoa a key was ~280 instructions an event).
+/// rather than through itoa (docs/performance.md, "judge/body: positions by hand").
 fn push_position(out: &mut String, at: usize) {
     if at < 10 {
         out.push(char::from(b'0' + at as u8));

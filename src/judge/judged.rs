@@ -26,14 +26,14 @@ pub struct Judged {
     pub account_id: Option<String>,
     /// `external_system` (empty when absent) and `external_system_reference_number`.
     /// Boxed, as is `referral`: most events have neither, and a judged event waits in
-    /// memory for the writer (README: Speed, memory).
+    /// memory for the writer (docs/performance.md, "judge/judged: a waiting event's size").
     pub external: Option<Box<(String, String)>>,
     /// Referrals only.
     pub referral: Option<Box<Referral>>,
     /// The request object with every identifier replaced by `{"id": …}`, in stored form
     /// ([`crate::judge::body`]): what `events` lists, and what recognises the same event on
-    /// a re-run (SPEC §5: same kind, request unique identifier and content; `{"number": …}`
-    /// and `{"id": …}` naming the same account are the same content).
+    /// a re-run (docs/spec.md §5: same kind, request unique identifier and content;
+    /// `{"number": …}` and `{"id": …}` naming the same account are the same content).
     pub listing: String,
 }
 

@@ -18,7 +18,8 @@ use crate::json::keys::same;
 use crate::json::tree::Tree;
 use crate::judge::valid::{Fields, IdentRef, Norm, Path, ValidEvent};
 
-/// Most fields of one schema level (model::schema's tests check every level).
+/// Most fields of one schema level (`crate::domain::schema::by_kind`'s tests check every
+/// level).
 pub const MAX_FIELDS: usize = 64;
 
 type Pairs<'r, 'a> = &'r [(Cow<'a, str>, Tree<'a>)];
@@ -96,7 +97,8 @@ fn number<'r>(value: &'r Tree<'_>, numbers: Numbers) -> Option<Cow<'r, str>> {
 
 /// The index of the field named `key`, looking first where the last one was found: callers
 /// mostly write fields in the seed's order. Two plain scans rather than one that wraps
-/// around with `%`: a division a field compared (perf: this was 3.75 % of an import).
+/// around with `%`, which costs a division a field compared
+/// (docs/performance.md, "judge/validate: finding a field").
 fn field_index(fields: &[Field], key: &str, hint: &mut usize) -> Option<usize> {
     let from = (*hint).min(fields.len());
     let named = |f: &Field| same(f.name, key);
@@ -120,7 +122,7 @@ fn check_types<'r, 'a>(
     mut slots: Option<&mut Slots<'r, 'a>>,
 ) -> Result<(), EventError> {
     let mut hint = 0;
-    // A bit a field: no schema level has more than 64 (model::schema's tests).
+    // A bit a field: no schema level has more than 64 (domain::schema::by_kind's tests).
     let mut seen = 0u64;
     for (key, value) in pairs {
         let Some(index) = field_index(fields, key, &mut hint) else {

@@ -1,5 +1,5 @@
-//! The JSON reference document of SPEC §2: one key per entity, each an array of records.
-//! Reading checks shape and types only; `merge` checks keys and references.
+//! The JSON reference document of docs/spec.md §2: one key per entity, each an array of
+//! records. Reading checks shape and types only; `merge` checks keys and references.
 
 use serde_json::{Map, Value};
 

@@ -1,5 +1,6 @@
 //! Reference records held in memory with a hash index per identifier field, so that
-//! resolution never queries SQLite per event (see perf/NOTES: +40 %).
+//! resolution never queries SQLite per event
+//! (docs/performance.md, "reference/maps: reference data in memory").
 
 use std::collections::HashMap;
 
@@ -13,8 +14,9 @@ use crate::domain::entity::Entity;
 pub struct Table {
     records: Vec<Record>,
     /// One index per identifier field of the entity, in `identifier_fields()` order.
-    /// foldhash rather than SipHash: six lookups an event, on every worker (SipHash was
-    /// ~150 instructions a lookup); its per-process seed still spreads crafted keys.
+    /// foldhash rather than SipHash: six lookups an event, on every worker, and SipHash
+    /// costs several times as much a lookup (docs/performance.md, "reference/maps: hash");
+    /// foldhash's per-process seed still spreads crafted keys.
     indexes: Vec<HashMap<String, u32, RandomState>>,
 }
 

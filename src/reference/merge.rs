@@ -1,6 +1,7 @@
-//! Applies incoming reference records to the ones already held: the upsert of SPEC §2 (by
-//! `id`, else by natural key with a generated id), with every reference between records
-//! checked. All or nothing: a problem anywhere rejects the whole load.
+//! Applies incoming reference records to the ones already held: the upsert of
+//! docs/spec.md §2 (by `id`, else by natural key with a generated id), with every
+//! reference between records checked. All or nothing: a problem anywhere rejects the
+//! whole load.
 
 use std::collections::{BTreeMap, HashMap};
 

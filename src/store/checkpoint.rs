@@ -1,7 +1,7 @@
 //! Checkpoints off the writer's path. SQLite's automatic checkpoint runs inside the commit
 //! that crosses the WAL threshold, so the one writer stops to copy pages and fsync the
-//! store; measured on this machine that was about 40 % of the writer's time
-//! (benches/stages: 23.6 µs an event with automatic checkpoints, 14.4 µs without).
+//! store, a large share of the writer's time
+//! (docs/performance.md, "store/checkpoint: checkpoints off the writer's path").
 //! A second connection checkpoints passively in the background instead: WAL lets it copy
 //! committed pages while the writer appends, and a crash at any moment leaves the
 //! committed batches in the WAL or the store, as before.
@@ -54,8 +54,8 @@ impl Checkpointer {
                     // SQLite syncs the store only after a checkpoint that reaches the end
                     // of the WAL, which a busy writer never lets happen: the copied pages
                     // stayed dirty until the final checkpoint at close, whose fsync then
-                    // wrote the whole store (0.4 s of a 300 k-event import). Flushing here
-                    // overlaps that disk work with the import.
+                    // wrote the whole store. Flushing here overlaps that disk work with the
+                    // import (docs/performance.md, "store/checkpoint: flushing the store").
                     let _ = file.sync_data();
                 }
             })

@@ -1,7 +1,7 @@
 //! Ids of created events: 32 upper-case hex characters that hold the event's kind and
 //! number, so they are unique because `(kind, number)` is (the store's primary key) and need
-//! no index of their own (perf/NOTES: a unique index on random ids makes inserts 7× slower;
-//! even a time-ordered one cost 0.4 µs an event, `benches/stages`).
+//! no index of their own: a unique index on ids slows every insert, random ids most of all
+//! (docs/performance.md, "store/ids: ids without an index").
 
 use crate::domain::kind::Kind;
 
@@ -22,8 +22,8 @@ impl IdGenerator {
         self.batch().id(kind, number)
     }
 
-    /// Ids for one batch: the clock and the random source are read once, not once an id
-    /// (on the one writer thread, where each id cost 800 instructions that way).
+    /// Ids for one batch: the clock and the random source are read once, not once an id,
+    /// on the one writer thread (docs/performance.md, "store/ids: ids a batch at a time").
     pub fn batch(self) -> BatchIds {
         match self {
             IdGenerator::TimeOrdered => {

@@ -3,9 +3,9 @@
 //! listing (schema.rs).
 //!
 //! Why many rows to a statement: each statement execution opens its cursors, seeks the
-//! table from its root and closes a statement transaction; that was ~2 500 of the
-//! ~11 000 instructions an insert cost (callgrind, `benches/stages`). Within one statement
-//! the table cursor stays at the end and each row appends.
+//! table from its root and closes a statement transaction, a good part of what an insert
+//! costs (docs/performance.md, "store/insert: many rows to a statement"). Within one
+//! statement the table cursor stays at the end and each row appends.
 
 use std::sync::LazyLock;
 
@@ -55,8 +55,8 @@ pub struct Inserts<'t> {
     kind: Kind,
     rows: Vec<Row>,
     /// The many-row insert, kept for the batch: handed back to the cache after each use,
-    /// all its bindings were cleared (~500 instructions an event, callgrind), only to be
-    /// bound again the next time.
+    /// all its bindings were cleared, only to be bound again the next time
+    /// (docs/performance.md, "store/insert: keeping the many-row statement").
     many: Option<CachedStatement<'t>>,
 }
 

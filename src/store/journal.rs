@@ -8,12 +8,8 @@
 //! their index, and every commit journals and fsyncs them on the writer's path; there WAL
 //! goes faster, its commits appending to the log while a background connection copies it
 //! into the store. So the writer measures what each commit journals and, once that is
-//! large, switches the store to WAL between two commits for the rest of the import.
-//!
-//! Measured on this machine (300 k purchase events, alternating runs): identifiers in
-//! order, WAL 134 k events/s and a rollback journal 154-156 k; identifiers in no order,
-//! WAL 61 k and a rollback journal 53 k. A commit of 16 batches journaled 8 bytes an event
-//! in order and 200-800 bytes (growing with the store) in no order.
+//! large, switches the store to WAL between two commits for the rest of the import
+//! (docs/performance.md, "store/journal: rollback journal by default").
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -27,8 +23,8 @@ use super::error::{Doing, StoreError};
 use super::open::BUSY_TIMEOUT;
 
 /// A commit that journals more than this an event, and more than [`SWITCH_MIN_BYTES`] in
-/// all, switches the store to WAL: far above what appending costs (8 bytes an event) and
-/// far below what identifiers in no order cost (200 and more).
+/// all, switches the store to WAL: far above what appending journals and far below what
+/// identifiers in no order journal (docs/performance.md, "store/journal: when to switch").
 const SWITCH_BYTES_PER_EVENT: u64 = 64;
 
 /// Small commits journal a few whole pages whatever their order (an 8 KiB page for a

@@ -80,17 +80,16 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
     conn.busy_timeout(BUSY_TIMEOUT)
         .doing("setting the busy timeout")?;
     // 8 KiB pages, set before a new store's first write (an existing store keeps its own):
-    // half the WAL frames and write calls of 4 KiB pages. 300 k events, alternating runs:
-    // ordered identifiers 4.04 -> 3.83 s, identifiers in no order 7.08 -> 6.53 s; 16 KiB
-    // pages were slower again for both (each commit rewrites whole index pages).
+    // half the WAL frames and write calls of 4 KiB pages; 16 KiB pages are slower again, as
+    // each commit rewrites whole index pages
+    // (docs/performance.md, "store/open: page size").
     conn.pragma_update(None, "page_size", 8192)
         .doing("setting the page size")?;
     journal::prefer_rollback(&conn)?;
-    // 8 MiB of page cache: what an import of ~20 k events fills, so that memory does not
-    // grow with the input beyond it (a 1 M-event import peaked at 35 MiB, 1.15x the 20 k
-    // peak; 24 MiB gave 55 MiB, 1.8x). Identifiers in order run as fast as with 24 MiB; in
-    // no order, their index outgrows the cache and commits re-read some of it (300 k such
-    // events: 24 MiB and groups of 32 batches gave 56 k events/s; 8 MiB and 16, 48 k).
+    // 8 MiB of page cache, which a small import already fills, so that memory does not grow
+    // with the input beyond it. Identifiers in order run as fast as with a larger cache; in
+    // no order, their index outgrows the cache and commits re-read some of it, the price of
+    // that bound (docs/performance.md, "store/open: page cache size").
     conn.pragma_update(None, "cache_size", -8_192)
         .doing("setting the page cache size")?;
     match check_version(&conn)? {
@@ -103,9 +102,9 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
         _ => {}
     }
     // A multi-row insert runs in a statement transaction (an explicit rowid and the partial
-    // index's ifnull() can abort it), whose journal copies each page the statement changes;
-    // in a temporary file that was a pwrite per page, 5.7 % of an import's CPU (perf, 300 k
-    // events). In memory it is a few pages a statement: the writer's share 40 % -> 36.6 %.
+    // index's ifnull() can abort it), whose journal copies each page the statement changes:
+    // in a temporary file that is a pwrite per page, in memory a few pages a statement
+    // (docs/performance.md, "store/open: statement journals in memory").
     // Set after an upgrade, whose sorts can be as large as the store.
     conn.pragma_update(None, "temp_store", "MEMORY")
         .doing("keeping statement journals in memory")?;

@@ -1,22 +1,20 @@
 //! The store's schema, versioned with `PRAGMA user_version`.
 //!
-//! Laid out for insert speed (perf/NOTES, and `benches/stages` per change):
+//! Laid out for insert speed, each choice checked with `benches/stages`
+//! (docs/performance.md, "store/schema: laid out for insert speed"):
 //! - one row per event, whose rowid `seq` is the kind's ordinal × 2^40 + the event's
 //!   number, so `(kind, number)` is unique without an index of its own and each kind's rows
 //!   append;
 //! - product lines and measured KPIs live once, in the event's listing (`body`, in the
 //!   compact stored form of [`body`], schema 3), and are read as tables through views;
 //! - ids hold the kind and number ([`crate::store::ids`]), so they are unique without an index;
-//! - a re-run is recognised by comparing listings, stored anyway, instead of a hash of them
-//!   (blake3 was 4 300 instructions an event);
+//! - a re-run is recognised by comparing listings, stored anyway, instead of a hash of
+//!   them, which every event would pay for;
 //! - the re-run index holds only the request unique identifier: the kind, a text repeated
 //!   in every entry and compared at every step of every insert, is checked on the row;
-//! - no generated columns: SQLite computes even virtual ones on every insert (four `->>`
-//!   on the listing cost 2.8 µs an event).
+//! - no generated columns: SQLite computes even virtual ones on every insert.
 //!
-//! The write stage went from 8.2 µs an event in schema 1 (product rows 1.9 of it, the id
-//! index 0.4, the `(kind, number)` index 0.9) to about 4 µs. Schema 3 changed only how the
-//! listing is stored (about 45 % fewer bytes an event).
+//! Schema 3 changed only how the listing is stored: in fewer bytes, through [`body`].
 
 use rusqlite::Connection;
 

@@ -1,7 +1,8 @@
 //! Skipping lookups that cannot find anything. While no other process has created events
 //! of a kind since this run began, and the store had none before, an event can only match
 //! one this run created; hashes of what this run created answer that without a query.
-//! perf/NOTES: an SQL lookup inside the batch transaction costs about as much as the insert.
+//! An SQL lookup inside the batch transaction costs about as much as the insert
+//! (docs/performance.md, "store/seen: skipping lookups").
 //!
 //! Whether someone else wrote is read from the kind's number sequence at the start of each
 //! batch transaction: if it is not where this run left it, every lookup is made again.
@@ -32,11 +33,9 @@ pub struct KindState {
 
 /// A Bloom filter of 2^24 bits (2 MiB, allocated at the first insert), blocked: the probes
 /// of one value all fall in one 64-byte cache line, so a lookup or insert costs one cache
-/// miss instead of one per probe (perf: the unblocked filter's misses were 2.4 % of an
-/// import's cycles). 1 452 false positives in a million lookups after a million inserts
-/// (each costs one SELECT); 4 MiB had 75, but its lookups, spread over twice the pages,
-/// cost more than those SELECTs (300 k events, 4 alternating runs: CPU 12.6 -> 12.4 µs an
-/// event, peak RSS 2 MiB lower).
+/// miss instead of one per probe. Each false positive costs one SELECT; a larger filter has
+/// fewer, but its lookups, spread over more pages, cost more than those SELECTs
+/// (docs/performance.md, "store/seen: the Bloom filter").
 #[derive(Default)]
 struct Bloom {
     words: Vec<u64>,
@@ -121,8 +120,8 @@ impl KindState {
     }
 
     /// Brings the filter blocks of the next events' request keys into cache. One event at
-    /// a time, each probe waited on its own cache miss: 2.1 % of an import's CPU samples in
-    /// the probe (perf, 300 k events), 0.03 % with blocks loaded 16 events ahead.
+    /// a time, each probe waited on its own cache miss
+    /// (docs/performance.md, "store/seen: loading filter blocks ahead").
     pub fn warm_requests(&self, keys: impl Iterator<Item = u64>) {
         if self.fresh {
             self.requests.warm(keys);

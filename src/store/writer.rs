@@ -262,7 +262,8 @@ fn judge_batch(
     Ok(outcomes)
 }
 
-/// The id and number of the same event created earlier (SPEC §5: a re-run creates nothing).
+/// The id and number of the same event created earlier (docs/spec.md §5: a re-run creates
+/// nothing).
 fn already_created(
     tx: &Transaction<'_>,
     kind: Kind,

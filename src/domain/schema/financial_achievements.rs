@@ -1,7 +1,7 @@
 //! `customer_events/bulk/financial_achievements/create`: the fields of one financial
 //! achievement event. The seed lists `payment_medium_type_identifier` twice; its second entry
 //! describes the payment medium brand, so it is `payment_medium_brand_identifier` here
-//! (SPEC §1).
+//! (docs/spec.md §1).
 
 use super::common::*;
 use super::field::{Field, FieldType};

@@ -1,6 +1,7 @@
 //! CSV input: one event a row, or line items one per row grouped by consecutive
-//! `request_unique_identifier` (SPEC §1). Empty cells are absent; numbers are decimal
-//! strings; UTF-8 with or without BOM, LF or CRLF. Rows are read as they are consumed.
+//! `request_unique_identifier` (docs/spec.md §1). Empty cells are absent; numbers are
+//! decimal strings; UTF-8 with or without BOM, LF or CRLF. Rows are read as they are
+//! consumed.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -175,8 +176,8 @@ impl Quoting {
 
     /// The state after `bytes`, as [`Quoting::step`] byte by byte would give, jumping from
     /// quote to quote: between two quotes only the byte before the next one matters (was it
-    /// the end of a field?). Stepping through every byte of a quote-free file was 1.1 k
-    /// instructions an event (callgrind, the benchmark's CSV).
+    /// the end of a field?). Stepping through every byte of a quote-free file costs far
+    /// more (docs/performance.md, "input/csv: quote-to-quote scan").
     fn after(mut self, bytes: &[u8]) -> Quoting {
         let mut rest = bytes;
         while let Some((&first, tail)) = rest.split_first() {

@@ -1,7 +1,7 @@
 //! One CSV event as the reader hands it over: its rows, kept as read, and the header's
 //! plan of where each cell goes. The event's tree is built on the worker threads, borrowing
 //! the cells, so the one reader thread does not copy every cell into a `String` of its own
-//! (it did, and was a fifth of a CSV import's cycles: perf).
+//! (docs/performance.md, "input/csv: cells borrowed on the workers").
 
 use std::borrow::Cow;
 use std::sync::Arc;
