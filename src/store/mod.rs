@@ -1,6 +1,7 @@
 //! The SQLite store: schema, opening, reference data, the batch writer and the listing.
 
 pub mod checkpoint;
+pub mod dry_run;
 pub mod error;
 pub mod ids;
 pub mod insert;

@@ -5,11 +5,11 @@
 //! The store-dependent checks run inside the write transaction so that they see every
 //! event committed before, by this run or another process, and this batch's own inserts.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
+use super::dry_run::DryRun;
 use super::error::{Doing, StoreError};
 use super::insert::Inserts;
 use super::journal::Journal;
@@ -33,16 +33,6 @@ pub enum Outcome {
     /// Not created. Boxed: an outcome waits in memory until its group commits, and most
     /// are `Created`, half the size of an error.
     Unprocessed(Box<EventError>),
-}
-
-/// `--dry-run`: nothing reaches the store, so what this run would have created is
-/// remembered here instead, for the checks of later batches.
-#[derive(Default)]
-struct DryRun {
-    created: HashMap<(Kind, String, [u8; 16]), (String, i64)>,
-    external: HashSet<(Kind, String, String)>,
-    referred: HashSet<String>,
-    last_number: HashMap<Kind, i64>,
 }
 
 /// The writer.
@@ -192,7 +182,7 @@ fn judge_batch(
         .doing("reading the event number sequence")?
         .unwrap_or(0);
     let mut last = match dry.as_deref() {
-        Some(state) => state.last_number.get(&kind).copied().unwrap_or(stored_last),
+        Some(state) => state.last_number(kind).unwrap_or(stored_last),
         None => stored_last,
     };
     let mut fresh = fresh.map(|f| f.begin(kind, stored_last));
@@ -236,16 +226,14 @@ fn judge_batch(
             state.created(&event);
         }
         match dry.as_deref_mut() {
-            Some(state) => remember(state, kind, &event, &id, last),
+            Some(state) => state.remember(kind, &event, &id, last),
             None => inserts.insert(event, &id, last)?,
         }
         outcomes.push(Outcome::Created { id, number: last });
     }
     inserts.flush()?;
     match dry {
-        Some(state) => {
-            state.last_number.insert(kind, last);
-        }
+        Some(state) => state.set_last_number(kind, last),
         None if last != stored_last => {
             if let Some(state) = fresh {
                 state.committed(last);
@@ -272,11 +260,8 @@ fn already_created(
     fresh: Option<&KindState>,
     pending: &mut Inserts<'_>,
 ) -> Result<Option<(String, i64)>, StoreError> {
-    if let Some(state) = dry {
-        let key = (kind, event.rui.clone(), listing_hash(&event.listing));
-        if let Some(found) = state.created.get(&key) {
-            return Ok(Some(found.clone()));
-        }
+    if let Some(found) = dry.and_then(|state| state.created(kind, event)) {
+        return Ok(Some(found));
     }
     if fresh.is_some_and(|f| !f.may_hold_request(event.request_key)) {
         return Ok(None);
@@ -305,10 +290,7 @@ fn store_rule(
     pending: &mut Inserts<'_>,
 ) -> Result<Option<EventError>, StoreError> {
     if let Some((system, reference)) = event.external.as_deref() {
-        let in_run = dry.is_some_and(|s| {
-            s.external
-                .contains(&(kind, system.clone(), reference.clone()))
-        });
+        let in_run = dry.is_some_and(|s| s.holds_external(kind, system, reference));
         let unseen = fresh.is_some_and(|f| !f.may_hold_external(system, reference));
         let stored = in_run
             || !unseen && {
@@ -329,7 +311,7 @@ fn store_rule(
         }
     }
     if let Some(referral) = &event.referral {
-        let in_run = dry.is_some_and(|s| s.referred.contains(&referral.referred_id));
+        let in_run = dry.is_some_and(|s| s.holds_referral(&referral.referred_id));
         let unseen = fresh.is_some_and(|f| !f.may_hold_referral(&referral.referred_id));
         let stored = in_run
             || !unseen
@@ -344,27 +326,4 @@ fn store_rule(
         }
     }
     Ok(None)
-}
-
-/// What a dry run remembers of a created event's content: a hash of its listing, so that
-/// memory grows by bytes, not by listings, an event.
-fn listing_hash(listing: &str) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&blake3::hash(listing.as_bytes()).as_bytes()[..16]);
-    out
-}
-
-fn remember(state: &mut DryRun, kind: Kind, event: &Judged, id: &str, number: i64) {
-    state.created.insert(
-        (kind, event.rui.clone(), listing_hash(&event.listing)),
-        (id.to_owned(), number),
-    );
-    if let Some((system, reference)) = event.external.as_deref() {
-        state
-            .external
-            .insert((kind, system.clone(), reference.clone()));
-    }
-    if let Some(referral) = &event.referral {
-        state.referred.insert(referral.referred_id.clone());
-    }
 }
