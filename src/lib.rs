@@ -5,7 +5,7 @@
 //! command) → [`input`] (files into requests of raw events) → [`json`] (the parsed tree) →
 //! [`judge`] (validation, resolution and the rules, in docs/ERRORS.md's precedence) →
 //! [`import`] (the pipeline) → [`store`] (the SQLite store and its one writer) →
-//! [`report`] (the API's response envelope). [`reference`] reads and holds reference data;
+//! [`report`] (the API's response envelope). [`reference`](mod@reference) reads and holds reference data;
 //! [`domain`] (kinds, entities, values, error codes, the per-kind schemas) is below them all.
 
 pub mod capacity;

@@ -114,7 +114,7 @@ impl Fresh {
 
 impl KindState {
     /// Whether the store may hold an event with this request unique identifier, given by
-    /// its [`request_key`].
+    /// its [`request_key`](crate::judge::judged::request_key).
     pub fn may_hold_request(&self, key: u64) -> bool {
         !self.fresh || self.requests.may_contain(key)
     }
