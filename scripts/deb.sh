@@ -15,4 +15,5 @@ done
 "$bin" completions bash > target/assets/completions/cebulk
 "$bin" completions zsh > target/assets/completions/_cebulk
 "$bin" completions fish > target/assets/completions/cebulk.fish
-cargo deb --no-build --locked "$@"
+# --strip: the release profile keeps line tables for profiling; the package needs none.
+cargo deb --no-build --locked --strip "$@"
