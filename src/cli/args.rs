@@ -11,7 +11,12 @@ use crate::input::source::Format;
 
 /// Create CRM.COM customer events in bulk from files, over a local SQLite store.
 #[derive(Debug, Parser)]
-#[command(name = "cebulk", version = env!("CEBULK_VERSION"), about)]
+#[command(
+    name = "cebulk",
+    version = env!("CEBULK_VERSION"),
+    about,
+    after_help = help::examples_text(help::FIRST_EXAMPLES)
+)]
 pub struct Args {
     /// The SQLite store (created on first use).
     #[arg(long, global = true, env = "CEBULK_STORE", default_value = "cebulk.db")]
@@ -107,6 +112,7 @@ pub struct ImportArgs {
 #[derive(Debug, Subcommand)]
 pub enum ReferenceCommand {
     /// Load (upsert) reference data into the store, all or nothing.
+    #[command(after_help = help::examples_text(help::REFERENCE_EXAMPLES))]
     Load {
         /// A JSON reference document, or a directory of CSV files named after their
         /// entities (`units.csv`, …).

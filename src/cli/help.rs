@@ -27,6 +27,20 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[(
 /// One example: what it does, and the command.
 pub type Example = (&'static str, &'static str);
 
+/// Examples of `cebulk --help`: a first session.
+pub const FIRST_EXAMPLES: &[Example] = &[
+    (
+        "Load reference data, then import a request document:",
+        "cebulk --store events.db reference load fixtures/reference.json",
+    ),
+    (
+        "",
+        "cebulk --store events.db import fixtures/requests/purchases.json",
+    ),
+    ("List what was created:", "cebulk --store events.db events"),
+    ("Read the manual:", "cebulk man | man -l -"),
+];
+
 /// Examples of `cebulk import`.
 pub const IMPORT_EXAMPLES: &[Example] = &[
     (
@@ -105,7 +119,11 @@ pub const ALL_EXAMPLES: &[&[Example]] = &[
 pub fn examples_text(examples: &[Example]) -> String {
     let mut text = String::from("Examples:\n");
     for (what, command) in examples {
-        text.push_str(&format!("  {what}\n    $ {command}\n"));
+        // An example without words goes on from the one before.
+        if !what.is_empty() {
+            text.push_str(&format!("  {what}\n"));
+        }
+        text.push_str(&format!("    $ {command}\n"));
     }
     text
 }
@@ -128,7 +146,7 @@ mod tests {
     fn examples_start_with_the_binary_and_end_in_a_newline_free_command() {
         for examples in ALL_EXAMPLES {
             for (what, command) in *examples {
-                assert!(what.ends_with(':'), "{what}");
+                assert!(what.is_empty() || what.ends_with(':'), "{what}");
                 assert!(
                     command.starts_with("cebulk ")
                         || command.contains("| cebulk ")

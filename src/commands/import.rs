@@ -43,11 +43,17 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
     // report into place may delete an earlier report. Both wait on the disk, so they
     // overlap (docs/performance.md, "commands/import: closing the store and the report").
     std::thread::scope(|scope| {
-        let closing = scope.spawn(move || drop(store));
+        // Without a thread to spare, the store (moved into the refused closure) closes here.
+        let closing = std::thread::Builder::new()
+            .name("cebulk-close".into())
+            .spawn_scoped(scope, move || drop(store))
+            .ok();
         let finished = finish_import(imported, report, target);
-        closing
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        if let Some(closing) = closing {
+            closing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
         finished
     })
 }

@@ -81,8 +81,10 @@ pub fn page(command: Option<&str>) -> Result<Vec<u8>, Fatal> {
     if !examples.is_empty() {
         roff.control("SH", ["EXAMPLES"]);
         for (what, command) in &examples {
-            roff.control("TP", []);
-            roff.text([roman(*what)]);
+            if !what.is_empty() {
+                roff.control("TP", []);
+                roff.text([roman(*what)]);
+            }
             roff.control("EX", []);
             roff.text([roman(format!("$ {command}"))]);
             roff.control("EE", []);
