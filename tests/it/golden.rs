@@ -6,7 +6,7 @@
 //! `number`s by shape only (32 upper-case hex characters; a decimal string), because the seed's
 //! examples come from a store that did not start at 1.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

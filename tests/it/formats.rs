@@ -4,7 +4,7 @@
 //! across their boundaries; standard input. Every test uses its own fresh store in a temporary
 //! directory.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! exit status, standard error) and what landed in the store (`cebulk events` and the SQLite
 //! tables themselves). Every test uses its own fresh store in a temporary directory.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -3,7 +3,7 @@
 //! same file imported twice at once must still create each event once (SPEC §3, §5). And
 //! listings taken while an import runs see whole batches and do not stop it.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -13,7 +13,7 @@
 //! Every command runs in its test's temporary directory with relative paths
 //! (`--store store.db`, `purchases.ndjson`), so all runs are literally the same command.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;

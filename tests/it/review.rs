@@ -1,7 +1,7 @@
 //! Review tests: each runs the real binary on a fresh store. Tests marked BUG fail because
 //! of a cebulk bug; the others guard risky areas that were checked and hold.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -12,7 +12,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

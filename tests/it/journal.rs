@@ -6,7 +6,7 @@
 //! from; a killed writer's rollback journal stops every read-only command until a writing
 //! one rolls it back.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 

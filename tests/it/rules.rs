@@ -9,7 +9,7 @@
 //! `{what is allowed}` sentence of `InvalidParameterValueException`), the tests pin the text
 //! cebulk writes, since scripts and operators read it too.
 
-mod support;
+use crate::support;
 
 use std::cell::Cell;
 use std::path::PathBuf;

@@ -9,7 +9,7 @@
 //! events go on (exit 1); a CSV header naming no parameter rejects the file. Every case also
 //! checks that cebulk never panics, writes the API envelope, and stores what it reports.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

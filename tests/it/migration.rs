@@ -9,7 +9,7 @@
 //! `tests/store_v2/store.sql` (schema 2, commit a8558c8). Both gave the same reports and
 //! listing, kept in `tests/store_v1/`.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output};

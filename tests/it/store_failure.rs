@@ -3,7 +3,7 @@
 //! that is still a valid envelope listing exactly what was committed, and a re-run that
 //! finishes the job as if nothing had happened.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output};
