@@ -13,21 +13,16 @@
 //! Every command runs in its test's temporary directory with relative paths
 //! (`--store store.db`, `purchases.ndjson`), so all runs are literally the same command.
 
-use crate::support;
-
 use std::collections::BTreeSet;
-use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
 use serde_json::Value;
-use tempfile::TempDir;
 
-use support::{XorShift, cebulk_bin, money, reference_names};
+use crate::support::{
+    Cebulk, PROCESSED, Run, STORE, Store, UNPROCESSED, XorShift, money, reference_names, set,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -47,13 +42,10 @@ const KILL_SEED: u64 = 0x5EED_0000_DEAD_BEEF;
 /// Kill points spread over the reference run's duration, one test each.
 const KILL_POINTS: usize = 5;
 
-const STORE: &str = "store.db";
 const INPUT: &str = "purchases.ndjson";
 
-/// The import that every run makes (relative to the run's directory).
-const IMPORT: [&str; 11] = [
-    "--store",
-    STORE,
+/// The import that every run makes (relative to the run's directory, on `--store store.db`).
+const IMPORT: [&str; 9] = [
     "import",
     "--kind",
     "purchases",
@@ -118,57 +110,32 @@ fn events_text() -> &'static str {
     TEXT.get_or_init(generate_events)
 }
 
-/// A fresh directory holding the input file and a store with the reference loaded.
-fn prepared_dir() -> TempDir {
-    let dir = TempDir::new().expect("a temporary directory");
-    std::fs::write(dir.path().join(INPUT), events_text()).unwrap();
-    let out = run(
-        dir.path(),
-        &["--store", STORE, "reference", "load"],
-        &[&support::reference()],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "reference load failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir
+/// `cebulk --store store.db` in the store's directory.
+fn cebulk(store: &Store) -> Cebulk {
+    Cebulk::new().dir(store.dir()).store(STORE)
 }
 
-/// `cebulk ARGS… MORE…` in `dir`, to completion, with no `$CEBULK_STORE`.
-fn run(dir: &Path, args: &[&str], more: &[&str]) -> Output {
-    Command::new(cebulk_bin())
-        .current_dir(dir)
-        .env_remove("CEBULK_STORE")
-        .args(args)
-        .args(more)
-        .stdin(Stdio::null())
-        .output()
-        .expect("running cebulk")
+/// A fresh store with the reference loaded, the input file beside it.
+fn prepared() -> Store {
+    let store = Store::new();
+    store.file(INPUT, events_text());
+    cebulk(&store)
+        .args(["reference", "load", &crate::support::reference()])
+        .run()
+        .code(0);
+    store
 }
 
 /// The import, to completion.
-fn import(dir: &Path) -> Output {
-    run(dir, &IMPORT, &[])
+fn import(store: &Store) -> Run {
+    cebulk(store).args(IMPORT).run()
 }
 
-/// `cebulk events`, as bytes. Standard output goes to a file: the listing is some 9 MB
-/// written a line at a time, which costs more through a pipe.
-fn listing(dir: &Path) -> Vec<u8> {
-    let path = dir.join("events.json");
-    let status = Command::new(cebulk_bin())
-        .current_dir(dir)
-        .env_remove("CEBULK_STORE")
-        .args(["--store", STORE, "events"])
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&path).unwrap())
-        .status()
-        .expect("running cebulk events");
-    assert_eq!(status.code(), Some(0), "cebulk events failed");
-    let listing = std::fs::read(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
-    listing
+/// `cebulk events`, as bytes.
+fn listing(store: &Store) -> Vec<u8> {
+    let run = cebulk(store).arg("events").run();
+    assert_eq!(run.code, Some(0), "cebulk events failed\n{}", run.context());
+    run.stdout
 }
 
 /// Where two texts first differ, for failure messages (a full diff of megabytes is useless).
@@ -207,41 +174,48 @@ struct Reference {
 fn reference() -> &'static Reference {
     static REFERENCE: OnceLock<Reference> = OnceLock::new();
     REFERENCE.get_or_init(|| {
-        assert_eq!(IMPORT[8], BATCH.to_string(), "IMPORT's --batch-size is BATCH");
-        let dir = prepared_dir();
-        let started = Instant::now();
-        let out = import(dir.path());
-        let duration = started.elapsed();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("panicked"), "reference run panicked: {stderr}");
         assert_eq!(
-            out.status.code(),
-            Some(0),
-            "every generated event is valid, so the reference run exits 0: {stderr}"
+            IMPORT[6],
+            BATCH.to_string(),
+            "IMPORT's --batch-size is BATCH"
         );
-        let report: Value = serde_json::from_slice(&out.stdout).expect("the report is JSON");
+        let store = prepared();
+        let started = Instant::now();
+        let out = import(&store);
+        let duration = started.elapsed();
+        assert!(!out.panicked(), "reference run panicked\n{}", out.context());
+        assert_eq!(
+            out.code,
+            Some(0),
+            "every generated event is valid, so the reference run exits 0\n{}",
+            out.context()
+        );
+        let report = out.json();
         assert_eq!(report["status"]["code"], "OK");
-        let processed = report["data"]["processed_customer_events_set"]
-            .as_array()
-            .expect("a processed set");
-        assert_eq!(processed.len(), EVENTS, "every event is processed");
-        let unprocessed = report["data"]["unprocessed_customer_events_set"]
-            .as_array()
-            .expect("an unprocessed set");
-        assert!(unprocessed.is_empty(), "{}", Value::from(unprocessed.clone()));
-        let listing = listing(dir.path());
-        let check = check_whole_batches(dir.path());
+        assert_eq!(
+            set(&report, PROCESSED).len(),
+            EVENTS,
+            "every event is processed"
+        );
+        let unprocessed = set(&report, UNPROCESSED);
+        assert!(
+            unprocessed.is_empty(),
+            "{}",
+            Value::from(unprocessed.to_vec())
+        );
+        let listing = listing(&store);
+        let check = check_whole_batches(&store);
         assert_eq!(check, EVENTS, "the reference store holds every event");
-        let tables = tables(dir.path());
+        let tables = tables(&store);
 
         // A second uninterrupted run in another fresh store: the same bytes (the id seed makes
         // the report deterministic), and a second measure of the duration, the shorter of the
         // two being the better estimate of an undisturbed run.
-        let again = prepared_dir();
+        let again = prepared();
         let started = Instant::now();
-        let second = import(again.path());
+        let second = import(&again);
         let duration = duration.min(started.elapsed());
-        assert_eq!(second.status.code(), out.status.code());
+        assert_eq!(second.code, out.code);
         assert!(
             second.stdout == out.stdout,
             "{}",
@@ -258,7 +232,7 @@ fn reference() -> &'static Reference {
             listing.len()
         );
         Reference {
-            code: out.status.code(),
+            code: out.code,
             report: out.stdout,
             listing,
             tables,
@@ -270,10 +244,9 @@ fn reference() -> &'static Reference {
 /// Every row of the tables that imports write, in key order.
 type Tables = Vec<(&'static str, Vec<Vec<rusqlite::types::Value>>)>;
 
-/// The event tables of the store in `dir`, every column: equal tables mean an equal store,
-/// down to sequence numbers, row ids and content hashes.
-fn tables(dir: &Path) -> Tables {
-    let conn = Connection::open(dir.join(STORE)).expect("opening the store");
+/// The event tables of the store, every column: equal tables mean an equal store, down to
+/// sequence numbers, row ids and content hashes.
+fn tables(store: &Store) -> Tables {
     [
         ("events", "SELECT * FROM events ORDER BY seq"),
         (
@@ -291,27 +264,14 @@ fn tables(dir: &Path) -> Tables {
         ("sequences", "SELECT * FROM sequences ORDER BY kind"),
     ]
     .into_iter()
-    .map(|(table, sql)| {
-        let mut stmt = conn.prepare(sql).unwrap();
-        let columns = stmt.column_count();
-        let rows = stmt
-            .query_map([], |r| {
-                (0..columns)
-                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        (table, rows)
-    })
+    .map(|(table, sql)| (table, store.rows(sql)))
     .collect()
 }
 
-/// Asserts that the store in `dir` holds exactly the reference run's rows.
-fn assert_same_tables(dir: &Path, what: &str) {
+/// Asserts that the store holds exactly the reference run's rows.
+fn assert_same_tables(store: &Store, what: &str) {
     let reference = &reference().tables;
-    for ((table, expected), (_, actual)) in reference.iter().zip(tables(dir)) {
+    for ((table, expected), (_, actual)) in reference.iter().zip(tables(store)) {
         if *expected == actual {
             continue;
         }
@@ -330,56 +290,16 @@ fn assert_same_tables(dir: &Path, what: &str) {
     }
 }
 
-/// How much of the reference run's duration the kill delays cover: nearly all of it, short
-/// of the noise between two runs of the same import.
-const KILL_SPAN: f64 = 0.9;
-
-/// The kill delays: one per kill point, each at a seeded place in its share of the reference
-/// run's duration, so together they go from about 0 ms to near the end of the run.
-fn kill_delays(duration: Duration) -> Vec<Duration> {
-    let mut rng = XorShift::new(KILL_SEED);
-    (0..KILL_POINTS)
-        .map(|i| duration.mul_f64(KILL_SPAN * (i as f64 + rng.unit()) / KILL_POINTS as f64))
-        .collect()
-}
-
-/// Copies the store's files (database, rollback journal and write-ahead log, as the killed
-/// process left them)
-/// into a scratch directory, so that checking them does not recover or checkpoint the store
-/// that the re-run opens.
-fn snapshot(dir: &Path) -> TempDir {
-    let copy = TempDir::new().unwrap();
-    for suffix in ["", "-journal", "-wal"] {
-        let from = dir.join(format!("{STORE}{suffix}"));
-        if from.exists() {
-            std::fs::copy(&from, copy.path().join(format!("{STORE}{suffix}"))).unwrap();
-        }
-    }
-    copy
-}
-
-fn query_i64(conn: &Connection, sql: &str) -> i64 {
-    conn.query_row(sql, [], |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
-/// Asserts that the store in `dir` holds whole batches only, and returns its event count:
-/// a multiple of the batch size (or every event), numbers 1..=n with no gap, one event per
+/// Asserts that the store holds whole batches only, and returns its event count: a multiple
+/// of the batch size (or every event), numbers 1..=n with no gap, one event per
 /// request_unique_identifier, exactly two products per event and the kind's sequence at n.
-fn check_whole_batches(dir: &Path) -> usize {
-    let conn = Connection::open(dir.join(STORE)).expect("opening the store");
-    let n = query_i64(&conn, "SELECT count(*) FROM events") as usize;
+fn check_whole_batches(store: &Store) -> usize {
+    let n = store.query_i64("SELECT count(*) FROM events") as usize;
     assert!(
         n % BATCH == 0 || n == EVENTS,
         "the store holds {n} events: not a whole number of batches of {BATCH}"
     );
-    let numbers: Vec<i64> = conn
-        .prepare("SELECT number FROM events ORDER BY number")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let numbers: Vec<i64> = store.column("SELECT number FROM events ORDER BY number");
     let expected: Vec<i64> = (1..=n as i64).collect();
     if numbers != expected {
         let present: BTreeSet<i64> = numbers.iter().copied().collect();
@@ -394,18 +314,12 @@ fn check_whole_batches(dir: &Path) -> usize {
             numbers.last()
         );
     }
-    let kinds = query_i64(
-        &conn,
-        "SELECT count(*) FROM events WHERE kind <> 'purchases'",
-    );
+    let kinds = store.query_i64("SELECT count(*) FROM events WHERE kind <> 'purchases'");
     assert_eq!(kinds, 0, "events of another kind than purchases");
-    let distinct = query_i64(
-        &conn,
-        "SELECT count(DISTINCT request_unique_identifier) FROM events",
-    ) as usize;
+    let distinct =
+        store.query_i64("SELECT count(DISTINCT request_unique_identifier) FROM events") as usize;
     assert_eq!(distinct, n, "a request_unique_identifier stored twice");
-    let wrong = query_i64(
-        &conn,
+    let wrong = store.query_i64(
         "SELECT count(*) FROM events e WHERE \
          (SELECT count(*) FROM event_products p WHERE p.event_seq = e.seq) <> 2",
     );
@@ -413,16 +327,14 @@ fn check_whole_batches(dir: &Path) -> usize {
         wrong, 0,
         "{wrong} events without exactly two event_products rows"
     );
-    let products = query_i64(&conn, "SELECT count(*) FROM event_products");
+    let products = store.query_i64("SELECT count(*) FROM event_products");
     assert_eq!(
         products,
         n as i64 * PRODUCTS_PER_EVENT,
         "event_products rows of no event"
     );
-    let sequence = query_i64(
-        &conn,
-        "SELECT coalesce(max(last_number), 0) FROM sequences WHERE kind = 'purchases'",
-    );
+    let sequence = store
+        .query_i64("SELECT coalesce(max(last_number), 0) FROM sequences WHERE kind = 'purchases'");
     assert_eq!(
         sequence, n as i64,
         "the purchases sequence is at {sequence} with {n} events stored"
@@ -430,48 +342,48 @@ fn check_whole_batches(dir: &Path) -> usize {
     n
 }
 
+/// How much of the reference run's duration the kill delays cover: nearly all of it, short
+/// of the noise between two runs of the same import.
+const KILL_SPAN: f64 = 0.9;
+
+/// The kill delays: one per kill point, each at a seeded place in its share of the reference
+/// run's duration, so together they go from about 0 ms to near the end of the run.
+fn kill_delays(duration: Duration) -> Vec<Duration> {
+    let mut rng = XorShift::new(KILL_SEED);
+    (0..KILL_POINTS)
+        .map(|i| duration.mul_f64(KILL_SPAN * (i as f64 + rng.unit()) / KILL_POINTS as f64))
+        .collect()
+}
+
 /// Starts the import, SIGKILLs it after `delay`, and returns whether the kill interrupted it
 /// (it was still running and died of SIGKILL) and the event count of whole batches it left.
-fn start_and_kill(dir: &Path, delay: Duration) -> (bool, usize) {
-    let stdout = std::fs::File::create(dir.join("killed-report.json")).unwrap();
-    let mut child = Command::new(cebulk_bin())
-        .current_dir(dir)
-        .env_remove("CEBULK_STORE")
-        .args(IMPORT)
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starting cebulk");
+fn start_and_kill(store: &Store, delay: Duration) -> (bool, usize) {
+    let mut import = cebulk(store).args(IMPORT).spawn();
     std::thread::sleep(delay);
-    let running = child.try_wait().expect("polling cebulk").is_none();
-    if running {
-        // On Unix, `Child::kill` sends SIGKILL (the crate forbids `unsafe`, so no `libc::kill`).
-        child.kill().expect("sending SIGKILL");
-    }
-    let status = child.wait().expect("waiting for cebulk");
-    let interrupted = running && status.signal() == Some(libc::SIGKILL);
+    let running = import.is_running();
+    let killed = import.kill();
+    let interrupted = running && killed.signal() == Some(libc::SIGKILL);
     if !interrupted {
         assert_eq!(
-            status.code(),
+            killed.code,
             Some(0),
             "the run that was not killed did not finish cleanly"
         );
     }
-    let snapshot = snapshot(dir);
-    let n = check_whole_batches(snapshot.path());
+    // Read from a copy, so that reading does not recover the store the re-run opens.
+    let n = check_whole_batches(&store.snapshot());
     (interrupted, n)
 }
 
 /// Asserts that a re-run gives exactly the reference run's exit status and report.
-fn assert_same_as_reference(out: &Output, what: &str) {
+fn assert_same_as_reference(out: &Run, what: &str) {
     let reference = reference();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{what} panicked: {stderr}");
+    assert!(!out.panicked(), "{what} panicked\n{}", out.context());
     assert_eq!(
-        out.status.code(),
+        out.code,
         reference.code,
-        "{what}: exit status differs from the reference run's: {stderr}"
+        "{what}: exit status differs from the reference run's\n{}",
+        out.context()
     );
     assert!(
         out.stdout == reference.report,
@@ -496,12 +408,12 @@ fn kill_point(index: usize) {
     let _alone = alone();
     let reference = reference();
     let delay = kill_delays(reference.duration)[index];
-    let dir = prepared_dir();
-    let (interrupted, left) = start_and_kill(dir.path(), delay);
+    let store = prepared();
+    let (interrupted, left) = start_and_kill(&store, delay);
 
-    let rerun = import(dir.path());
+    let rerun = import(&store);
     assert_same_as_reference(&rerun, &format!("kill point {index}: re-run"));
-    let listing = listing(dir.path());
+    let listing = listing(&store);
     assert!(
         listing == reference.listing,
         "{}",
@@ -511,8 +423,8 @@ fn kill_point(index: usize) {
             &listing
         )
     );
-    assert_eq!(check_whole_batches(dir.path()), EVENTS);
-    assert_same_tables(dir.path(), &format!("kill point {index}"));
+    assert_eq!(check_whole_batches(&store), EVENTS);
+    assert_same_tables(&store, &format!("kill point {index}"));
 
     let tried = TRIED.fetch_add(1, Ordering::SeqCst) + 1;
     let interrupting = INTERRUPTED.fetch_add(usize::from(interrupted), Ordering::SeqCst)
@@ -570,8 +482,8 @@ fn a_second_rerun_after_a_kill_creates_nothing_and_reports_the_same() {
     let mut rng = XorShift::new(KILL_SEED ^ 0x2222);
     // Somewhere in the middle of the run, so that some batches are committed.
     let delay = reference.duration.mul_f64(0.3 + 0.4 * rng.unit());
-    let dir = prepared_dir();
-    let (interrupted, left) = start_and_kill(dir.path(), delay);
+    let store = prepared();
+    let (interrupted, left) = start_and_kill(&store, delay);
     eprintln!(
         "crash: double re-run: kill at {} ms {} ({left} events committed)",
         delay.as_millis(),
@@ -582,12 +494,12 @@ fn a_second_rerun_after_a_kill_creates_nothing_and_reports_the_same() {
         }
     );
 
-    let first = import(dir.path());
+    let first = import(&store);
     assert_same_as_reference(&first, "first re-run");
-    let after_first = check_whole_batches(dir.path());
+    let after_first = check_whole_batches(&store);
     assert_eq!(after_first, EVENTS);
 
-    let second = import(dir.path());
+    let second = import(&store);
     assert_same_as_reference(&second, "second re-run");
     assert!(
         second.stdout == first.stdout,
@@ -595,18 +507,14 @@ fn a_second_rerun_after_a_kill_creates_nothing_and_reports_the_same() {
         first_difference("second re-run's report", &first.stdout, &second.stdout)
     );
     assert_eq!(
-        check_whole_batches(dir.path()),
+        check_whole_batches(&store),
         after_first,
         "the second re-run created events"
     );
-    assert_same_tables(dir.path(), "after the second re-run");
-    let ids: BTreeSet<String> = Connection::open(dir.path().join(STORE))
-        .unwrap()
-        .prepare("SELECT id FROM events")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+    assert_same_tables(&store, "after the second re-run");
+    let ids: BTreeSet<String> = store
+        .column::<String>("SELECT id FROM events")
+        .into_iter()
         .collect();
     assert_eq!(ids.len(), EVENTS, "event ids are not unique");
 }

@@ -1,56 +1,15 @@
 //! Review tests: each runs the real binary on a fresh store. Tests marked BUG fail because
 //! of a cebulk bug; the others guard risky areas that were checked and hold.
 
-use crate::support;
-
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
-use support::{PROCESSED, Store, UNPROCESSED, reference, set, web_event_at};
+use crate::support::{PROCESSED, Run, Store, UNPROCESSED, ndjson, reference, set, web_event_at};
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e})\nstdout:\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-
-    fn code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "exit status\nstdout:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-}
-
-/// `cebulk import --quiet ARGS…` on `store`, with this file's 60-second timeout.
+/// `cebulk import --quiet ARGS…` on `store`.
 fn import(store: &Store, args: &[&str]) -> Run {
-    let output = support::cebulk(store.dir.path(), &store.db())
-        .arg("import")
-        .arg("--quiet")
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("running cebulk");
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    let mut all = vec!["--quiet"];
+    all.extend_from_slice(args);
+    store.import(&all)
 }
 
 /// (rui, number) of processed entries, or (rui, error_code) of unprocessed ones.
@@ -77,10 +36,6 @@ fn referral(rui: &str, referred: &str, by: &str) -> Value {
         "referred_rewards_participant_identifier": {"number": referred},
         "referred_by_rewards_participant_identifier": {"number": by}
     })
-}
-
-fn ndjson(events: &[Value]) -> String {
-    events.iter().map(|e| format!("{e}\n")).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +117,7 @@ fn csv_row_cut_off_in_quotes_without_identifier_echoes_null() {
 fn an_unreadable_ndjson_input_alone_gives_null_data() {
     let store = Store::new();
     for name in ["input.csv", "input.json", "input.ndjson"] {
-        let dir = store.dir.path().join(name);
+        let dir = store.dir().join(name);
         std::fs::create_dir(&dir).unwrap();
         let run = import(&store, &["--kind", "web", dir.to_str().unwrap()]);
         run.code(2);
