@@ -2,21 +2,32 @@
 //! after each whole batch, and re-running the same command finishes the job with no event lost
 //! or duplicated."
 //!
-//! A reference run imports 10,000 generated purchases (two products each) into a fresh store
-//! with `--id-seed 7 --batch-size 500`. Each kill test then starts the same import in another
-//! fresh store, SIGKILLs it after a seeded delay spread over the reference run's duration,
-//! checks that the store holds whole batches only, re-runs the same command and compares the
-//! exit status, the report (byte for byte), the `cebulk events` listing (byte for byte) and
-//! every row of the event tables with the reference run's. The kill tests run one at a time,
-//! so that the killed runs go at the reference run's pace.
+//! A reference run imports 10,000 generated purchases (two products each), written on its
+//! standard input, into a fresh store with `--id-seed 7 --batch-size 500`. Each kill test
+//! starts the same import in another fresh store and writes its input itself, through a
+//! pipe it keeps open, and synchronises on what the store shows, never on time:
 //!
-//! Every command runs in its test's temporary directory with relative paths
-//! (`--store store.db`, `purchases.ndjson`), so all runs are literally the same command.
+//! 1. it writes a seeded number of events (kill points spread over the input) and waits
+//!    until the store holds every whole batch of them (the rest of the last batch waits for
+//!    more input, so the store cannot hold more);
+//! 2. it writes the rest of that batch and up to a batch more, waits until the store is
+//!    being written again (its rollback journal appears; or, should that transaction come
+//!    and go between two looks, more events are committed) and SIGKILLs the import at once,
+//!    cutting that transaction short.
+//!
+//! With its input still open the import cannot have finished, however loaded the machine:
+//! each test asserts that the kill interrupted it (it died of SIGKILL) and that the store it
+//! left holds whole batches only, at least those seen committed and at most those written,
+//! so never none and never all. Then it re-runs the same command and compares the exit
+//! status, the report (byte for byte), the `cebulk events` listing (byte for byte) and
+//! every row of the event tables with the reference run's.
+//!
+//! Every command runs in its test's temporary directory with the same relative arguments
+//! (`--store store.db`, the events on standard input), so all runs are literally the same
+//! command.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -27,25 +38,24 @@ use crate::support::{
 // ---------------------------------------------------------------------------------------------
 // Parameters
 
-/// Events in the generated file: 20 batches of 500. (Each kill point costs about a whole
+/// Events in the generated input: 20 batches of 500. (Each kill point costs about a whole
 /// import of the debug binary and a listing of the store, some 2 s and 3 s for 10,000 events
-/// on two cores; this size keeps five kill points within the file's time budget.)
+/// on two cores; this size keeps five kill points within the area's time budget.)
 const EVENTS: usize = 10_000;
 /// `--batch-size` of every import: whole batches are multiples of it.
 const BATCH: usize = 500;
 /// Products of every generated event.
 const PRODUCTS_PER_EVENT: i64 = 2;
-/// Seed of the event generator (the same file in every test).
+/// Seed of the event generator (the same input in every test).
 const EVENT_SEED: u64 = 0x0C0F_FEE0_2016_0622;
-/// Seed of the kill delays.
+/// Seed of the kill points.
 const KILL_SEED: u64 = 0x5EED_0000_DEAD_BEEF;
-/// Kill points spread over the reference run's duration, one test each.
+/// Kill points spread over the input, one test each.
 const KILL_POINTS: usize = 5;
 
-const INPUT: &str = "purchases.ndjson";
-
-/// The import that every run makes (relative to the run's directory, on `--store store.db`).
-const IMPORT: [&str; 9] = [
+/// The import that every run makes (in the run's directory, on `--store store.db`), its
+/// events on standard input.
+const IMPORT: [&str; 11] = [
     "import",
     "--kind",
     "purchases",
@@ -54,7 +64,9 @@ const IMPORT: [&str; 9] = [
     "--batch-size",
     "500",
     "--quiet",
-    INPUT,
+    "--format",
+    "ndjson",
+    "-",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -104,10 +116,15 @@ fn generate_events() -> String {
     out
 }
 
-/// The generated file's text, built once per test binary.
+/// The generated events' text, built once per test binary.
 fn events_text() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(generate_events)
+}
+
+/// The generated events, one line (newline included) an event.
+fn event_lines() -> Vec<&'static str> {
+    events_text().split_inclusive('\n').collect()
 }
 
 /// `cebulk --store store.db` in the store's directory.
@@ -115,10 +132,9 @@ fn cebulk(store: &Store) -> Cebulk {
     Cebulk::new().dir(store.dir()).store(STORE)
 }
 
-/// A fresh store with the reference loaded, the input file beside it.
+/// A fresh store with the reference loaded.
 fn prepared() -> Store {
     let store = Store::new();
-    store.file(INPUT, events_text());
     cebulk(&store)
         .args(["reference", "load", &crate::support::reference()])
         .run()
@@ -126,9 +142,9 @@ fn prepared() -> Store {
     store
 }
 
-/// The import, to completion.
+/// The import of every event, to completion.
 fn import(store: &Store) -> Run {
-    cebulk(store).args(IMPORT).run()
+    cebulk(store).args(IMPORT).stdin(events_text()).run()
 }
 
 /// `cebulk events`, as bytes.
@@ -168,7 +184,6 @@ struct Reference {
     report: Vec<u8>,
     listing: Vec<u8>,
     tables: Tables,
-    duration: Duration,
 }
 
 fn reference() -> &'static Reference {
@@ -180,9 +195,7 @@ fn reference() -> &'static Reference {
             "IMPORT's --batch-size is BATCH"
         );
         let store = prepared();
-        let started = Instant::now();
         let out = import(&store);
-        let duration = started.elapsed();
         assert!(!out.panicked(), "reference run panicked\n{}", out.context());
         assert_eq!(
             out.code,
@@ -209,12 +222,8 @@ fn reference() -> &'static Reference {
         let tables = tables(&store);
 
         // A second uninterrupted run in another fresh store: the same bytes (the id seed makes
-        // the report deterministic), and a second measure of the duration, the shorter of the
-        // two being the better estimate of an undisturbed run.
-        let again = prepared();
-        let started = Instant::now();
-        let second = import(&again);
-        let duration = duration.min(started.elapsed());
+        // the report deterministic).
+        let second = import(&prepared());
         assert_eq!(second.code, out.code);
         assert!(
             second.stdout == out.stdout,
@@ -226,8 +235,7 @@ fn reference() -> &'static Reference {
             )
         );
         eprintln!(
-            "crash: reference run of {EVENTS} events took {:.2} s (report {} bytes, listing {} bytes)",
-            duration.as_secs_f64(),
+            "crash: reference run of {EVENTS} events (report {} bytes, listing {} bytes)",
             out.stdout.len(),
             listing.len()
         );
@@ -236,7 +244,6 @@ fn reference() -> &'static Reference {
             report: out.stdout,
             listing,
             tables,
-            duration,
         }
     })
 }
@@ -342,37 +349,103 @@ fn check_whole_batches(store: &Store) -> usize {
     n
 }
 
-/// How much of the reference run's duration the kill delays cover: nearly all of it, short
-/// of the noise between two runs of the same import.
-const KILL_SPAN: f64 = 0.9;
-
-/// The kill delays: one per kill point, each at a seeded place in its share of the reference
-/// run's duration, so together they go from about 0 ms to near the end of the run.
-fn kill_delays(duration: Duration) -> Vec<Duration> {
-    let mut rng = XorShift::new(KILL_SEED);
-    (0..KILL_POINTS)
-        .map(|i| duration.mul_f64(KILL_SPAN * (i as f64 + rng.unit()) / KILL_POINTS as f64))
-        .collect()
+/// Where a kill lands: the events written before waiting for their whole batches to be
+/// committed, then the events written before waiting for the next write to the store.
+#[derive(Clone, Copy, Debug)]
+struct KillPoint {
+    written: usize,
+    more: usize,
 }
 
-/// Starts the import, SIGKILLs it after `delay`, and returns whether the kill interrupted it
-/// (it was still running and died of SIGKILL) and the event count of whole batches it left.
-fn start_and_kill(store: &Store, delay: Duration) -> (bool, usize) {
-    let mut import = cebulk(store).args(IMPORT).spawn();
-    std::thread::sleep(delay);
-    let running = import.is_running();
-    let killed = import.kill();
-    let interrupted = running && killed.signal() == Some(libc::SIGKILL);
-    if !interrupted {
-        assert_eq!(
-            killed.code,
-            Some(0),
-            "the run that was not killed did not finish cleanly"
-        );
+impl KillPoint {
+    /// A kill point with `written` drawn from the share `at` (in [0, 1)) of the input, past
+    /// the first batch and short of the last two, and `more` the rest of the batch under way
+    /// and up to a batch beyond: the import is always killed with at least one batch
+    /// committed, one more to write and one not written.
+    fn drawn(at: f64, rng: &mut XorShift) -> KillPoint {
+        let span = (EVENTS - 3 * BATCH) as f64;
+        let written = BATCH + (span * at) as usize;
+        KillPoint {
+            written,
+            more: BATCH - written % BATCH + rng.below(BATCH as u64) as usize,
+        }
     }
+
+    /// Kill point `index` of `KILL_POINTS`, each at a seeded place in its share of the input.
+    fn seeded(index: usize) -> KillPoint {
+        let mut rng = XorShift::new(KILL_SEED);
+        let points: Vec<KillPoint> = (0..KILL_POINTS)
+            .map(|i| {
+                let at = (i as f64 + rng.unit()) / KILL_POINTS as f64;
+                KillPoint::drawn(at, &mut rng)
+            })
+            .collect();
+        points[index]
+    }
+}
+
+/// What a kill left: the events committed, and whether the kill cut a transaction short
+/// (the store's rollback journal was left beside it).
+struct Killed {
+    left: usize,
+    mid_transaction: bool,
+}
+
+/// Starts the import and SIGKILLs it at `point`, its input still open: writes
+/// `point.written` events, waits until the store shows their whole batches committed,
+/// writes `point.more` events (so at least one more batch is complete), waits until the
+/// store is being written again (its rollback journal exists, or, had the transaction come
+/// and gone between two looks, more events are committed) and kills it. Asserts that the
+/// kill interrupted the import and that it left whole batches only, at least those seen
+/// committed and at most those written.
+fn start_and_kill(store: &Store, point: KillPoint) -> Killed {
+    let KillPoint { written, more } = point;
+    let lines = event_lines();
+    let mut import = cebulk(store).args(IMPORT).spawn();
+    import.feed(lines[..written].concat().as_bytes());
+    let committed = written / BATCH * BATCH;
+    import.wait_until(
+        &format!("the {committed} events of the whole batches written are committed"),
+        || store.committed_events() >= committed as i64,
+    );
+    import.feed(lines[written..written + more].concat().as_bytes());
+    let journal = store.dir().join(format!("{STORE}-journal"));
+    import.wait_until("the next batches are being written", || {
+        journal.exists() || store.committed_events() > committed as i64
+    });
+    let killed = import.kill();
+    assert_eq!(
+        killed.signal(),
+        Some(libc::SIGKILL),
+        "the kill at {point:?} did not interrupt the import\n{}",
+        killed.context()
+    );
     // Read from a copy, so that reading does not recover the store the re-run opens.
-    let n = check_whole_batches(&store.snapshot());
-    (interrupted, n)
+    let snapshot = store.snapshot();
+    let mid_transaction = !snapshot.bytes()[1].is_empty();
+    let left = check_whole_batches(&snapshot);
+    let at_most = (written + more) / BATCH * BATCH;
+    assert!(
+        (committed..=at_most).contains(&left) && 0 < left && left < EVENTS,
+        "killed at {point:?}, the store holds {left} events: not from {committed} to {at_most}"
+    );
+    Killed {
+        left,
+        mid_transaction,
+    }
+}
+
+/// How a kill landed, for the test's output.
+fn landed(killed: &Killed) -> String {
+    format!(
+        "{} of {EVENTS} events committed, {}",
+        killed.left,
+        if killed.mid_transaction {
+            "a transaction cut short"
+        } else {
+            "between two transactions"
+        }
+    )
 }
 
 /// Asserts that a re-run gives exactly the reference run's exit status and report.
@@ -392,24 +465,12 @@ fn assert_same_as_reference(out: &Run, what: &str) {
     );
 }
 
-/// One crash test at a time: the kill delays are fractions of the reference run's duration,
-/// measured alone, so the runs that are killed must run alone too for the delays to spread
-/// over the whole run (and CPU-bound imports gain nothing from running side by side).
-fn alone() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-static TRIED: AtomicUsize = AtomicUsize::new(0);
-static INTERRUPTED: AtomicUsize = AtomicUsize::new(0);
-
 /// Kill point `index` of `KILL_POINTS`: kill, check whole batches, re-run, compare.
 fn kill_point(index: usize) {
-    let _alone = alone();
     let reference = reference();
-    let delay = kill_delays(reference.duration)[index];
+    let point = KillPoint::seeded(index);
     let store = prepared();
-    let (interrupted, left) = start_and_kill(&store, delay);
+    let killed = start_and_kill(&store, point);
 
     let rerun = import(&store);
     assert_same_as_reference(&rerun, &format!("kill point {index}: re-run"));
@@ -425,26 +486,11 @@ fn kill_point(index: usize) {
     );
     assert_eq!(check_whole_batches(&store), EVENTS);
     assert_same_tables(&store, &format!("kill point {index}"));
-
-    let tried = TRIED.fetch_add(1, Ordering::SeqCst) + 1;
-    let interrupting = INTERRUPTED.fetch_add(usize::from(interrupted), Ordering::SeqCst)
-        + usize::from(interrupted);
     eprintln!(
-        "crash: kill point {index} at {} ms: {} ({left} of {EVENTS} events committed); \
-         {interrupting} of {tried} kills so far interrupted a run",
-        delay.as_millis(),
-        if interrupted {
-            "interrupted the run"
-        } else {
-            "the run had already finished"
-        },
+        "crash: kill point {index} ({point:?}) interrupted the run ({}); the re-run gave the \
+         reference report and listing",
+        landed(&killed)
     );
-    if tried == KILL_POINTS {
-        eprintln!(
-            "crash: {interrupting} of {KILL_POINTS} kills interrupted a run, and every re-run \
-             gave the reference report and listing"
-        );
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -477,21 +523,14 @@ fn killed_at_point_4_rerun_finishes_the_job() {
 
 #[test]
 fn a_second_rerun_after_a_kill_creates_nothing_and_reports_the_same() {
-    let _alone = alone();
-    let reference = reference();
     let mut rng = XorShift::new(KILL_SEED ^ 0x2222);
-    // Somewhere in the middle of the run, so that some batches are committed.
-    let delay = reference.duration.mul_f64(0.3 + 0.4 * rng.unit());
+    // Somewhere in the middle of the input, so that some batches are committed.
+    let point = KillPoint::drawn(0.3 + 0.4 * rng.unit(), &mut rng);
     let store = prepared();
-    let (interrupted, left) = start_and_kill(&store, delay);
+    let killed = start_and_kill(&store, point);
     eprintln!(
-        "crash: double re-run: kill at {} ms {} ({left} events committed)",
-        delay.as_millis(),
-        if interrupted {
-            "interrupted the run"
-        } else {
-            "came after the run finished"
-        }
+        "crash: double re-run: the kill at {point:?} interrupted the run ({})",
+        landed(&killed)
     );
 
     let first = import(&store);
