@@ -4,6 +4,7 @@
 //! listings taken while an import runs see whole batches and do not stop it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::sync::Barrier;
 
 use serde_json::Value;
@@ -257,7 +258,10 @@ fn one_file_imported_twice_at_once_creates_each_event_once() {
 
 /// With a rollback journal, a reader and a commit wait for each other instead of running
 /// side by side: listings taken while an import runs each see whole batches, numbered from
-/// one without a gap, and the import is not stopped by them.
+/// one without a gap, and the import is not stopped by them. The import reads its events
+/// from a pipe: the test writes the first half, takes listings until one sees part of them
+/// committed (the import cannot finish before: the rest is not written), then writes the
+/// rest while listings go on.
 #[test]
 fn listings_during_an_import_see_whole_batches_and_do_not_stop_it() {
     let db = prepared();
@@ -265,7 +269,7 @@ fn listings_during_an_import_see_whole_batches_and_do_not_stop_it() {
         .map(|i| purchases(&format!("l{i}"), 0x11_57 + i))
         .collect();
     let total = 6 * EVENTS;
-    db.file("big.ndjson", text);
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let mut import = db
         .cebulk()
         .args([
@@ -276,11 +280,12 @@ fn listings_during_an_import_see_whole_batches_and_do_not_stop_it() {
             "50",
             "--quiet",
         ])
-        .args(["--report", "report.json", "big.ndjson"])
+        .args(["--report", "report.json", "--format", "ndjson", "-"])
         .spawn();
     let mut partial = 0;
     let mut listings = 0;
-    while import.is_running() {
+    // One listing: checks it and says whether it saw part of the file.
+    let mut list = || {
         let run = db.run(&["events", "--kind", "purchases"]);
         assert_eq!(run.code, Some(0), "{}", run.stderr);
         let events: Vec<Value> = serde_json::from_slice(&run.stdout).unwrap();
@@ -295,10 +300,27 @@ fn listings_during_an_import_see_whole_batches_and_do_not_stop_it() {
             numbers.len()
         );
         listings += 1;
-        if (1..total).contains(&numbers.len()) {
+        let saw_part = (1..total).contains(&numbers.len());
+        if saw_part {
             partial += 1;
         }
-    }
+        saw_part
+    };
+    import.feed(lines[..total / 2].concat().as_bytes());
+    import.wait_until("a listing sees part of the file committed", &mut list);
+    let mut input = import.take_stdin();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let rest = lines[total / 2..].concat();
+            input
+                .write_all(rest.as_bytes())
+                .expect("writing the rest of the input");
+            // Dropping the pipe ends the input.
+        });
+        while import.is_running() {
+            list();
+        }
+    });
     let run = import.wait();
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(

@@ -166,33 +166,39 @@ fn a_killed_writers_journal_stops_reads_until_a_writing_command_rolls_it_back() 
     assert_eq!(killed.file_names(), ["store.db"]);
 }
 
+/// The killed import reads the events from a pipe that the test keeps open: every event but
+/// the last is written, so the import cannot end before the test kills it, as soon as its
+/// store is in WAL (and the WAL file is there).
 #[test]
 fn an_import_killed_after_switching_to_wal_is_finished_by_its_rerun() {
     let store = Store::new();
     let ruis = random_ruis(0x6A0F_2026_1129_0002);
-    let input = store.file("web.ndjson", web_lines(&ruis));
+    let text = web_lines(&ruis);
+    let input = store.file("web.ndjson", &text);
     let report = store.path("killed.json");
-    // A process of its own, to be killed.
-    let mut child = store
+    let mut killed = store
         .cebulk()
         .arg("import")
-        .args(import_args(&input, &report))
+        .args(import_args("-", &report))
+        .args(["--format", "ndjson"])
         .spawn();
-    // Killed as soon as the store is in WAL, while the import goes on.
-    let mut switched = false;
-    while child.is_running() {
-        if in_wal(&store) {
-            switched = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    child.kill();
-    assert!(switched, "the import ended before it switched to WAL");
-    assert!(
-        store.db().with_extension("db-wal").exists(),
-        "the killed run left no WAL"
+    let last = text[..text.len() - 1]
+        .rfind('\n')
+        .expect("more than one line")
+        + 1;
+    killed.feed(&text.as_bytes()[..last]);
+    let wal = store.db().with_extension("db-wal");
+    killed.wait_until("the store is switched to WAL", || {
+        in_wal(&store) && wal.exists()
+    });
+    let killed = killed.kill();
+    assert_eq!(
+        killed.signal(),
+        Some(libc::SIGKILL),
+        "the kill did not interrupt the import\n{}",
+        killed.context()
     );
+    assert!(wal.exists(), "the killed run left no WAL");
     // Read-only, so that closing it leaves the WAL for the re-run to find.
     let left: i64 = rusqlite::Connection::open_with_flags(
         store.db(),

@@ -297,6 +297,12 @@ impl Running {
         }
     }
 
+    /// The process's standard input, for a thread of the test to write (dropping it ends the
+    /// input).
+    pub fn take_stdin(&mut self) -> ChildStdin {
+        self.stdin.take().expect("standard input is still open")
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().expect("polling cebulk").is_none()
