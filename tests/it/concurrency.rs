@@ -62,6 +62,19 @@ fn prepared() -> Store {
     store
 }
 
+/// `import --kind purchases --batch-size BATCH --quiet FILE`.
+fn import_args<'a>(batch: &'a str, file: &'a str) -> [&'a str; 7] {
+    [
+        "import",
+        "--kind",
+        "purchases",
+        "--batch-size",
+        batch,
+        "--quiet",
+        file,
+    ]
+}
+
 /// Runs the two argument lists as two processes started together, and returns their runs.
 fn at_once(store: &Store, first: &[&str], second: &[&str]) -> (Run, Run) {
     let barrier = Barrier::new(2);
@@ -153,18 +166,11 @@ fn two_files_imported_at_once_both_land_whole_with_one_gapless_numbering() {
         let db = prepared();
         db.file("a.ndjson", &a_text);
         db.file("b.ndjson", &b_text);
-        let args = |file: &'static str| {
-            [
-                "import",
-                "--kind",
-                "purchases",
-                "--batch-size",
-                batch,
-                "--quiet",
-                file,
-            ]
-        };
-        let (a, b) = at_once(&db, &args("a.ndjson"), &args("b.ndjson"));
+        let (a, b) = at_once(
+            &db,
+            &import_args(batch, "a.ndjson"),
+            &import_args(batch, "b.ndjson"),
+        );
         let a = processed(&a, &format!("a.ndjson, batch {batch}"), &a_ruis);
         let b = processed(&b, &format!("b.ndjson, batch {batch}"), &b_ruis);
 
@@ -210,15 +216,7 @@ fn one_file_imported_twice_at_once_creates_each_event_once() {
     for batch in BATCH_SIZES {
         let db = prepared();
         db.file("same.ndjson", &text);
-        let args = [
-            "import",
-            "--kind",
-            "purchases",
-            "--batch-size",
-            batch,
-            "--quiet",
-            "same.ndjson",
-        ];
+        let args = import_args(batch, "same.ndjson");
         let (first, second) = at_once(&db, &args, &args);
         let first = processed(&first, &format!("first process, batch {batch}"), &ruis);
         let second = processed(&second, &format!("second process, batch {batch}"), &ruis);

@@ -191,13 +191,7 @@ fn an_import_killed_after_switching_to_wal_is_finished_by_its_rerun() {
     killed.wait_until("the store is switched to WAL", || {
         in_wal(&store) && wal.exists()
     });
-    let killed = killed.kill();
-    assert_eq!(
-        killed.signal(),
-        Some(libc::SIGKILL),
-        "the kill did not interrupt the import\n{}",
-        killed.context()
-    );
+    killed.kill().sigkilled("after the switch to WAL");
     assert!(wal.exists(), "the killed run left no WAL");
     // Read-only, so that closing it leaves the WAL for the re-run to find.
     let left: i64 = rusqlite::Connection::open_with_flags(

@@ -2721,28 +2721,42 @@ fn mandatory_and_semi_optional_parameters_follow_the_seeds_order() {
     )]);
 }
 
+/// Imports `events` of `kind` into a fresh store: of the two events "1", the first must be
+/// processed and the second unprocessed with `code` and `description`; "sibling" must be
+/// processed.
+fn assert_first_processed_and_second_unprocessed(
+    kind: &str,
+    events: Vec<Value>,
+    code: &str,
+    description: String,
+) {
+    let store = fresh_store();
+    let run = store.import_document(&document(kind, events));
+    let outcomes = run.outcomes(&json!("1"));
+    assert!(
+        matches!(outcomes.as_slice(), [Outcome::Processed { .. }, second]
+        if *second == Outcome::Unprocessed {
+            code: code.into(),
+            description: description.clone(),
+        }),
+        "got {outcomes:?}\n{}",
+        run.context()
+    );
+    run.processed("sibling");
+}
+
 #[test]
 fn a_missing_parameter_comes_before_a_repeated_request_unique_identifier() {
-    let store = fresh_store();
-    let run = store.import_document(&document(
+    assert_first_processed_and_second_unprocessed(
         "web",
         vec![
             valid("web", "1"),
             without(valid("web", "1"), "website"),
             valid("web", "sibling"),
         ],
-    ));
-    let outcomes = run.outcomes(&json!("1"));
-    assert!(
-        matches!(outcomes.as_slice(), [Outcome::Processed { .. }, second]
-        if *second == Outcome::Unprocessed {
-            code: MISSING.into(),
-            description: missing("website"),
-        }),
-        "got {outcomes:?}\n{}",
-        run.context()
+        MISSING,
+        missing("website"),
     );
-    run.processed("sibling");
 }
 
 #[test]
@@ -2777,32 +2791,21 @@ fn an_invalid_first_use_still_makes_a_later_event_with_its_identifier_a_duplicat
 
 #[test]
 fn a_repeated_request_unique_identifier_comes_before_not_found() {
-    let store = fresh_store();
-    let run = store.import_document(&document(
+    assert_first_processed_and_second_unprocessed(
         "web",
         vec![
             valid("web", "1"),
             with(valid("web", "1"), ACCOUNT, json!({"number": "NOPE"})),
             valid("web", "sibling"),
         ],
-    ));
-    let outcomes = run.outcomes(&json!("1"));
-    assert!(
-        matches!(outcomes.as_slice(), [Outcome::Processed { .. }, second]
-        if *second == Outcome::Unprocessed {
-            code: DUPLICATE_RUI.into(),
-            description: duplicate_rui("1"),
-        }),
-        "got {outcomes:?}\n{}",
-        run.context()
+        DUPLICATE_RUI,
+        duplicate_rui("1"),
     );
-    run.processed("sibling");
 }
 
 #[test]
 fn a_repeated_request_unique_identifier_comes_before_the_store_rules() {
-    let store = fresh_store();
-    let run = store.import_document(&document(
+    assert_first_processed_and_second_unprocessed(
         "referrals",
         vec![
             valid("referrals", "1"),
@@ -2810,18 +2813,9 @@ fn a_repeated_request_unique_identifier_comes_before_the_store_rules() {
             valid("referrals", "1"),
             referral("sibling", rp("RP0000000014"), rp("RP0000000010")),
         ],
-    ));
-    let outcomes = run.outcomes(&json!("1"));
-    assert!(
-        matches!(outcomes.as_slice(), [Outcome::Processed { .. }, second]
-        if *second == Outcome::Unprocessed {
-            code: DUPLICATE_RUI.into(),
-            description: duplicate_rui("1"),
-        }),
-        "got {outcomes:?}\n{}",
-        run.context()
+        DUPLICATE_RUI,
+        duplicate_rui("1"),
     );
-    run.processed("sibling");
 }
 
 #[test]

@@ -236,6 +236,18 @@ impl Run {
         self
     }
 
+    /// Asserts that the process died of SIGKILL, so a kill interrupted it (`what` says
+    /// which), and returns `self`.
+    pub fn sigkilled(&self, what: &str) -> &Run {
+        assert_eq!(
+            self.signal(),
+            Some(libc::SIGKILL),
+            "{what}: the kill did not interrupt cebulk\n{}",
+            self.context()
+        );
+        self
+    }
+
     /// Whether standard error tells of a panic.
     pub fn panicked(&self) -> bool {
         self.stderr.contains("panicked")

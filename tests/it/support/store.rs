@@ -152,41 +152,38 @@ impl Store {
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
-    /// The one column `sql` selects, every row.
-    pub fn column<T: FromSql>(&self, sql: &str) -> Vec<T> {
+    /// Every row `sql` selects, each made by `row` from its cells (given the column count).
+    fn select<T>(
+        &self,
+        sql: &str,
+        row: impl Fn(&rusqlite::Row<'_>, usize) -> rusqlite::Result<T>,
+    ) -> Vec<T> {
         let conn = self.conn();
         let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-        stmt.query_map([], |r| r.get(0))
+        let columns = stmt.column_count();
+        stmt.query_map([], |r| row(r, columns))
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
-            .map(|cell| cell.unwrap_or_else(|e| panic!("{sql}: {e}")))
+            .map(|row| row.unwrap_or_else(|e| panic!("{sql}: {e}")))
             .collect()
+    }
+
+    /// The one column `sql` selects, every row.
+    pub fn column<T: FromSql>(&self, sql: &str) -> Vec<T> {
+        self.select(sql, |r, _| r.get(0))
     }
 
     /// Every row `sql` selects, each cell as SQLite holds it.
     pub fn rows(&self, sql: &str) -> Vec<Vec<Cell>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-        let columns = stmt.column_count();
-        stmt.query_map([], |r| {
-            (0..columns)
-                .map(|i| r.get::<_, Cell>(i))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .map(Result::unwrap)
-        .collect()
+        self.select(sql, |r, columns| (0..columns).map(|i| r.get(i)).collect())
     }
 
     /// Every row `sql` selects, each cell as text: NULL, the number, or the text or blob
     /// (read as UTF-8): the same values whichever SQLite type holds them.
     pub fn text_rows(&self, sql: &str) -> Vec<Vec<String>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-        let width = stmt.column_count();
-        stmt.query_map([], |row| {
-            (0..width)
+        self.select(sql, |r, columns| {
+            (0..columns)
                 .map(|i| {
-                    Ok(match row.get_ref(i)? {
+                    Ok(match r.get_ref(i)? {
                         ValueRef::Null => "NULL".to_owned(),
                         ValueRef::Integer(n) => n.to_string(),
                         ValueRef::Real(x) => x.to_string(),
@@ -197,9 +194,6 @@ impl Store {
                 })
                 .collect()
         })
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .collect::<Result<_, _>>()
-        .expect("readable rows")
     }
 
     /// Row counts of every reference table.
