@@ -87,7 +87,11 @@ impl Cebulk {
 
     /// The command line as a failure message shows it.
     fn display(&self) -> String {
-        let mut words = vec!["cebulk".to_owned()];
+        let mut words = Vec::new();
+        if let Some(prelude) = &self.shell {
+            words.push(format!("sh -c '{prelude}; exec cebulk …'"));
+        }
+        words.push("cebulk".to_owned());
         if let Some(store) = &self.store {
             words.push("--store".to_owned());
             words.push(store.to_string_lossy().into_owned());
