@@ -3,21 +3,24 @@
 //! that is still a valid envelope listing exactly what was committed, and a re-run that
 //! finishes the job as if nothing had happened.
 
-mod support;
-
-use std::path::Path;
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-use support::{cebulk_bin, reference};
+use crate::support::{Cebulk, Run, Store, reference};
 
 const EVENTS: usize = 3000;
 // Small batches: the writer commits up to 16 batches at once, and the "disk" must fill up
 // after some commits, not during the first.
 const BATCH: &str = "50";
 
-fn events_file(dir: &Path) -> String {
+/// A fresh store holding the reference data.
+fn store_with_reference() -> Store {
+    let store = Store::new();
+    store.run(&["reference", "load", &reference()]).code(0);
+    store
+}
+
+/// The events file, written beside `store`; returns its path.
+fn events_file(store: &Store) -> String {
     let mut text = String::new();
     for i in 0..EVENTS {
         let event = serde_json::json!({
@@ -30,26 +33,12 @@ fn events_file(dir: &Path) -> String {
         text.push_str(&event.to_string());
         text.push('\n');
     }
-    let path = dir.join("events.ndjson");
-    std::fs::write(&path, text).expect("writing the events");
-    path.to_str().expect("a UTF-8 path").to_owned()
+    store.file("events.ndjson", text)
 }
 
-fn store_with_reference(dir: &Path, name: &str) -> String {
-    let store = dir.join(name).to_str().expect("a UTF-8 path").to_owned();
-    let status = Command::new(cebulk_bin())
-        .args(["--store", &store, "reference", "load", &reference()])
-        .env_remove("CEBULK_STORE")
-        .status()
-        .expect("running cebulk");
-    assert!(status.success());
-    store
-}
-
-fn import_args<'a>(store: &'a str, events: &'a str) -> [&'a str; 11] {
-    [
-        "--store",
-        store,
+/// The import every run makes, with batches of `BATCH` and `--id-seed 5`.
+fn import_command(store: &Store, events: &str) -> Cebulk {
+    store.cebulk().args([
         "import",
         "--kind",
         "web",
@@ -59,55 +48,36 @@ fn import_args<'a>(store: &'a str, events: &'a str) -> [&'a str; 11] {
         "5",
         "--quiet",
         events,
-    ]
+    ])
 }
 
 /// Runs the import with writes beyond about 1 MB failing (EFBIG) instead of killing the
 /// process: the shell ignores SIGXFSZ, and an ignored signal stays ignored across exec.
-fn import_on_a_full_disk(store: &str, events: &str) -> Output {
-    Command::new("/bin/sh")
-        .arg("-c")
-        .arg(r#"trap "" XFSZ; ulimit -f 2000; exec "$0" "$@""#)
-        .arg(cebulk_bin())
-        .args(import_args(store, events))
-        .env_remove("CEBULK_STORE")
-        .output()
-        .expect("running cebulk under a file size limit")
+fn import_on_a_full_disk(store: &Store, events: &str) -> Run {
+    import_command(store, events)
+        .shell(r#"trap "" XFSZ; ulimit -f 2000"#)
+        .run()
 }
 
-fn import(store: &str, events: &str) -> Output {
-    Command::new(cebulk_bin())
-        .args(import_args(store, events))
-        .env_remove("CEBULK_STORE")
-        .output()
-        .expect("running cebulk")
+fn import(store: &Store, events: &str) -> Run {
+    import_command(store, events).run()
 }
 
-fn numbers(store: &str) -> Vec<i64> {
-    let conn = rusqlite::Connection::open(store).expect("opening the store");
-    let mut statement = conn
-        .prepare("SELECT number FROM events ORDER BY seq")
-        .expect("a query");
-    statement
-        .query_map([], |row| row.get(0))
-        .expect("rows")
-        .map(|n| n.expect("a number"))
-        .collect()
+fn numbers(store: &Store) -> Vec<i64> {
+    store.column("SELECT number FROM events ORDER BY seq")
 }
 
 #[test]
 fn a_full_disk_stops_with_status_3_whole_batches_and_a_valid_report_and_a_rerun_finishes() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let events = events_file(dir.path());
-
-    let reference_store = store_with_reference(dir.path(), "reference.db");
+    let reference_store = store_with_reference();
+    let events = events_file(&reference_store);
     let uninterrupted = import(&reference_store, &events);
-    assert_eq!(uninterrupted.status.code(), Some(0));
+    assert_eq!(uninterrupted.code, Some(0));
 
-    let store = store_with_reference(dir.path(), "store.db");
+    let store = store_with_reference();
     let failed = import_on_a_full_disk(&store, &events);
-    let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert_eq!(failed.status.code(), Some(3), "stderr: {stderr}");
+    let stderr = &failed.stderr;
+    assert_eq!(failed.code, Some(3), "stderr: {stderr}");
     assert!(stderr.contains("store failure"), "stderr: {stderr}");
     assert!(!stderr.contains("panicked"), "stderr: {stderr}");
 
@@ -137,7 +107,7 @@ fn a_full_disk_stops_with_status_3_whole_batches_and_a_valid_report_and_a_rerun_
     assert_eq!(processed.as_slice(), &full_processed[..n]);
 
     let rerun = import(&store, &events);
-    assert_eq!(rerun.status.code(), Some(0));
+    assert_eq!(rerun.code, Some(0));
     assert_eq!(
         rerun.stdout, uninterrupted.stdout,
         "the re-run finishes the job"

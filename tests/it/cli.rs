@@ -2,14 +2,12 @@
 //! exit status, standard error) and what landed in the store (`cebulk events` and the SQLite
 //! tables themselves). Every test uses its own fresh store in a temporary directory.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use support::{
-    ENTITIES, KINDS, PROCESSED, Run, Store, UNPROCESSED, fixture, reference, reference_id,
+use crate::support::{
+    ENTITIES, KINDS, PROCESSED, Run, Store, UNPROCESSED, fixture, is_id, reference, reference_id,
     reference_json, rui_id_number, set,
 };
 
@@ -33,12 +31,6 @@ fn keys(entry: &Value) -> BTreeSet<String> {
 
 fn key_set(names: &[&str]) -> BTreeSet<String> {
     names.iter().map(|n| (*n).to_owned()).collect()
-}
-
-fn is_id(s: &str) -> bool {
-    s.len() == 32
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
 }
 
 /// Asserts a request-level rejection: `"data": null`, the status code, exit status 2, and
@@ -522,7 +514,7 @@ fn dry_run_without_a_store_creates_no_file() {
     ]);
     dry.code(1);
     assert!(!store.exists(), "the dry run created the store");
-    let files: Vec<_> = std::fs::read_dir(store.dir.path())
+    let files: Vec<_> = std::fs::read_dir(store.dir())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
@@ -968,7 +960,7 @@ fn import_with_a_malformed_reference_imports_nothing() {
 #[test]
 fn report_file_receives_the_report_and_stdout_nothing() {
     let store = Store::new();
-    let report_path = store.dir.path().join("report.json");
+    let report_path = store.dir().join("report.json");
     let run = store.import(&[
         "--report",
         report_path.to_str().unwrap(),
@@ -995,7 +987,7 @@ fn report_file_receives_the_report_and_stdout_nothing() {
 #[test]
 fn a_report_replacing_an_earlier_one_leaves_a_closed_store_and_no_partial_file() {
     let store = Store::new();
-    let report_path = store.dir.path().join("report.json");
+    let report_path = store.dir().join("report.json");
     let report = report_path.to_str().unwrap();
     let first = store.file(
         "first.json",
@@ -1529,8 +1521,8 @@ fn events_as_csv_use_the_import_header_form_and_match_the_json_listing() {
 #[test]
 fn a_report_path_that_is_a_symlink_is_written_through_not_replaced() {
     let store = Store::new();
-    let target = store.dir.path().join("real.json");
-    let link = store.dir.path().join("link.json");
+    let target = store.dir().join("real.json");
+    let link = store.dir().join("link.json");
     std::os::unix::fs::symlink(&target, &link).unwrap();
     store
         .import(&[

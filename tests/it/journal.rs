@@ -6,11 +6,9 @@
 //! from; a killed writer's rollback journal stops every read-only command until a writing
 //! one rolls it back.
 
-mod support;
-
 use serde_json::Value;
 
-use support::{PROCESSED, Store, XorShift, reference, set, web_event_at};
+use crate::support::{PROCESSED, Store, XorShift, ndjson, reference, set, web_event_at};
 
 /// Events of the large imports: enough that, in no order, a batch's commit rewrites more
 /// than a megabyte of their index (measured: from about 35,000 events on).
@@ -27,14 +25,18 @@ fn header_mode(store: &Store) -> &'static str {
     }
 }
 
+/// Whether the store's header records WAL (a store file still being written may be short).
+fn in_wal(store: &Store) -> bool {
+    std::fs::read(store.db()).is_ok_and(|b| b.len() > 19 && b[18] == 2)
+}
+
 /// `EVENTS` web events as NDJSON, with these request unique identifiers.
 fn web_lines(ruis: &[String]) -> String {
-    let mut out = String::new();
-    for rui in ruis {
-        out.push_str(&web_event_at(rui, "https://www.example.com/").to_string());
-        out.push('\n');
-    }
-    out
+    let events: Vec<Value> = ruis
+        .iter()
+        .map(|rui| web_event_at(rui, "https://www.example.com/"))
+        .collect();
+    ndjson(&events)
 }
 
 /// `EVENTS` request unique identifiers in no order (32 hex digits each).
@@ -164,45 +166,33 @@ fn a_killed_writers_journal_stops_reads_until_a_writing_command_rolls_it_back() 
     assert_eq!(killed.file_names(), ["store.db"]);
 }
 
+/// The killed import reads the events from a pipe that the test keeps open: every event but
+/// the last is written, so the import cannot end before the test kills it, as soon as its
+/// store is in WAL (and the WAL file is there).
 #[test]
 fn an_import_killed_after_switching_to_wal_is_finished_by_its_rerun() {
     let store = Store::new();
     let ruis = random_ruis(0x6A0F_2026_1129_0002);
-    let input = store.file("web.ndjson", web_lines(&ruis));
+    let text = web_lines(&ruis);
+    let input = store.file("web.ndjson", &text);
     let report = store.path("killed.json");
-    // A process of its own, to be killed (support's runs wait for theirs).
-    let mut child = std::process::Command::new(support::cebulk_bin())
-        .current_dir(store.dir.path())
-        .env_remove("CEBULK_STORE")
-        .arg("--store")
-        .arg(store.db())
+    let mut killed = store
+        .cebulk()
         .arg("import")
-        .args(import_args(&input, &report))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Killed as soon as the store is in WAL, while the import goes on.
-    let mut switched = false;
-    while child.try_wait().unwrap().is_none() {
-        if std::fs::read(store.db()).is_ok_and(|b| b.len() > 19 && b[18] == 2) {
-            child.kill().unwrap();
-            switched = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    child.wait().unwrap();
-    assert!(switched, "the import ended before it switched to WAL");
-    assert!(
-        store
-            .path("store.db-wal")
-            .parse::<std::path::PathBuf>()
-            .unwrap()
-            .exists(),
-        "the killed run left no WAL"
-    );
+        .args(import_args("-", &report))
+        .args(["--format", "ndjson"])
+        .spawn();
+    let last = text[..text.len() - 1]
+        .rfind('\n')
+        .expect("more than one line")
+        + 1;
+    killed.feed(&text.as_bytes()[..last]);
+    let wal = store.db().with_extension("db-wal");
+    killed.wait_until("the store is switched to WAL", || {
+        in_wal(&store) && wal.exists()
+    });
+    killed.kill().sigkilled("after the switch to WAL");
+    assert!(wal.exists(), "the killed run left no WAL");
     // Read-only, so that closing it leaves the WAL for the re-run to find.
     let left: i64 = rusqlite::Connection::open_with_flags(
         store.db(),

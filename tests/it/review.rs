@@ -1,56 +1,19 @@
-//! Review tests: each runs the real binary on a fresh store. Tests marked BUG fail because
-//! of a cebulk bug; the others guard risky areas that were checked and hold.
-
-mod support;
-
-use std::time::Duration;
+//! Review tests: each runs the real binary on a fresh store and pins a behaviour that a
+//! review found wrong once and that is now right (error descriptions quote values
+//! verbatim, a cut-off CSV row without an identifier echoes `null`, an unreadable input
+//! alone gives `"data": null`, an empty `fields_set` returns every field), or guards a
+//! risky area that was checked and holds (the store skipping lookups of a kind that had no
+//! events before the run).
 
 use serde_json::{Value, json};
 
-use support::{PROCESSED, Store, UNPROCESSED, reference, set, web_event_at};
+use crate::support::{PROCESSED, Run, Store, UNPROCESSED, ndjson, reference, set, web_event_at};
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e})\nstdout:\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-
-    fn code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "exit status\nstdout:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-}
-
-/// `cebulk import --quiet ARGS…` on `store`, with this file's 60-second timeout.
+/// `cebulk import --quiet ARGS…` on `store`.
 fn import(store: &Store, args: &[&str]) -> Run {
-    let output = support::cebulk(store.dir.path(), &store.db())
-        .arg("import")
-        .arg("--quiet")
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("running cebulk");
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    let mut all = vec!["--quiet"];
+    all.extend_from_slice(args);
+    store.import(&all)
 }
 
 /// (rui, number) of processed entries, or (rui, error_code) of unprocessed ones.
@@ -79,16 +42,10 @@ fn referral(rui: &str, referred: &str, by: &str) -> Value {
     })
 }
 
-fn ndjson(events: &[Value]) -> String {
-    events.iter().map(|e| format!("{e}\n")).collect()
-}
-
 // ---------------------------------------------------------------------------------------------
-// BUG: error descriptions substitute template placeholders found inside the caller's value.
-// src/codes.rs EventError::description chains `str::replace` calls: the caller's value is
-// put in first, and the later replacements ("{path}", "{system}", "{what is allowed}",
-// "{number}", …) then rewrite text inside it. ERRORS.md: `{…}` is filled with the caller's
-// own value, so the value must appear verbatim.
+// Error descriptions quote the caller's value verbatim, even when it holds text that looks
+// like one of the template's placeholders ("{path}", "{system}", …): ERRORS.md fills `{…}`
+// with the caller's own value, and the placeholders filled after it must not rewrite it.
 
 #[test]
 fn error_descriptions_quote_the_callers_value_verbatim() {
@@ -126,10 +83,9 @@ fn error_descriptions_quote_the_callers_value_verbatim() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// BUG: a CSV row cut off inside a quoted field, with no request unique identifier, echoes
-// `""` instead of `null`. README ("Empty request unique identifier"): `""` is reported as
-// `null`, as an absent one and an empty CSV cell are. src/input/csv.rs, `Rows::next`, the
-// `Ok(false)` branch builds `Value::String(group.rui)` even when `group.rui` is empty.
+// A CSV row cut off inside a quoted field, with no request unique identifier, is echoed
+// with `null` as its identifier: README ("Empty request unique identifier"), `""` is
+// reported as `null`, as an absent one and an empty CSV cell are.
 
 #[test]
 fn csv_row_cut_off_in_quotes_without_identifier_echoes_null() {
@@ -152,17 +108,16 @@ fn csv_row_cut_off_in_quotes_without_identifier_echoes_null() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// BUG: an NDJSON input that cannot be read at all (here a directory named *.ndjson) is
-// rejected, but the envelope has non-null `data` with empty sets, while the same problem
-// with a .csv or .json input gives `"data": null`. SPEC §4 / README ("When every input is
-// rejected, `data` is `null`"). src/import.rs calls `report.begin_request()` before the
-// NDJSON stream has read anything; the read error only surfaces inside `Stages::run`.
+// An input that cannot be read at all (here a directory named *.csv, *.json or *.ndjson)
+// is rejected, and when it is the only input the envelope's `data` is `null`, for NDJSON
+// as for CSV and JSON: SPEC §4 / README ("When every input is rejected, `data` is
+// `null`").
 
 #[test]
 fn an_unreadable_ndjson_input_alone_gives_null_data() {
     let store = Store::new();
     for name in ["input.csv", "input.json", "input.ndjson"] {
-        let dir = store.dir.path().join(name);
+        let dir = store.dir().join(name);
         std::fs::create_dir(&dir).unwrap();
         let run = import(&store, &["--kind", "web", dir.to_str().unwrap()]);
         run.code(2);
@@ -176,12 +131,10 @@ fn an_unreadable_ndjson_input_alone_gives_null_data() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// BUG (spec reading): `"fields_set": ""` drops `id`, `number`, `error_code` and
-// `error_description` from every entry. The seed: "If not specified then all the available
-// fields will be returned"; README: `null`, `""`, `[]` count as not given, and the code
-// already treats `"fields_set": null` as not given. src/input/json_document.rs (fields_set)
-// and src/report.rs (FieldsSet::parse) turn an empty list into "request_unique_identifier
-// only".
+// `"fields_set": ""` counts as not given, like `"fields_set": null`: every field is
+// returned, a processed entry's `id` and `number` among them. The seed: "If not specified
+// then all the available fields will be returned"; README: `null`, `""`, `[]` count as not
+// given.
 
 #[test]
 fn an_empty_fields_set_returns_every_field() {
@@ -203,7 +156,8 @@ fn an_empty_fields_set_returns_every_field() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Guards (pass): the "fresh kind" lookup skipping of src/store/fresh.rs.
+// Guards: the "fresh kind" lookup skipping (a kind with no events before the run is looked
+// up in what the run created, not in the store).
 
 /// Guards: in a fresh store, one run with batches of 1 over two files of the same kind
 /// (JSON, then NDJSON and CSV forms of the same events) recognises every event created by

@@ -12,17 +12,12 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-mod support;
-
-use std::path::Path;
-use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use serde_json::{Map, Number, Value, json};
-use tempfile::TempDir;
 
-use support::{fixture, reference};
+use crate::support::{Run, Store, fixture, reference};
 
 /// Cases of the never-panics property (three runs of the binary each).
 const GARBAGE_CASES: u32 = 64;
@@ -41,82 +36,48 @@ fn config(cases: u32, seed: u64) -> Config {
     }
 }
 
-/// One finished run of the binary.
-struct Run {
-    what: String,
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
+/// The report, after checking that the run did not panic, exited 0, 1 or 2 and wrote an
+/// envelope.
+fn sane_report(run: &Run) -> Result<Value, TestCaseError> {
+    prop_assert!(!run.panicked(), "cebulk panicked\n{}", run.context());
+    prop_assert!(
+        matches!(run.code, Some(0..=2)),
+        "exit status is not 0, 1 or 2\n{}",
+        run.context()
+    );
+    let report: Value = serde_json::from_slice(&run.stdout)
+        .map_err(|e| TestCaseError::fail(format!("stdout is not JSON ({e})\n{}", run.context())))?;
+    prop_assert!(
+        report["status"]["code"].is_string(),
+        "no status.code\n{}",
+        run.context()
+    );
+    prop_assert!(
+        report["data"].is_object() || (report["data"].is_null() && run.code == Some(2)),
+        "data is neither an object nor null with exit status 2\n{}",
+        run.context()
+    );
+    Ok(report)
 }
 
-impl Run {
-    fn context(&self) -> String {
-        let clip = |s: &str| s.chars().take(3000).collect::<String>();
-        format!(
-            "{}\nexit status: {:?}\nstdout:\n{}\nstderr:\n{}",
-            self.what,
-            self.code,
-            clip(&String::from_utf8_lossy(&self.stdout)),
-            clip(&self.stderr)
-        )
-    }
-
-    /// The report, after checking that the run did not panic, exited 0, 1 or 2 and wrote an
-    /// envelope.
-    fn sane_report(&self) -> Result<Value, TestCaseError> {
-        prop_assert!(
-            !self.stderr.contains("panicked"),
-            "cebulk panicked\n{}",
-            self.context()
-        );
-        prop_assert!(
-            matches!(self.code, Some(0..=2)),
-            "exit status is not 0, 1 or 2\n{}",
-            self.context()
-        );
-        let report: Value = serde_json::from_slice(&self.stdout).map_err(|e| {
-            TestCaseError::fail(format!("stdout is not JSON ({e})\n{}", self.context()))
-        })?;
-        prop_assert!(
-            report["status"]["code"].is_string(),
-            "no status.code\n{}",
-            self.context()
-        );
-        prop_assert!(
-            report["data"].is_object() || (report["data"].is_null() && self.code == Some(2)),
-            "data is neither an object nor null with exit status 2\n{}",
-            self.context()
-        );
-        Ok(report)
-    }
-}
-
-/// `cebulk --store DIR/NAME.db import --reference REFERENCE --quiet ARGS… DIR/FILE`, with the
-/// file written first.
-fn import(dir: &Path, file: &str, contents: &[u8], args: &[&str]) -> Run {
-    let path = dir.join(file);
-    std::fs::write(&path, contents).unwrap();
-    let store = dir.join(format!("{file}.db"));
-    let output = support::cebulk(dir, &store)
+/// `cebulk --store STORE import --reference REFERENCE --quiet ARGS… FILE` in a fresh store,
+/// with the file written beside it first.
+fn import(file: &str, contents: &[u8], args: &[&str]) -> Run {
+    let store = Store::new();
+    let path = store.file(file, contents);
+    store
+        .cebulk()
         .args(["import", "--reference", &reference(), "--quiet"])
         .args(args)
-        .arg(&path)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("running cebulk");
-    Run {
-        what: format!("cebulk import {} {file}", args.join(" ")),
-        code: output.status.code(),
-        stdout: output.stdout,
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+        .arg(path)
+        .run()
 }
 
 /// Three imports (each into its own store) at once: they are independent, and most of an
 /// import of a small file is waiting, not computing.
-fn imports(dir: &Path, runs: [(&str, &[u8], &[&str]); 3]) -> [Run; 3] {
+fn imports(runs: [(&str, &[u8], &[&str]); 3]) -> [Run; 3] {
     std::thread::scope(|s| {
-        runs.map(|(file, contents, args)| s.spawn(move || import(dir, file, contents, args)))
+        runs.map(|(file, contents, args)| s.spawn(move || import(file, contents, args)))
             .map(|handle| handle.join().expect("an import thread"))
     })
 }
@@ -521,21 +482,17 @@ fn garbage_in_any_format_never_panics() {
         0x6A7B_A6E0,
         garbage(),
         |garbage| {
-            let dir = TempDir::new().unwrap();
             let [json, ndjson, csv] = garbage.files();
             let kind = garbage.kind();
             let with_kind = ["--kind", kind];
-            let runs = imports(
-                dir.path(),
-                [
-                    ("input.json", &json, &[]),
-                    ("input.ndjson", &ndjson, &with_kind),
-                    ("input.csv", &csv, &with_kind),
-                ],
-            );
+            let runs = imports([
+                ("input.json", &json, &[]),
+                ("input.ndjson", &ndjson, &with_kind),
+                ("input.csv", &csv, &with_kind),
+            ]);
             for (format, run) in ["json", "ndjson", "csv"].iter().zip(&runs) {
                 count(format, run);
-                run.sane_report()?;
+                sane_report(run)?;
             }
             Ok(())
         },
@@ -912,26 +869,22 @@ fn the_same_events_give_the_same_report_from_json_ndjson_and_csv() {
                 csv.push_str(&csv_line(&cells));
             }
 
-            let dir = TempDir::new().unwrap();
             let seed = ["--id-seed", "1"];
             let with_kind = ["--id-seed", "1", "--kind", kind];
             let document = document.to_string();
-            let [from_json, from_ndjson, from_csv] = imports(
-                dir.path(),
-                [
-                    ("events.json", document.as_bytes(), &seed),
-                    ("events.ndjson", ndjson.as_bytes(), &with_kind),
-                    ("events.csv", csv.as_bytes(), &with_kind),
-                ],
-            );
-            let json_report = from_json.sane_report()?;
+            let [from_json, from_ndjson, from_csv] = imports([
+                ("events.json", document.as_bytes(), &seed),
+                ("events.ndjson", ndjson.as_bytes(), &with_kind),
+                ("events.csv", csv.as_bytes(), &with_kind),
+            ]);
+            let json_report = sane_report(&from_json)?;
             prop_assert!(
                 json_report["data"].is_object(),
                 "the JSON document was rejected\n{}",
                 from_json.context()
             );
             for (run, format) in [(&from_ndjson, "NDJSON"), (&from_csv, "CSV")] {
-                let report = run.sane_report()?;
+                let report = sane_report(run)?;
                 prop_assert_eq!(
                     run.code,
                     from_json.code,
@@ -974,7 +927,6 @@ fn the_same_events_give_the_same_report_from_json_ndjson_and_csv() {
 /// is reported alike whichever way it was not given.
 #[test]
 fn an_empty_request_unique_identifier_is_reported_like_an_absent_one() {
-    let dir = TempDir::new().unwrap();
     let event = |rui: &str| {
         format!(
             r#"{{"request_unique_identifier":{rui},"accounts_receivable_identifier":{{"number":"ACR0000000020"}},"performed_by_unit_identifier":{{"name":"Admin Unit"}},"performed_on":"2016-06-22T15:00:00","website":"www.crm.com"}}"#
@@ -987,16 +939,15 @@ fn an_empty_request_unique_identifier_is_reported_like_an_absent_one() {
     let runs = [
         (
             "JSON null",
-            import(dir.path(), "null.json", document("null").as_bytes(), &[]),
+            import("null.json", document("null").as_bytes(), &[]),
         ),
         (
             "JSON \"\"",
-            import(dir.path(), "empty.json", document(r#""""#).as_bytes(), &[]),
+            import("empty.json", document(r#""""#).as_bytes(), &[]),
         ),
         (
             "NDJSON \"\"",
             import(
-                dir.path(),
                 "empty.ndjson",
                 format!("{}\n", event(r#""""#)).as_bytes(),
                 &["--kind", "web"],
@@ -1004,13 +955,13 @@ fn an_empty_request_unique_identifier_is_reported_like_an_absent_one() {
         ),
         (
             "CSV empty cell",
-            import(dir.path(), "empty.csv", csv.as_bytes(), &["--kind", "web"]),
+            import("empty.csv", csv.as_bytes(), &["--kind", "web"]),
         ),
     ];
     let entries: Vec<(&str, Value)> = runs
         .iter()
         .map(|(what, run)| {
-            let report = run.sane_report().unwrap_or_else(|e| panic!("{what}: {e}"));
+            let report = sane_report(run).unwrap_or_else(|e| panic!("{what}: {e}"));
             assert_eq!(run.code, Some(1), "{what}\n{}", run.context());
             (
                 *what,

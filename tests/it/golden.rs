@@ -6,17 +6,12 @@
 //! `number`s by shape only (32 upper-case hex characters; a decimal string), because the seed's
 //! examples come from a store that did not start at 1.
 
-mod support;
-
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Output;
-use std::time::Duration;
+use std::path::PathBuf;
 
 use serde_json::Value;
-use tempfile::TempDir;
 
-use support::{KINDS, crate_path, fixture, reference, set};
+use crate::support::{KINDS, Run, Store, crate_path, fixture, is_id, reference, set};
 
 fn request(kind: &str) -> PathBuf {
     PathBuf::from(fixture(&format!("requests/{kind}.json")))
@@ -29,26 +24,15 @@ fn golden(kind: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
 }
 
-/// `cebulk --store DIR/store.db import --reference fixtures/reference.json FILES…`
-fn import(dir: &Path, files: &[PathBuf]) -> Output {
-    support::cebulk(dir, &dir.join("store.db"))
+/// `cebulk --store STORE import --reference fixtures/reference.json FILES…` in a fresh store.
+fn import(files: &[PathBuf]) -> Run {
+    Store::new()
+        .cebulk()
         .arg("import")
         .arg("--reference")
         .arg(reference())
         .args(files)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("running cebulk")
-}
-
-fn report(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
+        .run()
 }
 
 fn keys(entry: &Value) -> BTreeSet<&str> {
@@ -58,14 +42,6 @@ fn keys(entry: &Value) -> BTreeSet<&str> {
         .keys()
         .map(String::as_str)
         .collect()
-}
-
-fn is_id(value: &Value) -> bool {
-    value.as_str().is_some_and(|s| {
-        s.len() == 32
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
-    })
 }
 
 fn is_number(value: &Value) -> bool {
@@ -95,7 +71,10 @@ fn assert_matches(actual: &Value, status: &Value, processed: &[Value], unprocess
     assert_eq!(got_ruis, want_ruis, "processed request_unique_identifiers");
     for (got, want) in got.iter().zip(processed) {
         assert_eq!(keys(got), keys(want), "keys of processed entry {got}");
-        assert!(is_id(&got["id"]), "id of {got} is not 32 upper-case hex");
+        assert!(
+            got["id"].as_str().is_some_and(is_id),
+            "id of {got} is not 32 upper-case hex"
+        );
         assert!(is_number(&got["number"]), "number of {got} is not decimal");
     }
     let ids: BTreeSet<&str> = got.iter().filter_map(|e| e["id"].as_str()).collect();
@@ -116,9 +95,8 @@ fn assert_matches(actual: &Value, status: &Value, processed: &[Value], unprocess
 }
 
 fn assert_golden(kind: &str) {
-    let dir = TempDir::new().unwrap();
-    let output = import(dir.path(), &[request(kind)]);
-    let actual = report(&output);
+    let run = import(&[request(kind)]);
+    let actual = run.json();
     let expected = golden(kind);
     assert_matches(
         &actual,
@@ -134,10 +112,10 @@ fn assert_golden(kind: &str) {
     let first: Vec<String> = (1..=numbers.len()).map(|n| n.to_string()).collect();
     assert_eq!(numbers, first, "numbers of a fresh store");
     assert_eq!(
-        output.status.code(),
+        run.code,
         Some(1),
-        "{kind}: each example has unprocessed events; stderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        "{kind}: each example has unprocessed events\n{}",
+        run.context()
     );
 }
 
@@ -178,10 +156,9 @@ fn golden_financial_statements() {
 
 #[test]
 fn golden_all_seven_in_one_store_concatenate_in_file_order() {
-    let dir = TempDir::new().unwrap();
     let files: Vec<PathBuf> = KINDS.iter().map(|k| request(k)).collect();
-    let output = import(dir.path(), &files);
-    let actual = report(&output);
+    let run = import(&files);
+    let actual = run.json();
 
     let mut processed = Vec::new();
     let mut unprocessed = Vec::new();
@@ -194,10 +171,5 @@ fn golden_all_seven_in_one_store_concatenate_in_file_order() {
         assert_eq!(*status, expected["status"], "the golden statuses agree");
     }
     assert_matches(&actual, &status.unwrap(), &processed, &unprocessed);
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "stderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run.code(1);
 }

@@ -9,16 +9,11 @@
 //! `{what is allowed}` sentence of `InvalidParameterValueException`), the tests pin the text
 //! cebulk writes, since scripts and operators read it too.
 
-mod support;
-
-use std::cell::Cell;
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::Path;
 
 use serde_json::{Map, Value, json};
-use tempfile::TempDir;
 
-use support::KINDS;
+use crate::support::{KINDS, PROCESSED, Run, Store, UNPROCESSED};
 
 // ---------------------------------------------------------------------------------------------
 // Codes and description texts (docs/ERRORS.md)
@@ -637,86 +632,40 @@ fn number(text: &str) -> Value {
 // Running cebulk
 
 /// A fresh store in a temporary directory, with the reference document beside it.
-struct Store {
-    dir: TempDir,
-    files: Cell<usize>,
+fn fresh_store() -> Store {
+    let store = Store::new();
+    store.file(
+        "reference.json",
+        serde_json::to_string_pretty(&reference()).expect("JSON"),
+    );
+    store
 }
 
-impl Store {
-    fn new() -> Store {
-        let dir = TempDir::new().expect("a temporary directory");
-        let reference = serde_json::to_string_pretty(&reference()).expect("JSON");
-        std::fs::write(dir.path().join("reference.json"), reference).expect("writing");
-        Store {
-            dir,
-            files: Cell::new(0),
-        }
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.dir
-            .path()
-            .join(name)
-            .to_str()
-            .expect("a UTF-8 path")
-            .to_owned()
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("store.db")
-    }
-
-    /// `cebulk --store DB ARGS…` in the temporary directory.
-    fn run(&self, args: &[&str]) -> Run {
-        let output = support::cebulk(self.dir.path(), &self.db())
-            .args(args)
-            .timeout(Duration::from_secs(120))
-            .output()
-            .expect("running cebulk");
-        Run {
-            args: args.join(" "),
-            document: String::new(),
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-
+/// Imports of request documents with the reference document beside the store.
+trait Requests {
     /// Imports `document` (written to a new file) with the reference document.
-    fn import(&self, document: &Value) -> Run {
+    fn import_document(&self, document: &Value) -> Run;
+
+    /// Imports a request document given as text (written to a new file).
+    fn import_text(&self, text: String) -> Run;
+}
+
+impl Requests for Store {
+    fn import_document(&self, document: &Value) -> Run {
         self.import_text(serde_json::to_string_pretty(document).expect("JSON"))
     }
 
-    /// Imports a request document given as text (written to a new file).
     fn import_text(&self, text: String) -> Run {
-        let n = self.files.get() + 1;
-        self.files.set(n);
-        let file = self.path(&format!("request{n}.json"));
-        std::fs::write(&file, &text).expect("writing the request");
+        let name = (1..)
+            .map(|n| format!("request{n}.json"))
+            .find(|name| !Path::new(&self.path(name)).exists())
+            .expect("a free file name");
+        let file = self.file(&name, &text);
         let reference = self.path("reference.json");
-        let mut run = self.run(&["import", "--quiet", "--reference", &reference, &file]);
-        run.document = text;
+        let mut run = self.import(&["--quiet", "--reference", &reference, &file]);
+        run.request = text;
         run
     }
-
-    /// `cebulk events --kind KIND`, parsed.
-    fn events(&self, kind: &str) -> Vec<Value> {
-        let run = self.run(&["events", "--kind", kind]);
-        assert_eq!(run.code, Some(0), "cebulk events failed\n{}", run.context());
-        match serde_json::from_str(&run.stdout) {
-            Ok(Value::Array(events)) => events,
-            _ => panic!("`cebulk events` did not print an array\n{}", run.context()),
-        }
-    }
-}
-
-/// One finished run.
-struct Run {
-    args: String,
-    document: String,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
 }
 
 /// What the report says of one event.
@@ -737,34 +686,29 @@ fn error(code: &'static str, description: impl Into<String>) -> Expect {
     Expect::Error(code, description.into())
 }
 
-impl Run {
-    fn context(&self) -> String {
-        let clip = |text: &str| -> String {
-            if text.len() <= 6000 {
-                return text.to_owned();
-            }
-            let mut end = 6000;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            format!("{}…", &text[..end])
-        };
-        format!(
-            "cebulk {}\nexit status: {:?}\nrequest:\n{}\nstdout:\n{}\nstderr:\n{}",
-            self.args,
-            self.code,
-            clip(&self.document),
-            clip(&self.stdout),
-            clip(&self.stderr)
-        )
-    }
+/// What a test reads of a report: the outcome of each event.
+trait Outcomes {
+    /// The report, which must hold both event sets.
+    fn report(&self) -> Value;
+    /// The entries of one event set.
+    fn entries(&self, set: &str) -> Vec<Value>;
+    /// Every outcome reported for the event whose request unique identifier is `rui`.
+    fn outcomes(&self, rui: &Value) -> Vec<Outcome>;
+    /// `None` when the one outcome of `rui` is `expect`, else what is wrong.
+    fn mismatch(&self, rui: &str, expect: &Expect) -> Option<String>;
+    /// Asserts the one outcome of `rui`.
+    fn expect(&self, rui: &str, expect: &Expect);
+    /// Asserts that `rui` is processed, and gives its id and number.
+    fn processed(&self, rui: &str) -> (String, String);
+    /// Asserts that `rui` is unprocessed with this code and description.
+    fn unprocessed(&self, rui: &str, code: &'static str, description: &str);
+}
 
+impl Outcomes for Run {
     fn report(&self) -> Value {
-        let report: Value = serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n{}", self.context()));
+        let report = self.json();
         assert!(
-            report["data"]["processed_customer_events_set"].is_array()
-                && report["data"]["unprocessed_customer_events_set"].is_array(),
+            report["data"][PROCESSED].is_array() && report["data"][UNPROCESSED].is_array(),
             "the report has no event sets\n{}",
             self.context()
         );
@@ -778,11 +722,10 @@ impl Run {
             .unwrap_or_default()
     }
 
-    /// Every outcome reported for the event whose request unique identifier is `rui`.
     fn outcomes(&self, rui: &Value) -> Vec<Outcome> {
         let mut out = Vec::new();
         let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-        for entry in self.entries("processed_customer_events_set") {
+        for entry in self.entries(PROCESSED) {
             if entry["request_unique_identifier"] == *rui {
                 out.push(Outcome::Processed {
                     id: text(&entry["id"]),
@@ -790,7 +733,7 @@ impl Run {
                 });
             }
         }
-        for entry in self.entries("unprocessed_customer_events_set") {
+        for entry in self.entries(UNPROCESSED) {
             if entry["request_unique_identifier"] == *rui {
                 out.push(Outcome::Unprocessed {
                     code: text(&entry["error_code"]),
@@ -801,7 +744,6 @@ impl Run {
         out
     }
 
-    /// `None` when the one outcome of `rui` is `expect`, else what is wrong.
     fn mismatch(&self, rui: &str, expect: &Expect) -> Option<String> {
         let outcomes = self.outcomes(&json!(rui));
         let ok = match (outcomes.as_slice(), expect) {
@@ -814,7 +756,6 @@ impl Run {
         (!ok).then(|| format!("event {rui:?}: expected {expect:?}\n    got {outcomes:?}"))
     }
 
-    /// Asserts the one outcome of `rui`.
     fn expect(&self, rui: &str, expect: &Expect) {
         if let Some(problem) = self.mismatch(rui, expect) {
             panic!("{problem}\n{}", self.context());
@@ -831,15 +772,6 @@ impl Run {
 
     fn unprocessed(&self, rui: &str, code: &'static str, description: &str) {
         self.expect(rui, &error(code, description));
-    }
-
-    fn exit(&self, code: i32) {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "unexpected exit status\n{}",
-            self.context()
-        );
     }
 }
 
@@ -873,7 +805,7 @@ fn run_cases_as(
     cases: Vec<Case>,
     rewrite: impl Fn(String) -> String,
 ) -> (Store, Run, Vec<String>) {
-    let store = Store::new();
+    let store = fresh_store();
     let mut events: Vec<Value> = cases.iter().map(|c| c.event.clone()).collect();
     events.push(valid(kind, "sibling"));
     if kind == "referrals" {
@@ -977,10 +909,10 @@ fn a_known_value_of_every_identifier_field_of_every_parameter_resolves_to_its_re
             vec![cases]
         };
         for cases in documents {
-            let store = Store::new();
+            let store = fresh_store();
             let events = cases.iter().map(|(_, _, e, _)| e.clone()).collect();
-            let run = store.import(&document(kind, events));
-            let listing = store.events(kind);
+            let run = store.import_document(&document(kind, events));
+            let listing = store.events(Some(kind));
             for (label, parameter, _, id) in cases {
                 if let Some(p) = run.mismatch(&label, &Expect::Processed) {
                     problems.push(format!("[{kind}] {p}"));
@@ -1050,12 +982,12 @@ fn identifier_matching_is_exact() {
 fn the_intended_currency_resolves_by_code_and_by_id() {
     let eur = record(Entity::Currency, "EUR");
     for identifier in [json!({"code": "EUR"}), json!({"id": eur["id"]})] {
-        let store = Store::new();
+        let store = fresh_store();
         let mut doc = document("purchases", vec![valid("purchases", "1")]);
         doc["intended_currency_identifier"] = identifier.clone();
-        let run = store.import(&doc);
+        let run = store.import_document(&doc);
         run.processed("1");
-        run.exit(0);
+        run.code(0);
     }
 }
 
@@ -1066,19 +998,19 @@ fn an_unknown_intended_currency_makes_each_event_not_found() {
         (json!({"id": id("C", 99)}), id("C", 99)),
         (json!({"code": "eur"}), "eur".to_owned()),
     ] {
-        let store = Store::new();
+        let store = fresh_store();
         let mut doc = document(
             "purchases",
             vec![valid("purchases", "1"), valid("purchases", "2")],
         );
         doc["intended_currency_identifier"] = identifier.clone();
-        let run = store.import(&doc);
+        let run = store.import_document(&doc);
         for rui in ["1", "2"] {
             run.unprocessed(rui, NOT_FOUND, &not_found(Entity::Currency.word(), &value));
         }
-        run.exit(1);
+        run.code(1);
         // The same events without the intended currency are processed.
-        let run = store.import(&document(
+        let run = store.import_document(&document(
             "purchases",
             vec![valid("purchases", "1"), valid("purchases", "2")],
         ));
@@ -1104,8 +1036,8 @@ fn rp(number: &str) -> Value {
 
 #[test]
 fn a_participant_referred_in_the_reference_data_cannot_be_referred_again() {
-    let store = Store::new();
-    let run = store.import(&document(
+    let store = fresh_store();
+    let run = store.import_document(&document(
         "referrals",
         vec![
             referral("by number", rp("RP0000000004"), rp("RP0000000010")),
@@ -1120,13 +1052,13 @@ fn a_participant_referred_in_the_reference_data_cannot_be_referred_again() {
         run.unprocessed(rui, REFERRED, &referred("RP0000000004"));
     }
     run.processed("sibling");
-    run.exit(1);
+    run.code(1);
 }
 
 #[test]
 fn a_participant_referred_earlier_in_the_same_document_cannot_be_referred_again() {
-    let store = Store::new();
-    let run = store.import(&document(
+    let store = fresh_store();
+    let run = store.import_document(&document(
         "referrals",
         vec![
             referral("first", rp("RP0000000014"), rp("RP0000000012")),
@@ -1140,12 +1072,12 @@ fn a_participant_referred_earlier_in_the_same_document_cannot_be_referred_again(
     run.unprocessed("by id", REFERRED, &referred("RP0000000014"));
     // The participant referred may itself refer another.
     run.processed("sibling");
-    run.exit(1);
+    run.code(1);
 }
 
 #[test]
 fn a_participant_referred_in_a_small_batch_earlier_in_the_run_cannot_be_referred_again() {
-    let store = Store::new();
+    let store = fresh_store();
     let doc = document(
         "referrals",
         vec![
@@ -1173,15 +1105,15 @@ fn a_participant_referred_in_a_small_batch_earlier_in_the_run_cannot_be_referred
 
 #[test]
 fn a_participant_referred_in_an_earlier_run_cannot_be_referred_again() {
-    let store = Store::new();
-    let first = store.import(&document(
+    let store = fresh_store();
+    let first = store.import_document(&document(
         "referrals",
         vec![referral("first", rp("RP0000000014"), rp("RP0000000012"))],
     ));
     let (id, number) = first.processed("first");
-    first.exit(0);
+    first.code(0);
 
-    let run = store.import(&document(
+    let run = store.import_document(&document(
         "referrals",
         vec![
             referral("second", rp("RP0000000014"), rp("RP0000000010")),
@@ -1193,10 +1125,10 @@ fn a_participant_referred_in_an_earlier_run_cannot_be_referred_again() {
     run.unprocessed("second", REFERRED, &referred("RP0000000014"));
     run.unprocessed("first", REFERRED, &referred("RP0000000014"));
     run.processed("sibling");
-    run.exit(1);
+    run.code(1);
 
     // Re-running the first document reports the referral as it was created.
-    let again = store.import(&document(
+    let again = store.import_document(&document(
         "referrals",
         vec![referral("first", rp("RP0000000014"), rp("RP0000000012"))],
     ));
@@ -1210,8 +1142,8 @@ fn a_participant_referred_in_an_earlier_run_cannot_be_referred_again() {
 
 #[test]
 fn a_participant_cannot_refer_itself() {
-    let store = Store::new();
-    let run = store.import(&document(
+    let store = fresh_store();
+    let run = store.import_document(&document(
         "referrals",
         vec![
             referral("by number", rp("RP0000000010"), rp("RP0000000010")),
@@ -1238,7 +1170,7 @@ fn a_participant_cannot_refer_itself() {
         &self_referral("RP0000000004"),
     );
     run.processed("sibling");
-    run.exit(1);
+    run.code(1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1316,12 +1248,12 @@ fn each_mandatory_parameter_of_each_kind_given_as_an_empty_string_is_missing() {
 fn a_missing_request_unique_identifier_is_missing() {
     for kind in KINDS {
         for form in [None, Some(Value::Null), Some(json!(""))] {
-            let store = Store::new();
+            let store = fresh_store();
             let event = match &form {
                 None => without(valid(kind, ""), "request_unique_identifier"),
                 Some(value) => with(valid(kind, ""), "request_unique_identifier", value.clone()),
             };
-            let run = store.import(&document(kind, vec![event, valid(kind, "sibling")]));
+            let run = store.import_document(&document(kind, vec![event, valid(kind, "sibling")]));
             let unprocessed = run.entries("unprocessed_customer_events_set");
             let got: Vec<(&Value, &Value)> = unprocessed
                 .iter()
@@ -1337,7 +1269,7 @@ fn a_missing_request_unique_identifier_is_missing() {
                 run.context()
             );
             run.processed("sibling");
-            run.exit(1);
+            run.code(1);
         }
     }
 }
@@ -1704,8 +1636,8 @@ fn user_defined_fields_are_limited_to_the_numbers_of_the_seed() {
 
 #[test]
 fn udf_string_9_is_unknown_on_achievements_but_udf_string_16_is_accepted_on_purchases() {
-    let store = Store::new();
-    let run = store.import(&document(
+    let store = fresh_store();
+    let run = store.import_document(&document(
         "achievements",
         vec![
             with(valid("achievements", "9"), "udf_string_9", json!("x")),
@@ -1714,14 +1646,14 @@ fn udf_string_9_is_unknown_on_achievements_but_udf_string_16_is_accepted_on_purc
     ));
     run.unprocessed("9", UNKNOWN, &unknown("udf_string_9"));
     run.processed("8");
-    run.exit(1);
+    run.code(1);
 
-    let run = store.import(&document(
+    let run = store.import_document(&document(
         "purchases",
         vec![with(valid("purchases", "16"), "udf_string_16", json!("x"))],
     ));
     run.processed("16");
-    run.exit(0);
+    run.code(0);
 }
 
 #[test]
@@ -1799,8 +1731,8 @@ fn parameters_the_method_does_not_have_are_unknown() {
 
 #[test]
 fn a_code_field_in_an_account_identifier_is_unknown() {
-    let store = Store::new();
-    let run = store.import(&document(
+    let store = fresh_store();
+    let run = store.import_document(&document(
         "achievements",
         vec![
             with(
@@ -1974,9 +1906,9 @@ fn values_of_the_wrong_type_are_invalid() {
 /// is `InvalidParameterValueException`".
 #[test]
 fn a_request_unique_identifier_given_as_a_number_is_invalid() {
-    let store = Store::new();
+    let store = fresh_store();
     let event = with(valid("web", ""), "request_unique_identifier", json!(221));
-    let run = store.import(&document("web", vec![event, valid("web", "sibling")]));
+    let run = store.import_document(&document("web", vec![event, valid("web", "sibling")]));
     let unprocessed = run.entries("unprocessed_customer_events_set");
     assert_eq!(unprocessed.len(), 1, "{}", run.context());
     assert_eq!(unprocessed[0]["error_code"], INVALID, "{}", run.context());
@@ -2177,7 +2109,7 @@ fn numbers_beyond_a_decimal_are_invalid() {
     for (kind, cases) in tables {
         let (_store, run, found) = run_cases_as(kind, cases, as_written);
         assert!(
-            run.document.contains("1e400") && !run.document.contains("e+400"),
+            run.request.contains("1e400") && !run.request.contains("e+400"),
             "the request does not hold 1e400 as written\n{}",
             run.context()
         );
@@ -2192,7 +2124,7 @@ fn numbers_beyond_a_decimal_are_invalid() {
 #[test]
 fn a_request_unique_identifier_repeated_in_one_document_is_not_unique() {
     for kind in KINDS {
-        let store = Store::new();
+        let store = fresh_store();
         // A referral that differs from the first only in its referrer.
         let second = if kind == "referrals" {
             with(valid(kind, "1"), REFERRING_PARTICIPANT, rp("RP0000000012"))
@@ -2204,7 +2136,7 @@ fn a_request_unique_identifier_repeated_in_one_document_is_not_unique() {
         } else {
             valid(kind, "2")
         };
-        let run = store.import(&document(
+        let run = store.import_document(&document(
             kind,
             vec![valid(kind, "1"), valid(kind, "1"), second, other],
         ));
@@ -2221,8 +2153,8 @@ fn a_request_unique_identifier_repeated_in_one_document_is_not_unique() {
             run.context()
         );
         assert!(!id.is_empty() && number == "2", "{}", run.context());
-        run.exit(1);
-        assert_eq!(store.events(kind).len(), 2, "{}", run.context());
+        run.code(1);
+        assert_eq!(store.events(Some(kind)).len(), 2, "{}", run.context());
     }
 }
 
@@ -2231,7 +2163,7 @@ fn a_request_unique_identifier_repeated_in_one_document_is_not_unique() {
 
 #[test]
 fn an_intended_currency_other_than_the_units_is_a_mismatch() {
-    let store = Store::new();
+    let store = fresh_store();
     let mut doc = document(
         "purchases",
         vec![
@@ -2250,12 +2182,12 @@ fn an_intended_currency_other_than_the_units_is_a_mismatch() {
         ],
     );
     doc["intended_currency_identifier"] = json!({"code": "EUR"});
-    let run = store.import(&doc);
+    let run = store.import_document(&doc);
     let text = currency_mismatch("EUR", "Shop Unit", "USD");
     run.unprocessed("shop", CURRENCY_MISMATCH, &text);
     run.unprocessed("shop by code", CURRENCY_MISMATCH, &text);
     run.processed("admin");
-    run.exit(1);
+    run.code(1);
 
     // Named by id, the intended currency is still written by its code.
     let mut doc = document(
@@ -2266,7 +2198,7 @@ fn an_intended_currency_other_than_the_units_is_a_mismatch() {
         ],
     );
     doc["intended_currency_identifier"] = json!({"id": id("C", 2)});
-    let run = store.import(&doc);
+    let run = store.import_document(&doc);
     run.unprocessed(
         "admin",
         CURRENCY_MISMATCH,
@@ -2275,7 +2207,7 @@ fn an_intended_currency_other_than_the_units_is_a_mismatch() {
     run.processed("shop");
 
     // Without an intended currency any unit is fine.
-    let run = store.import(&document(
+    let run = store.import_document(&document(
         "purchases",
         vec![with(
             valid("purchases", "no intended"),
@@ -2334,8 +2266,8 @@ fn a_classification_of_another_kind_is_rejected_on_every_kind() {
 
 #[test]
 fn an_achievements_classification_on_a_financial_achievement_is_the_seeds_text() {
-    let store = Store::new();
-    let run = store.import(&document(
+    let store = fresh_store();
+    let run = store.import_document(&document(
         "financial_achievements",
         vec![
             with(
@@ -2592,7 +2524,7 @@ fn external(event: Value, system: Option<&str>, reference: &str) -> Value {
 #[test]
 fn an_external_reference_repeated_in_one_document_is_a_duplicate() {
     for kind in KINDS {
-        let store = Store::new();
+        let store = fresh_store();
         let event = |rui: &str| {
             if kind == "referrals" {
                 // Each referral names participants not referred before.
@@ -2609,7 +2541,7 @@ fn an_external_reference_repeated_in_one_document_is_a_duplicate() {
                 valid(kind, rui)
             }
         };
-        let run = store.import(&document(
+        let run = store.import_document(&document(
             kind,
             vec![
                 external(event("1"), Some("SAP"), "EXT-1"),
@@ -2628,25 +2560,25 @@ fn an_external_reference_repeated_in_one_document_is_a_duplicate() {
         run.processed("4");
         run.processed("5");
         run.unprocessed("6", DUPLICATE_EXTERNAL, &duplicate_external("EXT-1", ""));
-        run.exit(1);
+        run.code(1);
     }
 }
 
 #[test]
 fn an_external_reference_of_an_earlier_run_or_of_another_kind() {
-    let store = Store::new();
-    let run = store.import(&document(
+    let store = fresh_store();
+    let run = store.import_document(&document(
         "web",
         vec![external(valid("web", "1"), Some("SAP"), "EXT-9")],
     ));
     run.processed("1");
     // The same pair on another kind is another event's business.
-    let run = store.import(&document(
+    let run = store.import_document(&document(
         "achievements",
         vec![external(valid("achievements", "1"), Some("SAP"), "EXT-9")],
     ));
     run.processed("1");
-    let run = store.import(&document(
+    let run = store.import_document(&document(
         "web",
         vec![
             external(valid("web", "2"), Some("SAP"), "EXT-9"),
@@ -2789,23 +2721,23 @@ fn mandatory_and_semi_optional_parameters_follow_the_seeds_order() {
     )]);
 }
 
-#[test]
-fn a_missing_parameter_comes_before_a_repeated_request_unique_identifier() {
-    let store = Store::new();
-    let run = store.import(&document(
-        "web",
-        vec![
-            valid("web", "1"),
-            without(valid("web", "1"), "website"),
-            valid("web", "sibling"),
-        ],
-    ));
+/// Imports `events` of `kind` into a fresh store: of the two events "1", the first must be
+/// processed and the second unprocessed with `code` and `description`; "sibling" must be
+/// processed.
+fn assert_first_processed_and_second_unprocessed(
+    kind: &str,
+    events: Vec<Value>,
+    code: &str,
+    description: String,
+) {
+    let store = fresh_store();
+    let run = store.import_document(&document(kind, events));
     let outcomes = run.outcomes(&json!("1"));
     assert!(
         matches!(outcomes.as_slice(), [Outcome::Processed { .. }, second]
         if *second == Outcome::Unprocessed {
-            code: MISSING.into(),
-            description: missing("website"),
+            code: code.into(),
+            description: description.clone(),
         }),
         "got {outcomes:?}\n{}",
         run.context()
@@ -2814,9 +2746,23 @@ fn a_missing_parameter_comes_before_a_repeated_request_unique_identifier() {
 }
 
 #[test]
+fn a_missing_parameter_comes_before_a_repeated_request_unique_identifier() {
+    assert_first_processed_and_second_unprocessed(
+        "web",
+        vec![
+            valid("web", "1"),
+            without(valid("web", "1"), "website"),
+            valid("web", "sibling"),
+        ],
+        MISSING,
+        missing("website"),
+    );
+}
+
+#[test]
 fn an_invalid_first_use_still_makes_a_later_event_with_its_identifier_a_duplicate() {
-    let store = Store::new();
-    let run = store.import(&document(
+    let store = fresh_store();
+    let run = store.import_document(&document(
         "web",
         vec![
             without(valid("web", "1"), "website"),
@@ -2845,32 +2791,21 @@ fn an_invalid_first_use_still_makes_a_later_event_with_its_identifier_a_duplicat
 
 #[test]
 fn a_repeated_request_unique_identifier_comes_before_not_found() {
-    let store = Store::new();
-    let run = store.import(&document(
+    assert_first_processed_and_second_unprocessed(
         "web",
         vec![
             valid("web", "1"),
             with(valid("web", "1"), ACCOUNT, json!({"number": "NOPE"})),
             valid("web", "sibling"),
         ],
-    ));
-    let outcomes = run.outcomes(&json!("1"));
-    assert!(
-        matches!(outcomes.as_slice(), [Outcome::Processed { .. }, second]
-        if *second == Outcome::Unprocessed {
-            code: DUPLICATE_RUI.into(),
-            description: duplicate_rui("1"),
-        }),
-        "got {outcomes:?}\n{}",
-        run.context()
+        DUPLICATE_RUI,
+        duplicate_rui("1"),
     );
-    run.processed("sibling");
 }
 
 #[test]
 fn a_repeated_request_unique_identifier_comes_before_the_store_rules() {
-    let store = Store::new();
-    let run = store.import(&document(
+    assert_first_processed_and_second_unprocessed(
         "referrals",
         vec![
             valid("referrals", "1"),
@@ -2878,18 +2813,9 @@ fn a_repeated_request_unique_identifier_comes_before_the_store_rules() {
             valid("referrals", "1"),
             referral("sibling", rp("RP0000000014"), rp("RP0000000010")),
         ],
-    ));
-    let outcomes = run.outcomes(&json!("1"));
-    assert!(
-        matches!(outcomes.as_slice(), [Outcome::Processed { .. }, second]
-        if *second == Outcome::Unprocessed {
-            code: DUPLICATE_RUI.into(),
-            description: duplicate_rui("1"),
-        }),
-        "got {outcomes:?}\n{}",
-        run.context()
+        DUPLICATE_RUI,
+        duplicate_rui("1"),
     );
-    run.processed("sibling");
 }
 
 #[test]
@@ -3124,7 +3050,7 @@ fn not_found_comes_before_the_business_rules() {
     ]);
 
     // Purchases: a unit of another currency and an unknown product.
-    let store = Store::new();
+    let store = fresh_store();
     let mut doc = document(
         "purchases",
         vec![
@@ -3137,7 +3063,7 @@ fn not_found_comes_before_the_business_rules() {
         ],
     );
     doc["intended_currency_identifier"] = json!({"code": "EUR"});
-    let run = store.import(&doc);
+    let run = store.import_document(&doc);
     run.unprocessed("1", NOT_FOUND, &not_found("Product", "NOPE-P"));
     run.processed("sibling");
 }

@@ -3,26 +3,22 @@
 //! same file imported twice at once must still create each event once (SPEC §3, §5). And
 //! listings taken while an import runs see whole batches and do not stop it.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::io::Write;
 use std::sync::Barrier;
 
-use rusqlite::Connection;
 use serde_json::Value;
-use tempfile::TempDir;
 
-use support::{XorShift, cebulk_bin, money, reference, reference_names, rui_id_number};
+use crate::support::{
+    PROCESSED, Run, Store, UNPROCESSED, XorShift, money, reference, reference_names, rui_id_number,
+    set,
+};
 
 /// Events in each generated file.
 const EVENTS: usize = 3_000;
 /// The `--batch-size` of each round: whole 1000-event transactions, then many small ones so
 /// that the two writers interleave more.
 const BATCH_SIZES: [&str; 2] = ["1000", "50"];
-
-const STORE: &str = "store.db";
 
 /// `EVENTS` valid purchases (two products each) whose request_unique_identifiers start with
 /// `prefix`, one a line.
@@ -59,46 +55,37 @@ fn purchases(prefix: &str, seed: u64) -> String {
     out
 }
 
-/// A fresh directory with a store holding the reference data.
-fn prepared_dir() -> TempDir {
-    let dir = TempDir::new().expect("a temporary directory");
-    let out = cebulk(dir.path(), &["reference", "load", &reference()]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    dir
+/// A fresh store holding the reference data.
+fn prepared() -> Store {
+    let store = Store::new();
+    store.run(&["reference", "load", &reference()]).code(0);
+    store
 }
 
-/// `cebulk --store store.db ARGS…` in `dir`, not started.
-fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(cebulk_bin());
-    command
-        .current_dir(dir)
-        .env_remove("CEBULK_STORE")
-        .args(["--store", STORE])
-        .args(args)
-        .stdin(Stdio::null());
-    command
+/// `import --kind purchases --batch-size BATCH --quiet FILE`.
+fn import_args<'a>(batch: &'a str, file: &'a str) -> [&'a str; 7] {
+    [
+        "import",
+        "--kind",
+        "purchases",
+        "--batch-size",
+        batch,
+        "--quiet",
+        file,
+    ]
 }
 
-/// `cebulk --store store.db ARGS…` in `dir`, run to the end.
-fn cebulk(dir: &Path, args: &[&str]) -> Output {
-    command(dir, args).output().expect("running cebulk")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Runs the two argument lists as two processes started together, and returns their outputs.
-fn at_once(dir: &Path, first: &[&str], second: &[&str]) -> (Output, Output) {
+/// Runs the two argument lists as two processes started together, and returns their runs.
+fn at_once(store: &Store, first: &[&str], second: &[&str]) -> (Run, Run) {
     let barrier = Barrier::new(2);
     std::thread::scope(|s| {
         let a = s.spawn(|| {
             barrier.wait();
-            cebulk(dir, first)
+            store.run(first)
         });
         let b = s.spawn(|| {
             barrier.wait();
-            cebulk(dir, second)
+            store.run(second)
         });
         (a.join().unwrap(), b.join().unwrap())
     })
@@ -106,35 +93,25 @@ fn at_once(dir: &Path, first: &[&str], second: &[&str]) -> (Output, Output) {
 
 /// The report's processed entries as request_unique_identifier -> (id, number), in order,
 /// after checking that every event of the file is processed.
-fn processed(out: &Output, what: &str, ruis: &[String]) -> Vec<(String, (String, String))> {
-    let err = stderr(out);
-    assert!(!err.contains("panicked"), "{what} panicked: {err}");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: exit status; stderr: {err}"
-    );
-    let report: Value = serde_json::from_slice(&out.stdout)
+fn processed(run: &Run, what: &str, ruis: &[String]) -> Vec<(String, (String, String))> {
+    let err = &run.stderr;
+    assert!(!run.panicked(), "{what} panicked: {err}");
+    assert_eq!(run.code, Some(0), "{what}: exit status; stderr: {err}");
+    let report: Value = serde_json::from_slice(&run.stdout)
         .unwrap_or_else(|e| panic!("{what}: the report is not JSON ({e}); stderr: {err}"));
     assert_eq!(
         report["status"]["code"], "OK",
         "{what}: {}",
         report["status"]
     );
-    let unprocessed = report["data"]["unprocessed_customer_events_set"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{what}: no unprocessed set"));
+    let unprocessed = set(&report, UNPROCESSED);
     assert!(
         unprocessed.is_empty(),
         "{what}: unprocessed events, first {}",
         unprocessed[0]
     );
-    let entries: Vec<(String, (String, String))> = report["data"]["processed_customer_events_set"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{what}: no processed set"))
-        .iter()
-        .map(rui_id_number)
-        .collect();
+    let entries: Vec<(String, (String, String))> =
+        set(&report, PROCESSED).iter().map(rui_id_number).collect();
     let reported: Vec<&String> = entries.iter().map(|(rui, _)| rui).collect();
     let expected: Vec<&String> = ruis.iter().collect();
     assert!(
@@ -147,8 +124,8 @@ fn processed(out: &Output, what: &str, ruis: &[String]) -> Vec<(String, (String,
 
 /// The store's events as request_unique_identifier -> (id, number), after checking that no
 /// request_unique_identifier is stored twice; and the sorted numbers.
-fn stored(dir: &Path) -> (BTreeMap<String, (String, String)>, Vec<i64>) {
-    let conn = Connection::open(dir.join(STORE)).unwrap();
+fn stored(store: &Store) -> (BTreeMap<String, (String, String)>, Vec<i64>) {
+    let conn = store.conn();
     let rows: Vec<(String, String, i64)> = conn
         .prepare("SELECT request_unique_identifier, id, number FROM events ORDER BY number")
         .unwrap()
@@ -166,9 +143,7 @@ fn stored(dir: &Path) -> (BTreeMap<String, (String, String)>, Vec<i64>) {
     }
     let ids: BTreeSet<&String> = rows.iter().map(|(_, id, _)| id).collect();
     assert_eq!(ids.len(), rows.len(), "an event id is stored twice");
-    let products: i64 = conn
-        .query_row("SELECT count(*) FROM event_products", [], |r| r.get(0))
-        .unwrap();
+    let products = store.count("event_products");
     assert_eq!(products, 2 * rows.len() as i64, "event_products rows");
     (map, rows.iter().map(|(_, _, n)| *n).collect())
 }
@@ -188,25 +163,18 @@ fn two_files_imported_at_once_both_land_whole_with_one_gapless_numbering() {
     let b_text = purchases("b", 0xB0B);
     let (a_ruis, b_ruis) = (ruis_of(&a_text), ruis_of(&b_text));
     for batch in BATCH_SIZES {
-        let dir = prepared_dir();
-        std::fs::write(dir.path().join("a.ndjson"), &a_text).unwrap();
-        std::fs::write(dir.path().join("b.ndjson"), &b_text).unwrap();
-        let args = |file: &'static str| {
-            [
-                "import",
-                "--kind",
-                "purchases",
-                "--batch-size",
-                batch,
-                "--quiet",
-                file,
-            ]
-        };
-        let (a, b) = at_once(dir.path(), &args("a.ndjson"), &args("b.ndjson"));
+        let db = prepared();
+        db.file("a.ndjson", &a_text);
+        db.file("b.ndjson", &b_text);
+        let (a, b) = at_once(
+            &db,
+            &import_args(batch, "a.ndjson"),
+            &import_args(batch, "b.ndjson"),
+        );
         let a = processed(&a, &format!("a.ndjson, batch {batch}"), &a_ruis);
         let b = processed(&b, &format!("b.ndjson, batch {batch}"), &b_ruis);
 
-        let (store, numbers) = stored(dir.path());
+        let (store, numbers) = stored(&db);
         assert_eq!(
             store.len(),
             2 * EVENTS,
@@ -246,22 +214,14 @@ fn one_file_imported_twice_at_once_creates_each_event_once() {
     let text = purchases("same", 0x5A3E);
     let ruis = ruis_of(&text);
     for batch in BATCH_SIZES {
-        let dir = prepared_dir();
-        std::fs::write(dir.path().join("same.ndjson"), &text).unwrap();
-        let args = [
-            "import",
-            "--kind",
-            "purchases",
-            "--batch-size",
-            batch,
-            "--quiet",
-            "same.ndjson",
-        ];
-        let (first, second) = at_once(dir.path(), &args, &args);
+        let db = prepared();
+        db.file("same.ndjson", &text);
+        let args = import_args(batch, "same.ndjson");
+        let (first, second) = at_once(&db, &args, &args);
         let first = processed(&first, &format!("first process, batch {batch}"), &ruis);
         let second = processed(&second, &format!("second process, batch {batch}"), &ruis);
 
-        let (store, _) = stored(dir.path());
+        let (store, _) = stored(&db);
         assert_eq!(
             store.len(),
             EVENTS,
@@ -296,39 +256,37 @@ fn one_file_imported_twice_at_once_creates_each_event_once() {
 
 /// With a rollback journal, a reader and a commit wait for each other instead of running
 /// side by side: listings taken while an import runs each see whole batches, numbered from
-/// one without a gap, and the import is not stopped by them.
+/// one without a gap, and the import is not stopped by them. The import reads its events
+/// from a pipe: the test writes the first half, takes listings until one sees part of them
+/// committed (the import cannot finish before: the rest is not written), then writes the
+/// rest while listings go on.
 #[test]
 fn listings_during_an_import_see_whole_batches_and_do_not_stop_it() {
-    let dir = prepared_dir();
+    let db = prepared();
     let text: String = (0..6)
         .map(|i| purchases(&format!("l{i}"), 0x11_57 + i))
         .collect();
     let total = 6 * EVENTS;
-    std::fs::write(dir.path().join("big.ndjson"), text).unwrap();
-    let mut import = command(
-        dir.path(),
-        &[
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut import = db
+        .cebulk()
+        .args([
             "import",
             "--kind",
             "purchases",
             "--batch-size",
             "50",
             "--quiet",
-            "--report",
-            "report.json",
-            "big.ndjson",
-        ],
-    )
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("starting the import");
+        ])
+        .args(["--report", "report.json", "--format", "ndjson", "-"])
+        .spawn();
     let mut partial = 0;
     let mut listings = 0;
-    while import.try_wait().unwrap().is_none() {
-        let out = cebulk(dir.path(), &["events", "--kind", "purchases"]);
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        let events: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    // One listing: checks it and says whether it saw part of the file.
+    let mut list = || {
+        let run = db.run(&["events", "--kind", "purchases"]);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let events: Vec<Value> = serde_json::from_slice(&run.stdout).unwrap();
         let numbers: Vec<i64> = events
             .iter()
             .map(|e| e["number"].as_str().unwrap().parse().unwrap())
@@ -340,19 +298,34 @@ fn listings_during_an_import_see_whole_batches_and_do_not_stop_it() {
             numbers.len()
         );
         listings += 1;
-        if (1..total).contains(&numbers.len()) {
+        let saw_part = (1..total).contains(&numbers.len());
+        if saw_part {
             partial += 1;
         }
-    }
-    let status = import.wait().unwrap();
-    let mut message = String::new();
-    std::io::Read::read_to_string(&mut import.stderr.take().unwrap(), &mut message).unwrap();
-    assert_eq!(status.code(), Some(0), "{message}");
+        saw_part
+    };
+    import.feed(lines[..total / 2].concat().as_bytes());
+    import.wait_until("a listing sees part of the file committed", &mut list);
+    let mut input = import.take_stdin();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let rest = lines[total / 2..].concat();
+            input
+                .write_all(rest.as_bytes())
+                .expect("writing the rest of the input");
+            // Dropping the pipe ends the input.
+        });
+        while import.is_running() {
+            list();
+        }
+    });
+    let run = import.wait();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(
         partial > 0,
         "none of {listings} listings ran while the import had committed part of the file"
     );
-    let (stored, numbers) = stored(dir.path());
+    let (stored, numbers) = stored(&db);
     assert_eq!(stored.len(), total);
     assert_eq!(numbers, (1..=total as i64).collect::<Vec<_>>());
 }

@@ -9,16 +9,12 @@
 //! events go on (exit 1); a CSV header naming no parameter rejects the file. Every case also
 //! checks that cebulk never panics, writes the API envelope, and stores what it reports.
 
-mod support;
-
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use rusqlite::Connection;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use support::{crate_path, reference};
+use crate::support::{Store, crate_path, reference};
 
 /// What a case must give.
 #[derive(Debug)]
@@ -496,55 +492,36 @@ fn corpus() -> PathBuf {
     PathBuf::from(crate_path("tests/broken"))
 }
 
-fn clip(text: &str) -> String {
-    text.chars().take(2000).collect()
-}
-
 /// Runs one case (the file at `path`) in a fresh store with the reference loaded, and
 /// returns what does not meet the expectation.
 fn run_case(case: &Case, path: &Path) -> Result<(), String> {
-    let dir = TempDir::new().unwrap();
-    let store = dir.path().join("store.db");
-    let output = support::cebulk(dir.path(), &store)
+    let store = Store::new();
+    let run = store
+        .cebulk()
         .args(["import", "--quiet", "--reference"])
         .arg(reference())
         .args(case.args)
         .arg(path)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("running cebulk");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let context = format!(
-        "cebulk import {} {}\nexit status: {:?}\nstdout:\n{}\nstderr:\n{}",
-        case.args.join(" "),
-        case.file,
-        output.status.code(),
-        clip(&stdout),
-        clip(&stderr)
-    );
+        .run();
+    let context = run.context();
     let fail = |why: &str| Err(format!("{}: {why}\n{context}", case.file));
 
     // Never panics, always an envelope.
-    if stderr.contains("panicked") || output.status.code() == Some(101) {
+    if run.panicked() || run.code == Some(101) {
         return fail("cebulk panicked");
     }
-    let Ok(report) = serde_json::from_slice::<Value>(&output.stdout) else {
+    let Ok(report) = serde_json::from_slice::<Value>(&run.stdout) else {
         return fail("standard output is not a JSON report");
     };
     if !report["status"]["code"].is_string() {
         return fail("the report has no status.code");
     }
-    if output.status.code() != Some(case.exit) {
+    if run.code != Some(case.exit) {
         return fail(&format!("exit status is not {}", case.exit));
     }
-    let stored = if store.exists() {
-        Connection::open(&store)
-            .and_then(|c| c.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0)))
-            .map_err(|e| format!("{}: reading the store: {e}", case.file))?
-    } else {
-        0
-    };
+    let stored = store
+        .try_count("events")
+        .map_err(|e| format!("{}: reading the store: {e}", case.file))?;
 
     let data = &report["data"];
     let ruis = |set: &str| -> Vec<String> {

@@ -4,13 +4,11 @@
 //! across their boundaries; standard input. Every test uses its own fresh store in a temporary
 //! directory.
 
-mod support;
-
 use std::path::Path;
 
 use serde_json::{Value, json};
 
-use support::{
+use crate::support::{
     ENTITIES, KINDS, PROCESSED, Run, Store, UNPROCESSED, fixture, reference, reference_id, set,
     web_event_at,
 };
@@ -1268,42 +1266,39 @@ fn csv_line_item_groups_across_batch_boundaries() {
 // ---------------------------------------------------------------------------------------------
 // 7. Standard input
 
+/// `cebulk import - --format FORMAT [--kind web] --id-seed 3 --reference …` into `store`,
+/// with the fixture `requests/web.FORMAT` on standard input.
+fn seeded_web_stdin_import(store: &Store, format: &str, kind: bool) -> Run {
+    let kind: &[&str] = if kind { &["--kind", "web"] } else { &[] };
+    store
+        .cebulk()
+        .args(["import", "-", "--format", format])
+        .args(kind)
+        .args(["--id-seed", "3", "--reference", &reference()])
+        .stdin(std::fs::read(request("web", format)).unwrap())
+        .run()
+}
+
 #[test]
 fn stdin_ndjson_gives_the_same_report_as_the_file() {
     let plain = Store::new();
     let expected = seeded_web_import(&plain, &request("web", "ndjson"), &[]);
     expected.code_without_panic(1);
     let store = Store::new();
-    let run = store.run_with_stdin(
-        &[
-            "import",
-            "-",
-            "--format",
-            "ndjson",
-            "--kind",
-            "web",
-            "--id-seed",
-            "3",
-            "--reference",
-            &reference(),
-        ],
-        std::fs::read(request("web", "ndjson")).unwrap(),
-    );
+    let run = seeded_web_stdin_import(&store, "ndjson", true);
     run.code_without_panic(1);
-    assert_eq!(
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&expected.stdout)
-    );
+    assert_eq!(run.stdout_text(), expected.stdout_text());
     assert_eq!(events_text(&store, None), events_text(&plain, None));
 }
 
 #[test]
 fn stdin_without_format_is_rejected() {
     let store = Store::new();
-    let run = store.run_with_stdin(
-        &["import", "-", "--kind", "web", "--reference", &reference()],
-        std::fs::read(request("web", "ndjson")).unwrap(),
-    );
+    let run = store
+        .cebulk()
+        .args(["import", "-", "--kind", "web", "--reference", &reference()])
+        .stdin(std::fs::read(request("web", "ndjson")).unwrap())
+        .run();
     run.code_without_panic(2);
     assert!(run.stderr.contains("--format"), "{}", run.context());
     assert_eq!(store.count_or_zero("events"), 0);
@@ -1321,24 +1316,9 @@ fn stdin_json_document_works() {
     ]);
     expected.code_without_panic(1);
     let store = Store::new();
-    let run = store.run_with_stdin(
-        &[
-            "import",
-            "-",
-            "--format",
-            "json",
-            "--id-seed",
-            "3",
-            "--reference",
-            &reference(),
-        ],
-        std::fs::read(request("web", "json")).unwrap(),
-    );
+    let run = seeded_web_stdin_import(&store, "json", false);
     run.code_without_panic(1);
-    assert_eq!(
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&expected.stdout)
-    );
+    assert_eq!(run.stdout_text(), expected.stdout_text());
     assert!(!set(&run.json(), PROCESSED).is_empty());
 }
 
@@ -1348,55 +1328,26 @@ fn stdin_csv_gives_the_same_report_as_the_file() {
     let expected = seeded_web_import(&plain, &request("web", "csv"), &[]);
     expected.code_without_panic(1);
     let store = Store::new();
-    let run = store.run_with_stdin(
-        &[
-            "import",
-            "-",
-            "--format",
-            "csv",
-            "--kind",
-            "web",
-            "--id-seed",
-            "3",
-            "--reference",
-            &reference(),
-        ],
-        std::fs::read(request("web", "csv")).unwrap(),
-    );
+    let run = seeded_web_stdin_import(&store, "csv", true);
     run.code_without_panic(1);
-    assert_eq!(
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&expected.stdout)
-    );
+    assert_eq!(run.stdout_text(), expected.stdout_text());
 }
 
-/// A producer that writes its events slowly (a pipe from a long-running job): whole batches
-/// are committed while the input is still open, not only at its end, so a kill or a failure
-/// later keeps them.
 /// The workers yield the CPU to the writer: they run at a niceness 10 above cebulk's other
 /// threads (README, "Speed"). Read from /proc while cebulk waits for its input.
 #[cfg(target_os = "linux")]
 #[test]
 fn worker_threads_run_nicer_than_the_writer() {
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
-
     let store = Store::new();
     store.run(&["reference", "load", &reference()]).code(0);
-    let mut child = Command::new(support::cebulk_bin())
-        .current_dir(store.dir.path())
-        .env_remove("CEBULK_STORE")
-        .arg("--store")
-        .arg(store.db())
+    // Standard input stays open until the threads are read: cebulk waits for its input.
+    let mut import = store
+        .cebulk()
         .args([
             "import", "-", "--format", "ndjson", "--kind", "web", "--quiet",
         ])
         .args(["--jobs", "2"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting cebulk");
+        .spawn();
     let threads = |pid: u32| -> Vec<(String, i32)> {
         let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
             return Vec::new();
@@ -1416,22 +1367,19 @@ fn worker_threads_run_nicer_than_the_writer() {
             })
             .collect()
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = threads(child.id());
-    while !(seen.iter().any(|(name, _)| name == "cebulk-writer")
-        && seen
-            .iter()
-            .filter(|(name, _)| name.starts_with("cebulk-worker"))
-            .count()
-            == 2)
-        && Instant::now() < deadline
-    {
-        std::thread::sleep(Duration::from_millis(20));
-        seen = threads(child.id());
-    }
-    drop(child.stdin.take());
-    let output = child.wait_with_output().expect("cebulk's output");
-    assert_eq!(output.status.code(), Some(0), "{seen:?}");
+    let pid = import.id();
+    let mut seen = Vec::new();
+    import.wait_until("the writer and two workers are started", || {
+        seen = threads(pid);
+        seen.iter().any(|(name, _)| name == "cebulk-writer")
+            && seen
+                .iter()
+                .filter(|(name, _)| name.starts_with("cebulk-worker"))
+                .count()
+                == 2
+    });
+    let run = import.wait();
+    assert_eq!(run.code, Some(0), "{seen:?}");
     let writer = seen
         .iter()
         .find(|(name, _)| name == "cebulk-writer")
@@ -1445,68 +1393,42 @@ fn worker_threads_run_nicer_than_the_writer() {
     assert_eq!(workers, vec![(writer + 10).min(19); 2], "{seen:?}");
 }
 
+/// A producer that writes its events slowly (a pipe from a long-running job): whole batches
+/// are committed while the input is still open, not only at its end, so a kill or a failure
+/// later keeps them.
 #[test]
 fn stdin_batches_are_committed_while_the_input_is_still_open() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
-
     let store = Store::new();
     store.run(&["reference", "load", &reference()]).code(0);
-    let db = store.db();
-    let mut child = Command::new(support::cebulk_bin())
-        .current_dir(store.dir.path())
-        .env_remove("CEBULK_STORE")
-        .arg("--store")
-        .arg(&db)
+    let mut import = store
+        .cebulk()
         .args(["import", "-", "--format", "ndjson", "--kind", "web"])
         .args(["--batch-size", "10", "--quiet"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting cebulk");
-    let mut input = child.stdin.take().expect("a pipe to cebulk");
-    let send = |input: &mut std::process::ChildStdin, events: std::ops::Range<usize>| {
-        for i in events {
-            let event = web_event_at(&format!("p{i}"), "www.crm.com");
-            writeln!(input, "{event}").expect("writing an event");
-        }
-        input.flush().expect("flushing the pipe");
+        .spawn();
+    let events = |range: std::ops::Range<usize>| -> String {
+        range
+            .map(|i| format!("{}\n", web_event_at(&format!("p{i}"), "www.crm.com")))
+            .collect()
     };
     // Two whole batches of 10, and half of a third.
-    send(&mut input, 0..25);
-    let committed = || {
-        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .and_then(|conn| conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)))
-            .unwrap_or(0i64)
-    };
-    // A bound for a slow machine, not a speed requirement: it takes well under a second.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while committed() < 20 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    import.feed(events(0..25).as_bytes());
+    import.wait_until("two batches are committed", || {
+        store.committed_events() >= 20
+    });
     assert_eq!(
-        committed(),
+        store.committed_events(),
         20,
         "the two whole batches, and not the half one"
     );
     assert!(
-        child.try_wait().expect("polling cebulk").is_none(),
+        import.is_running(),
         "cebulk still waits for the rest of its input"
     );
 
-    send(&mut input, 25..30);
+    import.feed(events(25..30).as_bytes());
     // The end of the input.
-    drop(input);
-    let output = child.wait_with_output().expect("cebulk's output");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).expect("the report");
-    assert_eq!(set(&report, PROCESSED).len(), 30);
+    let run = import.wait();
+    run.code(0);
+    assert_eq!(set(&run.json(), PROCESSED).len(), 30);
     assert_eq!(store.count("events"), 30);
 }

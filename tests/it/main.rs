@@ -1,0 +1,35 @@
+//! cebulk's integration tests: one crate, one module an area, every test running the real
+//! `cebulk` binary (never an in-process stand-in) on stores in temporary directories.
+//!
+//! - `broken`: a corpus of broken input files (`tests/broken/`) and the outcome each gives;
+//! - `cli`: what an import writes and stores, dry runs, reports, the reference, hostile input;
+//! - `concurrency`: two importers on one store, listings during an import;
+//! - `crash`: imports SIGKILLed mid-run, then re-run to the same result;
+//! - `formats`: JSON, CSV and NDJSON give the same, their error paths, batches, stdin;
+//! - `golden`: the seed's examples against the API responses in `tests/golden/`;
+//! - `journal`: rollback journal and WAL, a killed writer's journal;
+//! - `migration`: stores of older schemas (`tests/store_v1/`, `tests/store_v2/`) upgraded;
+//! - `properties`: proptest over random inputs and formats;
+//! - `review`: behaviours a review pinned;
+//! - `rules`: every per-event rule of docs/ERRORS.md and their precedence;
+//! - `store_failure`: a disk that fills up mid-import;
+//! - `support`: what they share: the `Cebulk` builder that runs the binary, `Run`, `Store`,
+//!   fixtures, generated inputs and the report's parts.
+//!
+//! Run every area with `cargo test --test it`; one area with its module as the filter,
+//! e.g. `cargo test --test it crash::`; one test with its path, e.g.
+//! `cargo test --test it cli::amounts_are_kept_exact`.
+
+mod broken;
+mod cli;
+mod concurrency;
+mod crash;
+mod formats;
+mod golden;
+mod journal;
+mod migration;
+mod properties;
+mod review;
+mod rules;
+mod store_failure;
+mod support;

@@ -1,0 +1,116 @@
+//! Stores made by older cebulks are upgraded in place the first time they are opened for
+//! writing: no event is lost, re-running the same requests creates nothing and reports the
+//! original ids and numbers, product lines and KPIs read the same through the views, and the
+//! next event continues the numbering. A read-only command on an old store says what to do
+//! instead of failing obscurely.
+//!
+//! The old stores are SQL dumps of stores made by importing three fixture requests with
+//! `--id-seed 7`: `tests/store_v1/store.sql` (schema 1, commit 7f452d8) and
+//! `tests/store_v2/store.sql` (schema 2, commit a8558c8). Both gave the same reports and
+//! listing, kept in `tests/store_v1/`.
+
+use rusqlite::Connection;
+use serde_json::Value;
+
+use crate::support::{Store, crate_path};
+
+const KINDS: [&str; 3] = ["purchases", "referrals", "financial_statements"];
+
+/// A store made from the SQL dump of schema `version` (tests/store_vVERSION/store.sql).
+fn old_store(version: i64) -> Store {
+    let store = Store::new();
+    let dump = std::fs::read_to_string(crate_path(&format!("tests/store_v{version}/store.sql")))
+        .expect("the dump");
+    let conn = Connection::open(store.db()).expect("a new store file");
+    conn.execute_batch(&dump).expect("loading the dump");
+    store
+}
+
+/// The store's schema version.
+fn user_version(store: &Store) -> i64 {
+    store.query_i64("PRAGMA user_version")
+}
+
+fn json(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).expect("JSON output")
+}
+
+/// Each product line, by event number and line.
+const PRODUCTS: &str =
+    "SELECT e.number, p.line, p.product_id, p.quantity, p.net_amount, p.vat_amount,
+                p.total_amount
+         FROM event_products p JOIN events e ON e.seq = p.event_seq ORDER BY e.number, p.line";
+
+/// Each measured KPI line, by event number and line.
+const KPIS: &str = "SELECT e.number, k.line, k.key_performance_indicator_id, k.value, k.product_id
+         FROM event_kpis k JOIN events e ON e.seq = k.event_seq ORDER BY e.number, k.line";
+
+#[test]
+fn a_schema_1_store_is_upgraded_without_losing_or_duplicating_anything() {
+    upgrades_without_losing_or_duplicating_anything(1);
+}
+
+#[test]
+fn a_schema_2_store_is_upgraded_without_losing_or_duplicating_anything() {
+    upgrades_without_losing_or_duplicating_anything(2);
+}
+
+fn upgrades_without_losing_or_duplicating_anything(old: i64) {
+    let store = old_store(old);
+    assert_eq!(user_version(&store), old);
+    let old_products = store.text_rows(PRODUCTS);
+    let old_kpis = store.text_rows(KPIS);
+    assert!(!old_products.is_empty() && !old_kpis.is_empty());
+
+    // Read-only first: it must not change the store, and must say how to upgrade it.
+    let listing = store.run(&["events"]);
+    assert_eq!(listing.code, Some(3));
+    let stderr = &listing.stderr;
+    assert!(
+        stderr.contains(&format!("schema version {old}")) && stderr.contains("upgrades"),
+        "{stderr}"
+    );
+
+    for kind in KINDS {
+        let request = crate_path(&format!("fixtures/requests/{kind}.json"));
+        let rerun = store.import(&["--quiet", "--id-seed", "9", &request]);
+        let expected = std::fs::read(crate_path(&format!("tests/store_v1/{kind}.response.json")))
+            .expect("the schema 1 report");
+        assert_eq!(
+            json(&rerun.stdout),
+            json(&expected),
+            "{kind}: the re-run must report the original ids and numbers"
+        );
+    }
+
+    assert_eq!(user_version(&store), 3);
+    let compact = store.query_i64("SELECT count(*) FROM events WHERE body LIKE '{\"0\":%'");
+    assert_eq!(
+        compact, 6,
+        "every listing is in the stored form of schema 3"
+    );
+    assert_eq!(store.count("events"), 6, "the re-runs created nothing");
+    assert_eq!(store.text_rows(PRODUCTS), old_products);
+    assert_eq!(store.text_rows(KPIS), old_kpis);
+    let referral_events = store.query_i64(
+        "SELECT count(*) FROM referrals r JOIN events e ON e.seq = r.event_seq
+             WHERE e.kind = 'referrals'",
+    );
+    assert_eq!(referral_events, 2, "referrals still point at their events");
+
+    let listing = store.run(&["events"]);
+    assert_eq!(listing.code, Some(0));
+    let expected =
+        std::fs::read(crate_path("tests/store_v1/events.json")).expect("the schema 1 listing");
+    assert_eq!(json(&listing.stdout), json(&expected));
+
+    // A new event continues its kind's numbering.
+    let event = r#"{"request_unique_identifier":"new-1","accounts_receivable_identifier":{"number":"ACR0000000020"},"performed_by_unit_identifier":{"name":"Admin Unit"},"performed_on":"2016-06-22T15:00:00","reference_number":"RF9","products_set":[{"product_identifier":{"code":"Serendipity"},"net_amount":5,"vat_amount":1,"total_amount":6}]}"#;
+    let file = store.file("new.ndjson", format!("{event}\n"));
+    let created = store.import(&["--quiet", "--kind", "purchases", &file]);
+    let report = json(&created.stdout);
+    assert_eq!(
+        report["data"]["processed_customer_events_set"][0]["number"], "3",
+        "{report}"
+    );
+}
