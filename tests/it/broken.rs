@@ -1,7 +1,7 @@
 //! A corpus of broken input files (`tests/broken/`), each with its expected outcome in the
 //! table below, plus deeply nested inputs generated here (too big to keep as files).
 //!
-//! What the table expects comes from SPEC §1, §4, §6, ERRORS.md and the README's decisions:
+//! What the table expects comes from docs/spec.md §1, §4, §6, ERRORS.md and the README's decisions:
 //! a JSON request document that cannot be read is rejected whole (`"data": null`, a non-OK
 //! `status` naming file, line and column, exit 2); in NDJSON a line that is not one JSON
 //! object, and in CSV a row that cannot be read (wrong number of cells, not UTF-8), is one
@@ -390,7 +390,7 @@ fn generated() -> Vec<(Case, Vec<u8>)> {
     let arrays = "[".repeat(DEEP) + &"]".repeat(DEEP);
     let objects = "{\"a\":".repeat(DEEP) + "1" + &"}".repeat(DEEP);
     vec![
-        // A JSON document is read whole, but each event is judged on its own (SPEC §3): an
+        // A JSON document is read whole, but each event is judged on its own (docs/spec.md §3): an
         // event nested too deep is one unprocessed event.
         (
             Case {
@@ -422,7 +422,7 @@ fn generated() -> Vec<(Case, Vec<u8>)> {
             },
             arrays.clone().into_bytes(),
         ),
-        // SPEC §1: "`token` is accepted and not checked by the command-line importer".
+        // docs/spec.md §1: "`token` is accepted and not checked by the command-line importer".
         (
             Case {
                 file: "deep_token.json",

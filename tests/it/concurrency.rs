@@ -1,6 +1,6 @@
 //! Two `cebulk import` processes at once on one store. Nightly jobs overlap: two partner files
 //! imported together must both land whole, numbered from one sequence with no gap, and the
-//! same file imported twice at once must still create each event once (SPEC §3, §5). And
+//! same file imported twice at once must still create each event once (docs/spec.md §3, §5). And
 //! listings taken while an import runs see whole batches and do not stop it.
 
 use std::collections::{BTreeMap, BTreeSet};

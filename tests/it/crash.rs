@@ -1,4 +1,4 @@
-//! Crash safety (SPEC §5): "A process killed at any moment leaves the store as it was before or
+//! Crash safety (docs/spec.md §5): "A process killed at any moment leaves the store as it was before or
 //! after each whole batch, and re-running the same command finishes the job with no event lost
 //! or duplicated."
 //!

@@ -2,9 +2,9 @@
 //! bounded number of cases:
 //!
 //! - whatever bytes or JSON-ish documents come in, as `.json`, `.ndjson` or `.csv`, cebulk never
-//!   panics and exits 0, 1 or 2 with the API envelope on standard output (SPEC §4, §6);
+//!   panics and exits 0, 1 or 2 with the API envelope on standard output (docs/spec.md §4, §6);
 //! - the same events, valid or not, written as a JSON request document, as NDJSON and as CSV,
-//!   give the same report (SPEC §1: the three formats carry the same request; README: "the
+//!   give the same report (docs/spec.md §1: the three formats carry the same request; README: "the
 //!   same event gives the same first error from any input format"), absent values being left
 //!   out, `null` or `""` in JSON and empty cells in CSV (README: "Empty means absent");
 //! - and, pinned by an example of its own, an absent request_unique_identifier is reported
@@ -923,7 +923,7 @@ fn the_same_events_give_the_same_report_from_json_ndjson_and_csv() {
 }
 
 /// README, "Empty means absent": `null`, `""` and `[]` count as not given, and in CSV "empty
-/// cells are absent values" (SPEC §1). An event whose request_unique_identifier is not given
+/// cells are absent values" (docs/spec.md §1). An event whose request_unique_identifier is not given
 /// is reported alike whichever way it was not given.
 #[test]
 fn an_empty_request_unique_identifier_is_reported_like_an_absent_one() {

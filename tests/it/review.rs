@@ -110,7 +110,7 @@ fn csv_row_cut_off_in_quotes_without_identifier_echoes_null() {
 // ---------------------------------------------------------------------------------------------
 // An input that cannot be read at all (here a directory named *.csv, *.json or *.ndjson)
 // is rejected, and when it is the only input the envelope's `data` is `null`, for NDJSON
-// as for CSV and JSON: SPEC §4 / README ("When every input is rejected, `data` is
+// as for CSV and JSON: docs/spec.md §4 / README ("When every input is rejected, `data` is
 // `null`").
 
 #[test]

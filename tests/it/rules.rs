@@ -198,7 +198,7 @@ impl Entity {
         }
     }
 
-    /// The word of `NotFoundAPIValueException` (SPEC §3).
+    /// The word of `NotFoundAPIValueException` (docs/spec.md §3).
     fn word(self) -> &'static str {
         match self {
             Entity::Currency => "Currency",
@@ -2470,7 +2470,7 @@ fn purchases_do_not_check_payment_mediums_against_the_account() {
     )]);
 }
 
-/// SPEC §3: "When the participant is given, the event's account is the participant's."
+/// docs/spec.md §3: "When the participant is given, the event's account is the participant's."
 #[test]
 fn the_participants_account_is_the_events_account() {
     let kind = "financial_achievements";
