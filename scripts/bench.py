@@ -74,7 +74,7 @@ def generate(directory, n, random_rui=False):
             out.write(csv_row(i, random_rui))
 
 
-def run(binary, directory, source, jobs):
+def run(binary, directory, source, jobs, dry_run=False):
     store = directory / "bench.db"
     for suffix in ("", "-journal", "-wal", "-shm"):
         pathlib.Path(str(store) + suffix).unlink(missing_ok=True)
@@ -84,6 +84,8 @@ def run(binary, directory, source, jobs):
                "--report", str(directory / "report.json"), str(directory / source)]
     if jobs:
         command += ["--jobs", str(jobs)]
+    if dry_run:
+        command.append("--dry-run")
     started = time.perf_counter()
     process = subprocess.Popen(command)
     _, status, usage = os.wait4(process.pid, 0)
@@ -99,26 +101,35 @@ def main():
     parser.add_argument("--events", type=int, default=300_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=0)
-    parser.add_argument("--binary", default="target/release/cebulk")
+    parser.add_argument("--binary", action="append",
+                        help="the cebulk to run (default target/release/cebulk); give it twice "
+                             "to compare two builds, their runs alternating on the same files")
     parser.add_argument("--random-rui", action="store_true",
                         help="request unique identifiers in no order instead of 0, 1, 2, ...")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="time `import --dry-run` (into a store holding only the reference data)")
     args = parser.parse_args()
+    binaries = args.binary or ["target/release/cebulk"]
     with tempfile.TemporaryDirectory(dir=".") as tmp:
         directory = pathlib.Path(tmp)
         generate(directory, args.events, args.random_rui)
         for source in ("events.ndjson", "events.csv"):
-            rates, peaks, cpus = [], [], []
+            results = {binary: ([], [], []) for binary in binaries}
             for _ in range(args.runs):
-                elapsed, peak, cpu = run(args.binary, directory, source, args.jobs)
-                rates.append(args.events / elapsed)
-                peaks.append(peak)
-                cpus.append(cpu * 1e6 / args.events)
-            print(f"{source:14} events={args.events} runs={args.runs} "
-                  f"median={statistics.median(rates):,.0f} events/s "
-                  f"(min {min(rates):,.0f}, max {max(rates):,.0f}) "
-                  f"peak RSS median={statistics.median(peaks):.1f} MiB (max {max(peaks):.1f}) "
-                  f"CPU median={statistics.median(cpus):.1f} µs/event (user+sys, all threads)")
-
+                for binary in binaries:
+                    elapsed, peak, cpu = run(binary, directory, source, args.jobs, args.dry_run)
+                    rates, peaks, cpus = results[binary]
+                    rates.append(args.events / elapsed)
+                    peaks.append(peak)
+                    cpus.append(cpu * 1e6 / args.events)
+            for binary, (rates, peaks, cpus) in results.items():
+                label = f" {binary}" if len(binaries) > 1 else ""
+                print(f"{source:14}{label} events={args.events} runs={args.runs}"
+                      f"{' dry-run' if args.dry_run else ''} "
+                      f"median={statistics.median(rates):,.0f} events/s "
+                      f"(min {min(rates):,.0f}, max {max(rates):,.0f}) "
+                      f"peak RSS median={statistics.median(peaks):.1f} MiB (max {max(peaks):.1f}) "
+                      f"CPU median={statistics.median(cpus):.1f} µs/event (user+sys, all threads)")
 
 if __name__ == "__main__":
     main()

@@ -31,7 +31,7 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
         maps = merged.maps;
     }
     let mut writer = if config.dry_run {
-        Writer::dry_run(&mut store.conn, config.ids)
+        Writer::dry_run(&mut store.conn, config.ids)?
     } else {
         Writer::new(&mut store, config.ids)?
     };

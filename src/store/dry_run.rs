@@ -1,38 +1,103 @@
 //! A dry run's memory: nothing reaches the store, so what the run would have created is
 //! kept here instead, for the checks of later batches (re-run recognition, external
 //! references, referrals and the numbers each kind would have reached).
+//!
+//! It lives in a private temporary SQLite database, not on the heap, so that a dry run of
+//! any size runs in the memory of a real import: SQLite keeps a bounded page cache of it
+//! and spills the rest to a file in the system's temporary directory (`TMPDIR`), which it
+//! unlinks as soon as it has opened it, so that nothing is left behind however the run
+//! ends.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::error::{Doing, StoreError};
 use crate::domain::kind::Kind;
 use crate::judge::judged::Judged;
 
 /// What a dry run would have created so far.
-#[derive(Default)]
 pub struct DryRun {
-    created: HashMap<(Kind, String, [u8; 16]), (String, i64)>,
-    external: HashSet<(Kind, String, String)>,
-    referred: HashSet<String>,
+    conn: Connection,
     last_number: HashMap<Kind, i64>,
 }
 
+/// Where a failure of the dry run's memory happened, for its message.
+const DOING: &str = "keeping the dry run's events in a temporary file (in TMPDIR)";
+
 impl DryRun {
+    /// An empty memory.
+    pub fn new() -> Result<DryRun, StoreError> {
+        // An empty name is SQLite's private temporary database.
+        let conn = Connection::open("").doing(DOING)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = OFF;
+             PRAGMA synchronous = OFF;
+             PRAGMA cache_size = -4096;
+             CREATE TABLE created (
+                 kind INTEGER NOT NULL, rui TEXT NOT NULL, content BLOB NOT NULL,
+                 id TEXT NOT NULL, number INTEGER NOT NULL,
+                 PRIMARY KEY (kind, rui, content)) WITHOUT ROWID;
+             CREATE TABLE external (
+                 kind INTEGER NOT NULL, system TEXT NOT NULL, reference TEXT NOT NULL,
+                 PRIMARY KEY (kind, system, reference)) WITHOUT ROWID;
+             CREATE TABLE referred (participant TEXT PRIMARY KEY) WITHOUT ROWID;",
+        )
+        .doing(DOING)?;
+        Ok(DryRun {
+            conn,
+            last_number: HashMap::new(),
+        })
+    }
+
+    /// Starts a group of batches (one transaction of the memory, for speed).
+    pub fn begin(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("BEGIN").doing(DOING)
+    }
+
+    /// Ends a group of batches.
+    pub fn end(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("COMMIT").doing(DOING)
+    }
+
     /// The id and number this run gave the same event (kind, request unique identifier
     /// and content), if it did.
-    pub fn created(&self, kind: Kind, event: &Judged) -> Option<(String, i64)> {
-        let key = (kind, event.rui.clone(), listing_hash(&event.listing));
-        self.created.get(&key).cloned()
+    pub fn created(&self, kind: Kind, event: &Judged) -> Result<Option<(String, i64)>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT id, number FROM created WHERE kind = ?1 AND rui = ?2 AND content = ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![kind.ordinal(), event.rui, listing_hash(&event.listing)],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+            })
+            .doing(DOING)
     }
 
     /// Whether this run created an event of `kind` with this external reference.
-    pub fn holds_external(&self, kind: Kind, system: &str, reference: &str) -> bool {
-        self.external
-            .contains(&(kind, system.to_owned(), reference.to_owned()))
+    pub fn holds_external(
+        &self,
+        kind: Kind,
+        system: &str,
+        reference: &str,
+    ) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT 1 FROM external WHERE kind = ?1 AND system = ?2 AND reference = ?3",
+            )
+            .and_then(|mut s| s.exists(params![kind.ordinal(), system, reference]))
+            .doing(DOING)
     }
 
     /// Whether this run created a referral of this participant.
-    pub fn holds_referral(&self, participant_id: &str) -> bool {
-        self.referred.contains(participant_id)
+    pub fn holds_referral(&self, participant_id: &str) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached("SELECT 1 FROM referred WHERE participant = ?1")
+            .and_then(|mut s| s.exists([participant_id]))
+            .doing(DOING)
     }
 
     /// The last number this run gave an event of `kind`, if any.
@@ -46,25 +111,86 @@ impl DryRun {
     }
 
     /// Records an event the run would have created.
-    pub fn remember(&mut self, kind: Kind, event: &Judged, id: &str, number: i64) {
-        self.created.insert(
-            (kind, event.rui.clone(), listing_hash(&event.listing)),
-            (id.to_owned(), number),
-        );
+    pub fn remember(
+        &mut self,
+        kind: Kind,
+        event: &Judged,
+        id: &str,
+        number: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO created (kind, rui, content, id, number)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    kind.ordinal(),
+                    event.rui,
+                    listing_hash(&event.listing),
+                    id,
+                    number
+                ])
+            })
+            .doing(DOING)?;
         if let Some((system, reference)) = event.external.as_deref() {
-            self.external
-                .insert((kind, system.clone(), reference.clone()));
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO external (kind, system, reference) VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut s| s.execute(params![kind.ordinal(), system, reference]))
+                .doing(DOING)?;
         }
         if let Some(referral) = &event.referral {
-            self.referred.insert(referral.referred_id.clone());
+            self.conn
+                .prepare_cached("INSERT OR IGNORE INTO referred (participant) VALUES (?1)")
+                .and_then(|mut s| s.execute([&referral.referred_id]))
+                .doing(DOING)?;
         }
+        Ok(())
     }
 }
 
-/// What a dry run keeps of a created event's content: a hash of its listing, so that
-/// memory grows by bytes, not by listings, an event.
+/// What a dry run keeps of a created event's content: a hash of its listing, so that an
+/// event costs bytes, not a listing.
 fn listing_hash(listing: &str) -> [u8; 16] {
     let mut out = [0u8; 16];
     out.copy_from_slice(&blake3::hash(listing.as_bytes()).as_bytes()[..16]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(rui: &str, listing: &str) -> Judged {
+        Judged {
+            rui: rui.into(),
+            request_key: 0,
+            account_id: None,
+            external: Some(Box::new(("S".into(), format!("R{rui}")))),
+            referral: None,
+            listing: listing.into(),
+        }
+    }
+
+    #[test]
+    fn remembers_created_events_by_identifier_and_content() {
+        let mut dry = DryRun::new().unwrap();
+        dry.begin().unwrap();
+        dry.remember(Kind::Web, &event("1", "{a}"), "ID1", 1)
+            .unwrap();
+        dry.end().unwrap();
+        assert_eq!(
+            dry.created(Kind::Web, &event("1", "{a}")).unwrap(),
+            Some(("ID1".into(), 1))
+        );
+        assert_eq!(dry.created(Kind::Web, &event("1", "{b}")).unwrap(), None);
+        assert_eq!(
+            dry.created(Kind::Purchases, &event("1", "{a}")).unwrap(),
+            None
+        );
+        assert!(dry.holds_external(Kind::Web, "S", "R1").unwrap());
+        assert!(!dry.holds_external(Kind::Web, "S", "R2").unwrap());
+    }
 }

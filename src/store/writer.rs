@@ -62,14 +62,14 @@ impl<'c> Writer<'c> {
     }
 
     /// A writer that only reads the store and reports what it would create.
-    pub fn dry_run(conn: &'c mut Connection, ids: IdGenerator) -> Writer<'c> {
-        Writer {
+    pub fn dry_run(conn: &'c mut Connection, ids: IdGenerator) -> Result<Writer<'c>, StoreError> {
+        Ok(Writer {
             conn,
             ids,
-            dry_run: Some(DryRun::default()),
+            dry_run: Some(DryRun::new()?),
             fresh: Fresh::default(),
             journal: None,
-        }
+        })
     }
 
     /// Writes whole batches of one kind in one transaction (each batch judged after the one
@@ -106,7 +106,10 @@ impl<'c> Writer<'c> {
             journal.before_begin(conn)?;
         }
         let tx = match dry_run {
-            Some(_) => conn.transaction().doing("reading the store")?,
+            Some(memory) => {
+                memory.begin()?;
+                conn.transaction().doing("reading the store")?
+            }
             None => conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .doing("starting the batch transaction (waiting for the write lock)")?,
@@ -149,10 +152,10 @@ impl Group<'_> {
 
     /// Commits every batch written (a dry run's transaction only read, and ends).
     pub fn commit(self) -> Result<(), StoreError> {
-        if self.dry_run.is_some() {
+        if let Some(memory) = self.dry_run {
             // Read-only: dropping rolls back.
             drop(self.tx);
-            return Ok(());
+            return memory.end();
         }
         if let Some(journal) = self.journal {
             journal.before_commit(self.events);
@@ -226,7 +229,7 @@ fn judge_batch(
             state.created(&event);
         }
         match dry.as_deref_mut() {
-            Some(state) => state.remember(kind, &event, &id, last),
+            Some(state) => state.remember(kind, &event, &id, last)?,
             None => inserts.insert(event, &id, last)?,
         }
         outcomes.push(Outcome::Created { id, number: last });
@@ -260,7 +263,9 @@ fn already_created(
     fresh: Option<&KindState>,
     pending: &mut Inserts<'_>,
 ) -> Result<Option<(String, i64)>, StoreError> {
-    if let Some(found) = dry.and_then(|state| state.created(kind, event)) {
+    if let Some(state) = dry
+        && let Some(found) = state.created(kind, event)?
+    {
         return Ok(Some(found));
     }
     if fresh.is_some_and(|f| !f.may_hold_request(event.request_key)) {
@@ -290,7 +295,10 @@ fn store_rule(
     pending: &mut Inserts<'_>,
 ) -> Result<Option<EventError>, StoreError> {
     if let Some((system, reference)) = event.external.as_deref() {
-        let in_run = dry.is_some_and(|s| s.holds_external(kind, system, reference));
+        let in_run = match dry {
+            Some(state) => state.holds_external(kind, system, reference)?,
+            None => false,
+        };
         let unseen = fresh.is_some_and(|f| !f.may_hold_external(system, reference));
         let stored = in_run
             || !unseen && {
@@ -311,7 +319,10 @@ fn store_rule(
         }
     }
     if let Some(referral) = &event.referral {
-        let in_run = dry.is_some_and(|s| s.holds_referral(&referral.referred_id));
+        let in_run = match dry {
+            Some(state) => state.holds_referral(&referral.referred_id)?,
+            None => false,
+        };
         let unseen = fresh.is_some_and(|f| !f.may_hold_referral(&referral.referred_id));
         let stored = in_run
             || !unseen

@@ -5,6 +5,7 @@
 //! - `cli`: what an import writes and stores, dry runs, reports, the reference, hostile input;
 //! - `concurrency`: two importers on one store, listings during an import;
 //! - `crash`: imports SIGKILLed mid-run, then re-run to the same result;
+//! - `dry_run`: dry runs give the real report and leave nothing behind;
 //! - `formats`: JSON, CSV and NDJSON give the same, their error paths, batches, stdin;
 //! - `golden`: the seed's examples against the API responses in `tests/golden/`;
 //! - `install`: completion scripts, the man page and `--version`;
@@ -27,6 +28,7 @@ mod broken;
 mod cli;
 mod concurrency;
 mod crash;
+mod dry_run;
 mod formats;
 mod golden;
 mod install;
