@@ -20,10 +20,12 @@ use crate::input::document;
 use crate::input::open::{Opened, open};
 use crate::input::request::{RawEvent, RequestError};
 use crate::judge::batch::{JudgedBatch, judge_batch};
+use crate::judge::precedence::mark_repeats;
 use crate::judge::resolve::Context;
 use crate::reference::maps::ReferenceMaps;
 use crate::report::destination::ReportError;
 use crate::report::envelope::{FieldsSet, Report};
+use crate::store::repeats::Repeats;
 use crate::store::writer::{Outcome, Writer};
 
 /// What an import did, besides the report it wrote.
@@ -211,18 +213,24 @@ impl Stages<'_> {
                 // Batches are written as they come, into a transaction kept open for up to
                 // GROUP batches or GROUP_TIME, then committed together: each touched page
                 // is written to the WAL once a commit, not once a batch.
-                while let Some((ruis, batch)) = judged_rx.recv() {
+                let mut repeats = Repeats::new()?;
+                while let Some((ruis, mut batch)) = judged_rx.recv() {
                     let opened = Instant::now();
                     let mut group = writer.group()?;
+                    mark_repeats(&ruis, &mut batch, |rui| repeats.first_use(rui))?;
                     let mut written = vec![(ruis, group.write(kind, batch)?)];
                     while written.len() < GROUP {
                         let left = GROUP_TIME.saturating_sub(opened.elapsed());
                         match judged_rx.recv_timeout(left) {
-                            Some((ruis, batch)) => written.push((ruis, group.write(kind, batch)?)),
+                            Some((ruis, mut batch)) => {
+                                mark_repeats(&ruis, &mut batch, |rui| repeats.first_use(rui))?;
+                                written.push((ruis, group.write(kind, batch)?));
+                            }
                             None => break,
                         }
                     }
                     group.commit()?;
+                    repeats.flush()?;
                     for batch in written {
                         if written_tx.send(batch).is_err() {
                             return Ok(());

@@ -3,7 +3,8 @@
 //!
 //! 1. structure and types, then 2. mandatory and semi-optional parameters: [`validate`]
 //!    (two passes, so that a type error anywhere comes before a missing parameter);
-//! 3. a request unique identifier used earlier in the batch: [`verdicts`] below;
+//! 3. a request unique identifier used earlier in the request: [`verdicts`] below within a
+//!    batch, then [`mark_repeats`] across the batches of the request, in input order;
 //! 4. identifier resolution in the seed's field order, then 5. the kind's rules that need
 //!    reference data: [`resolve`] (which calls [`rules`] once every identifier resolved);
 //! 6. the rules that need the store (re-run recognition, external references, participants
@@ -44,6 +45,44 @@ pub fn verdicts(ruis: &[Value], findings: Vec<Findings>) -> Vec<Result<Judged, E
             }
         })
         .collect()
+}
+
+/// Whether a repeated request unique identifier (stage 3) is what `outcome` reports instead:
+/// the event passed validation (stages 1–2), whatever resolution and the rules found.
+pub fn repeat_overrides(outcome: &Result<Judged, EventError>) -> bool {
+    match outcome {
+        Ok(_) => true,
+        Err(error) => !matches!(
+            error,
+            EventError::Missing { .. }
+                | EventError::SemiOptional { .. }
+                | EventError::Unknown { .. }
+                | EventError::InvalidValue { .. }
+                | EventError::InconsistentRows { .. }
+                | EventError::DuplicateRequest { .. }
+        ),
+    }
+}
+
+/// Stage 3 across the batches of a request: each batch in input order, after
+/// [`verdicts`] settled it. `first_use` notes an identifier and tells whether the request
+/// had not used it before (whatever became of the event that did).
+pub fn mark_repeats<E>(
+    ruis: &[Value],
+    outcomes: &mut [Result<Judged, EventError>],
+    mut first_use: impl FnMut(&str) -> Result<bool, E>,
+) -> Result<(), E> {
+    for (rui, outcome) in ruis.iter().zip(outcomes.iter_mut()) {
+        let Some(rui) = rui.as_str() else {
+            continue;
+        };
+        if !first_use(rui)? && repeat_overrides(outcome) {
+            *outcome = Err(EventError::DuplicateRequest {
+                value: rui.to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod journal;
 pub mod listing;
 pub mod open;
 pub mod reference;
+pub mod repeats;
 pub mod schema;
 pub mod seen;
 pub mod writer;

@@ -1,0 +1,125 @@
+//! The request unique identifiers a request has used so far, for the rule that a second use
+//! within one request is a duplicate however far apart the two events are (docs/spec.md §3).
+//!
+//! Kept in a private temporary SQLite database, as a dry run's memory is
+//! ([`super::dry_run`]): a file of any size costs a bounded page cache, and SQLite unlinks
+//! the file under `TMPDIR` as soon as it opens it. A Bloom filter in front answers most
+//! first uses without a query.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::error::{Doing, StoreError};
+
+/// Where a failure of this memory happened, for its message.
+const DOING: &str = "keeping the request's identifiers in a temporary file (in TMPDIR)";
+
+/// Bits of the Bloom filter: 16 Mi bits (2 MiB), about 1 % false positives at a million
+/// identifiers; past that a query confirms more of them.
+const FILTER_BITS: usize = 1 << 24;
+
+/// The identifiers one request has used.
+pub struct Repeats {
+    conn: Connection,
+    filter: Vec<u64>,
+    /// Identifiers noted since the last flush, written together (one statement each but
+    /// one transaction for all).
+    pending: Vec<String>,
+}
+
+impl Repeats {
+    /// An empty memory, for a new request.
+    pub fn new() -> Result<Repeats, StoreError> {
+        let conn = Connection::open("").doing(DOING)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = OFF;
+             PRAGMA synchronous = OFF;
+             PRAGMA cache_size = -4096;
+             CREATE TABLE used (rui TEXT PRIMARY KEY) WITHOUT ROWID;",
+        )
+        .doing(DOING)?;
+        Ok(Repeats {
+            conn,
+            filter: Vec::new(),
+            pending: Vec::new(),
+        })
+    }
+
+    /// Notes a use of `rui`; whether it is its first use in the request.
+    pub fn first_use(&mut self, rui: &str) -> Result<bool, StoreError> {
+        if self.filter.is_empty() {
+            self.filter = vec![0; FILTER_BITS / 64];
+        }
+        let hash = hash(rui);
+        let positions = [
+            hash as usize,
+            (hash >> 24) as usize,
+            (hash >> 48) as usize ^ (hash as usize >> 7),
+        ]
+        .map(|p| p % FILTER_BITS);
+        let maybe_seen = positions
+            .iter()
+            .all(|&bit| self.filter[bit / 64] & (1 << (bit % 64)) != 0);
+        if maybe_seen {
+            self.flush()?;
+            let seen = self
+                .conn
+                .prepare_cached("SELECT 1 FROM used WHERE rui = ?1")
+                .and_then(|mut s| s.query_row([rui], |_| Ok(())).optional())
+                .doing(DOING)?
+                .is_some();
+            if seen {
+                return Ok(false);
+            }
+        }
+        for bit in positions {
+            self.filter[bit / 64] |= 1 << (bit % 64);
+        }
+        self.pending.push(rui.to_owned());
+        Ok(true)
+    }
+
+    /// Writes the identifiers noted since the last flush.
+    pub fn flush(&mut self) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction().doing(DOING)?;
+        {
+            let mut insert = tx
+                .prepare_cached("INSERT OR IGNORE INTO used (rui) VALUES (?1)")
+                .doing(DOING)?;
+            for rui in self.pending.drain(..) {
+                insert.execute([rui]).doing(DOING)?;
+            }
+        }
+        tx.commit().doing(DOING)
+    }
+}
+
+/// foldhash with a fixed seed: the filter only has to agree with itself.
+fn hash(rui: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x7265_7065_6174).hash_one(rui)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_use_is_found_however_far_apart() {
+        let mut repeats = Repeats::new().unwrap();
+        assert!(repeats.first_use("a").unwrap());
+        for i in 0..5000 {
+            assert!(repeats.first_use(&i.to_string()).unwrap());
+        }
+        repeats.flush().unwrap();
+        assert!(!repeats.first_use("a").unwrap());
+        assert!(!repeats.first_use("4999").unwrap());
+        assert!(repeats.first_use("5000").unwrap());
+        assert!(
+            !repeats.first_use("5000").unwrap(),
+            "a repeat before any flush"
+        );
+    }
+}
