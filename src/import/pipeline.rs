@@ -209,28 +209,36 @@ impl Stages<'_> {
             let fields = self.fields;
             let progress = self.progress;
             let (written_tx, written_rx) = sync_channel::<(Vec<Value>, Vec<Outcome>)>(2);
+            // Repeated identifiers are marked on a thread of their own, in input order, so
+            // that the one writer does only the store's work.
+            let (marked_tx, marked_rx) = sync_channel::<JudgedBatch>(GROUP);
+            let marking = spawn(scope, "cebulk-repeats", move || -> Result<(), Fatal> {
+                let mut repeats = Repeats::new()?;
+                while let Some((ruis, mut batch)) = judged_rx.recv() {
+                    mark_repeats(&ruis, &mut batch, |rui| repeats.first_use(rui))?;
+                    if marked_tx.send((ruis, batch)).is_err() {
+                        return Ok(());
+                    }
+                    repeats.flush()?;
+                }
+                Ok(())
+            })?;
             let write = spawn(scope, "cebulk-writer", move || -> Result<(), Fatal> {
                 // Batches are written as they come, into a transaction kept open for up to
                 // GROUP batches or GROUP_TIME, then committed together: each touched page
                 // is written to the WAL once a commit, not once a batch.
-                let mut repeats = Repeats::new()?;
-                while let Some((ruis, mut batch)) = judged_rx.recv() {
+                while let Ok((ruis, batch)) = marked_rx.recv() {
                     let opened = Instant::now();
                     let mut group = writer.group()?;
-                    mark_repeats(&ruis, &mut batch, |rui| repeats.first_use(rui))?;
                     let mut written = vec![(ruis, group.write(kind, batch)?)];
                     while written.len() < GROUP {
                         let left = GROUP_TIME.saturating_sub(opened.elapsed());
-                        match judged_rx.recv_timeout(left) {
-                            Some((ruis, mut batch)) => {
-                                mark_repeats(&ruis, &mut batch, |rui| repeats.first_use(rui))?;
-                                written.push((ruis, group.write(kind, batch)?));
-                            }
-                            None => break,
+                        match marked_rx.recv_timeout(left) {
+                            Ok((ruis, batch)) => written.push((ruis, group.write(kind, batch)?)),
+                            Err(_) => break,
                         }
                     }
                     group.commit()?;
-                    repeats.flush()?;
                     for batch in written {
                         if written_tx.send(batch).is_err() {
                             return Ok(());
@@ -262,13 +270,16 @@ impl Stages<'_> {
             let written = write
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let marked = marking
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             let reported = reporting
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             let cut_short = reader
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            written.and(reported).map(|()| cut_short)
+            marked.and(written).and(reported).map(|()| cut_short)
         })
     }
 

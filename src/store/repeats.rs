@@ -78,22 +78,43 @@ impl Repeats {
         Ok(true)
     }
 
-    /// Writes the identifiers noted since the last flush.
+    /// Writes the identifiers noted since the last flush, sorted (neighbouring keys share
+    /// pages) and [`ROWS`] to a statement (one statement's overhead for many rows).
     pub fn flush(&mut self) -> Result<(), StoreError> {
         if self.pending.is_empty() {
             return Ok(());
         }
+        self.pending.sort_unstable();
         let tx = self.conn.transaction().doing(DOING)?;
         {
-            let mut insert = tx
-                .prepare_cached("INSERT OR IGNORE INTO used (rui) VALUES (?1)")
-                .doing(DOING)?;
-            for rui in self.pending.drain(..) {
-                insert.execute([rui]).doing(DOING)?;
+            let mut chunks = self.pending.chunks_exact(ROWS);
+            let mut many = tx.prepare_cached(&insert_rows(ROWS)).doing(DOING)?;
+            for chunk in &mut chunks {
+                many.execute(rusqlite::params_from_iter(chunk))
+                    .doing(DOING)?;
+            }
+            let rest = chunks.remainder();
+            if !rest.is_empty() {
+                tx.prepare_cached(&insert_rows(rest.len()))
+                    .and_then(|mut s| s.execute(rusqlite::params_from_iter(rest)))
+                    .doing(DOING)?;
             }
         }
+        self.pending.clear();
         tx.commit().doing(DOING)
     }
+}
+
+/// Identifiers inserted by one statement.
+const ROWS: usize = 64;
+
+/// `INSERT OR IGNORE` of `rows` identifiers.
+fn insert_rows(rows: usize) -> String {
+    let mut sql = String::from("INSERT OR IGNORE INTO used (rui) VALUES (?)");
+    for _ in 1..rows {
+        sql.push_str(", (?)");
+    }
+    sql
 }
 
 /// foldhash with a fixed seed: the filter only has to agree with itself.
