@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::store::{open_read, open_write};
 use crate::cli::config::ImportConfig;
 use crate::cli::fatal::Fatal;
+use crate::cli::stderr;
 use crate::domain::codes::RequestCode;
 use crate::import::pipeline::{Imported, import};
 use crate::reference::file::read_and_merge;
@@ -81,7 +82,7 @@ fn finish_import(
     };
     for rejected in &imported.rejected {
         let report = miette::Report::msg(rejected.to_string());
-        eprintln!("{report:?}");
+        stderr::line(format_args!("{report:?}"));
     }
     close_report(report, target)?;
     Ok(imported.exit_code())

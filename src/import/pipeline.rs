@@ -14,6 +14,7 @@ use serde_json::Value;
 use crate::cli::config::ImportConfig;
 use crate::cli::fatal::{EXIT_OK, EXIT_REJECTED, EXIT_UNPROCESSED, Fatal};
 use crate::cli::progress::Progress;
+use crate::cli::stderr;
 use crate::domain::kind::Kind;
 use crate::import::handover::{self, Pending};
 use crate::input::document;
@@ -305,8 +306,8 @@ fn summary(imported: &Imported, started: Instant) {
     } else {
         0.0
     };
-    eprintln!(
+    stderr::line(format_args!(
         "cebulk: {read} events read, {} processed, {} unprocessed in {elapsed:.2} s ({rate:.0} events/s)",
         imported.processed, imported.unprocessed
-    );
+    ));
 }
