@@ -1,8 +1,6 @@
 //! `cebulk import`: opens the store (read-only for a dry run), applies `--reference`, runs
 //! the pipeline and closes the report.
 
-use std::path::PathBuf;
-
 use super::store::{open_read, open_write};
 use crate::cli::config::ImportConfig;
 use crate::cli::fatal::Fatal;
@@ -10,7 +8,7 @@ use crate::cli::stderr;
 use crate::domain::codes::RequestCode;
 use crate::import::pipeline::{Imported, import};
 use crate::reference::file::read_and_merge;
-use crate::report::destination::{close_report, open_report};
+use crate::report::destination::{Pending, close_report, open_report};
 use crate::report::envelope::{Report, Status};
 use crate::store::reference;
 use crate::store::writer::Writer;
@@ -63,7 +61,7 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
 fn finish_import(
     imported: Result<Imported, Fatal>,
     mut report: Report,
-    target: Option<(PathBuf, PathBuf)>,
+    target: Option<Pending>,
 ) -> Result<u8, Fatal> {
     let imported = match imported {
         Ok(imported) => imported,

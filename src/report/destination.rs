@@ -1,7 +1,10 @@
 //! Where output goes: the report to stdout or to a file that appears only when complete,
-//! and stdout that a reader may close early (`| head`) without that being a failure.
+//! and stdout that a reader may close early (`| head`) without that being a failure; and
+//! which report paths are refused because the report would replace an input or the store.
 
 use std::io::Write;
+use std::os::fd::AsFd;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::report::envelope::Report;
@@ -18,11 +21,19 @@ pub struct ReportError {
     pub source: std::io::Error,
 }
 
-/// Where the report goes: stdout, or a file written beside the target and renamed at the
-/// end, so that a reader never sees half a report.
-pub fn open_report(
-    path: Option<&Path>,
-) -> Result<(Report, Option<(PathBuf, PathBuf)>), ReportError> {
+/// A report file being written: a temporary file of its own beside the target, moved onto
+/// the target once the report is complete.
+pub struct Pending {
+    /// The temporary file (deleted if the run ends before [`close_report`]).
+    temp: tempfile::TempPath,
+    /// Where it goes.
+    target: PathBuf,
+}
+
+/// Where the report goes: stdout; or, for a path that is a regular file or nothing yet, a
+/// temporary file beside it, renamed onto it at the end, so that a reader never sees half a
+/// report and a failed run leaves the earlier file as it was.
+pub fn open_report(path: Option<&Path>) -> Result<(Report, Option<Pending>), ReportError> {
     let fail = |path: &Path| {
         let path = path.display().to_string();
         move |source| ReportError { path, source }
@@ -47,11 +58,24 @@ pub fn open_report(
             Ok((report, None))
         }
         Some(path) => {
-            let partial = path.with_extension("partial");
-            let file = std::fs::File::create(&partial).map_err(fail(&partial))?;
+            // Created exclusively under a name nobody chose (no file of the user's is opened,
+            // let alone truncated, and no two runs share it), in the target's directory so
+            // that the rename stays on one file system. The mode is any new file's (0666
+            // less the umask), not a private temporary file's 0600.
+            let dir = match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => Path::new("."),
+            };
+            let temp = tempfile::Builder::new()
+                .prefix(".cebulk-report-")
+                .permissions(std::fs::Permissions::from_mode(0o666))
+                .tempfile_in(dir)
+                .map_err(fail(path))?;
+            let (file, temp) = temp.into_parts();
             let out = Box::new(std::io::BufWriter::new(file));
             let report = Report::new(out).map_err(fail(path))?;
-            Ok((report, Some((partial, path.to_owned()))))
+            let target = path.to_owned();
+            Ok((report, Some(Pending { temp, target })))
         }
     }
 }
@@ -64,20 +88,96 @@ fn is_plain_file_or_absent(path: &Path) -> bool {
 }
 
 /// Finishes the report and, for a file, moves it into place.
-pub fn close_report(report: Report, target: Option<(PathBuf, PathBuf)>) -> Result<(), ReportError> {
+pub fn close_report(report: Report, pending: Option<Pending>) -> Result<(), ReportError> {
     let fail = |path: &Path| {
         let path = path.display().to_string();
         move |source| ReportError { path, source }
     };
     report.finish().map_err(fail(
-        target
+        pending
             .as_ref()
-            .map_or(Path::new("standard output"), |t| &t.1),
+            .map_or(Path::new("standard output"), |p| &p.target),
     ))?;
-    if let Some((partial, path)) = target {
-        std::fs::rename(&partial, &path).map_err(fail(&path))?;
+    if let Some(Pending { temp, target }) = pending {
+        temp.persist(&target).map_err(|e| fail(&target)(e.error))?;
     }
     Ok(())
+}
+
+/// What `report` would replace, if it is one of `files` (each with what it is, for the
+/// message) or, when `stdin` is an input, the file on standard input: the same file (its
+/// device and inode), directly or through symbolic links, or for a file that does not exist
+/// yet, the same place once its links and directory are resolved.
+pub fn would_replace(report: &Path, files: &[(String, PathBuf)], stdin: bool) -> Option<String> {
+    let report = Identity::of(report);
+    if let Some((what, _)) = files.iter().find(|(_, path)| Identity::of(path) == report) {
+        return Some(what.clone());
+    }
+    (stdin && Identity::of_stdin().as_ref() == Some(&report)).then(|| "standard input".into())
+}
+
+/// Which file a path names, for telling whether two paths name the same one.
+#[derive(Debug, PartialEq, Eq)]
+enum Identity {
+    /// An existing file (symbolic links followed): hard links and other spellings of it
+    /// are the same.
+    File { dev: u64, ino: u64 },
+    /// No file yet: where it would be created.
+    Absent(PathBuf),
+}
+
+impl Identity {
+    fn of(path: &Path) -> Identity {
+        match std::fs::metadata(path) {
+            Ok(meta) => Identity::File {
+                dev: meta.dev(),
+                ino: meta.ino(),
+            },
+            Err(_) => Identity::Absent(where_created(path)),
+        }
+    }
+
+    /// The regular file on standard input, if it is one (a pipe or terminal is nobody's
+    /// file to replace).
+    fn of_stdin() -> Option<Identity> {
+        let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+        let meta = std::fs::File::from(fd).metadata().ok()?;
+        meta.is_file().then(|| Identity::File {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        })
+    }
+}
+
+/// Where a file that does not exist would be created at `path`: a dangling symbolic link
+/// leads to its target, and the directory is made canonical (`./a`, `sub/../a` and the
+/// absolute path are one place).
+fn where_created(path: &Path) -> PathBuf {
+    let mut path = path.to_owned();
+    // The kernel's own bound on links followed, against a loop of them.
+    for _ in 0..40 {
+        let Ok(target) = std::fs::read_link(&path) else {
+            break;
+        };
+        path = path
+            .parent()
+            .map_or_else(|| target.clone(), |dir| dir.join(&target));
+    }
+    let absolute = |path: PathBuf| std::path::absolute(&path).unwrap_or(path);
+    match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            match dir.canonicalize() {
+                Ok(dir) => dir.join(name),
+                Err(_) => absolute(path),
+            }
+        }
+        _ => absolute(path),
+    }
 }
 
 /// Standard output where a reader that stops early (`| head`) is not a failure of ours.

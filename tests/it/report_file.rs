@@ -1,7 +1,285 @@
-//! The report file and the standard streams: a closed or abandoned standard error or
-//! output never makes cebulk panic (docs/spec.md §4, §6).
+//! The report file and the standard streams: `--report` never replaces an input, the
+//! store or anything cebulk did not create, and is written through a temporary file of its
+//! own; a closed or abandoned standard error or output never makes cebulk panic
+//! (docs/spec.md §4, §6).
 
-use crate::support::{Cebulk, Store, fixture, gone_reader, reference};
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::support::{
+    Cebulk, PROCESSED, Store, UNPROCESSED, fixture, gone_reader, ndjson, reference, set,
+    web_event_at,
+};
+
+/// A web request document of events `ruis`, each valid against the reference data.
+fn web_document(ruis: &[&str]) -> String {
+    let events: Vec<Value> = ruis
+        .iter()
+        .map(|rui| web_event_at(rui, "www.crm.com"))
+        .collect();
+    json!({"token": "t", "web_customer_events_set": events}).to_string()
+}
+
+/// The request unique identifiers of a report's set `name`.
+fn ruis(report: &Value, name: &str) -> Vec<String> {
+    set(report, name)
+        .iter()
+        .map(|e| e["request_unique_identifier"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A store holding the reference data.
+fn store_with_reference() -> Store {
+    let store = Store::new();
+    store.run(&["reference", "load", &reference()]).code(0);
+    store
+}
+
+/// The file at `path`, parsed as a report.
+fn report_at(path: impl AsRef<Path>) -> Value {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("reading the report {}: {e}", path.display()));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("the report {} is not JSON ({e}): {text}", path.display()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the report may not replace
+
+#[test]
+fn a_report_naming_an_input_is_refused_before_anything_is_read() {
+    let store = Store::new();
+    let document = web_document(&["a", "b"]);
+    let input = store.file("in.json", &document);
+    std::fs::create_dir(store.dir().join("sub")).unwrap();
+    std::os::unix::fs::symlink(&input, store.dir().join("link.json")).unwrap();
+    std::fs::hard_link(&input, store.dir().join("hard.json")).unwrap();
+    let names = store.file_names();
+    for report in [
+        "in.json",
+        "./in.json",
+        "sub/../in.json",
+        input.as_str(),
+        "link.json",
+        "hard.json",
+    ] {
+        let run = store.import(&["--reference", &reference(), "--report", report, "in.json"]);
+        run.code_without_panic(2);
+        assert!(
+            run.stderr.contains(report) && run.stderr.contains("in.json"),
+            "the message names the report and the input\n{}",
+            run.context()
+        );
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), document);
+        assert!(!store.exists(), "the store was created\n{}", run.context());
+        assert_eq!(store.file_names(), names, "{}", run.context());
+        assert!(run.stdout.is_empty(), "{}", run.context());
+    }
+
+    // The file on standard input is an input too.
+    let run = store
+        .cebulk()
+        .shell("exec < in.json")
+        .args(["import", "--reference", &reference(), "--format", "json"])
+        .args(["--report", "in.json", "-"])
+        .run();
+    run.code_without_panic(2);
+    assert!(run.stderr.contains("standard input"), "{}", run.context());
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), document);
+    assert!(!store.exists(), "the store was created\n{}", run.context());
+}
+
+#[test]
+fn a_report_naming_the_store_or_its_journal_is_refused() {
+    let store = store_with_reference();
+    let input = store.file("in.json", web_document(&["a"]));
+    std::os::unix::fs::symlink(store.db(), store.dir().join("link.db")).unwrap();
+    let names = store.file_names();
+    let bytes = store.bytes();
+    for report in [
+        "store.db",
+        "./store.db",
+        "link.db",
+        "store.db-journal",
+        "store.db-wal",
+        "store.db-shm",
+    ] {
+        let run = store.import(&["--report", report, &input]);
+        run.code_without_panic(2);
+        assert!(
+            run.stderr.contains(report) && run.stderr.contains("store"),
+            "the message names the report and the store\n{}",
+            run.context()
+        );
+        assert_eq!(store.bytes(), bytes, "the store changed\n{}", run.context());
+        assert_eq!(store.file_names(), names, "{}", run.context());
+    }
+
+    // A store that does not exist yet is not created, nor replaced by the report.
+    let fresh = Store::new();
+    let input = fresh.file("in.json", web_document(&["a"]));
+    let run = fresh.import(&["--reference", &reference(), "--report", "store.db", &input]);
+    run.code_without_panic(2);
+    assert_eq!(fresh.file_names(), ["in.json"], "{}", run.context());
+}
+
+#[test]
+fn a_report_naming_the_reference_data_is_refused() {
+    let store = Store::new();
+    let text = std::fs::read_to_string(reference()).unwrap();
+    let copy = store.file("reference.json", &text);
+    let input = store.file("in.json", web_document(&["a"]));
+    let run = store.import(&["--reference", &copy, "--report", &copy, &input]);
+    run.code_without_panic(2);
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), text);
+    assert!(!store.exists(), "{}", run.context());
+}
+
+#[test]
+fn an_input_named_like_the_old_partial_file_is_imported_untouched() {
+    let store = Store::new();
+    let document = web_document(&["a", "b"]);
+    let input = store.file("report.partial", &document);
+    let run = store.import(&[
+        "--reference",
+        &reference(),
+        "--format",
+        "json",
+        "--report",
+        "report.json",
+        &input,
+    ]);
+    run.code_without_panic(0);
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), document);
+    let report = report_at(store.dir().join("report.json"));
+    assert_eq!(ruis(&report, PROCESSED), ["a", "b"]);
+    assert_eq!(store.count("events"), 2);
+}
+
+#[test]
+fn a_planted_symlink_beside_the_report_is_not_followed() {
+    let store = Store::new();
+    let victim = store.file("victim.txt", "precious");
+    let planted = store.dir().join("report.partial");
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let input = store.file("in.json", web_document(&["a"]));
+    store
+        .import(&[
+            "--reference",
+            &reference(),
+            "--report",
+            "report.json",
+            &input,
+        ])
+        .code_without_panic(0);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(std::fs::symlink_metadata(&planted).unwrap().is_symlink());
+    let written = store.dir().join("report.json");
+    assert!(
+        std::fs::symlink_metadata(&written).unwrap().is_file(),
+        "the report is a file of its own"
+    );
+    assert_eq!(ruis(&report_at(&written), PROCESSED), ["a"]);
+}
+
+/// `x.json` and `x.txt` once shared `x.partial`. The first import holds its report open
+/// (waiting for its input on a pipe) while the second one writes its whole report.
+#[test]
+fn two_reports_of_one_stem_written_at_once_are_both_whole() {
+    let store = store_with_reference();
+    let reports = store.dir().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    let mut first = store
+        .cebulk()
+        .args(["import", "--quiet", "--kind", "web", "--format", "ndjson"])
+        .args(["--report", "reports/x.json", "-"])
+        .spawn();
+    first.wait_until("the first import opens its report", || {
+        std::fs::read_dir(&reports).unwrap().next().is_some()
+    });
+    let second = store.file("second.json", web_document(&["s1", "s2"]));
+    store
+        .import(&["--quiet", "--report", "reports/x.txt", &second])
+        .code_without_panic(0);
+    first.feed(ndjson(&[web_event_at("f1", "www.crm.com")]).as_bytes());
+    let run = first.wait();
+    run.code_without_panic(0);
+    assert_eq!(ruis(&report_at(reports.join("x.json")), PROCESSED), ["f1"]);
+    assert_eq!(
+        ruis(&report_at(reports.join("x.txt")), PROCESSED),
+        ["s1", "s2"]
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["x.json", "x.txt"]);
+}
+
+#[test]
+fn a_report_name_of_255_characters_is_written() {
+    let store = Store::new();
+    let name = format!("{}.json", "r".repeat(250));
+    assert_eq!(name.len(), 255);
+    let run = store.import(&[
+        "--reference",
+        &reference(),
+        "--report",
+        &name,
+        &fixture("requests/web.json"),
+    ]);
+    run.code_without_panic(1);
+    assert_eq!(
+        ruis(&report_at(store.dir().join(&name)), PROCESSED),
+        ["06", "07"]
+    );
+}
+
+/// The report file is created the way any new file is: its mode is what the user's umask
+/// leaves of 0666, not the 0600 of a private temporary file.
+#[test]
+fn a_new_report_file_gets_the_mode_of_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let store = Store::new();
+    let input = store.file("in.json", web_document(&["a"]));
+    store
+        .import(&[
+            "--reference",
+            &reference(),
+            "--report",
+            "report.json",
+            &input,
+        ])
+        .code_without_panic(0);
+    let sibling = store.dir().join("sibling");
+    std::fs::File::create(&sibling).unwrap();
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(
+        mode(&store.dir().join("report.json")),
+        mode(&sibling),
+        "the report's mode, in octal: {:o}",
+        mode(&store.dir().join("report.json"))
+    );
+}
+
+#[test]
+fn a_report_to_dev_stdout_is_written_through() {
+    let store = Store::new();
+    let run = store.import(&[
+        "--reference",
+        &reference(),
+        "--report",
+        "/dev/stdout",
+        &fixture("requests/web.json"),
+    ]);
+    run.code_without_panic(1);
+    let report = run.json();
+    assert_eq!(ruis(&report, PROCESSED), ["06", "07"]);
+    assert_eq!(ruis(&report, UNPROCESSED), ["08", "09"]);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Standard error and output that nobody reads
