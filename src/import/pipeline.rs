@@ -6,6 +6,7 @@
 //! entries of committed batches. Channels are bounded, so memory stays a few batches deep
 //! (plus one group's outcomes) whatever the input's size, and every stage keeps input order.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
 
@@ -23,7 +24,7 @@ use crate::input::request::{RawEvent, RequestError};
 use crate::judge::batch::{JudgedBatch, judge_batch};
 use crate::judge::resolve::Context;
 use crate::reference::maps::ReferenceMaps;
-use crate::report::destination::ReportError;
+use crate::report::destination::{Committed, ReportError};
 use crate::report::envelope::{FieldsSet, Report};
 use crate::store::writer::{Outcome, Writer};
 
@@ -51,13 +52,6 @@ impl Imported {
     }
 }
 
-fn report_failed(source: std::io::Error) -> Fatal {
-    Fatal::Report(ReportError {
-        path: "the report".into(),
-        source,
-    })
-}
-
 /// Imports every input of `config` through `writer` into `report`.
 pub fn import(
     config: &ImportConfig,
@@ -83,6 +77,16 @@ pub fn import(
         }
     };
     let pool = crate::import::workers::pool(config.jobs)?;
+    // Events committed so far, counted by the writer after each commit: when the report
+    // fails, its message says how many the store keeps for a re-run to recognise.
+    let committed = AtomicUsize::new(0);
+    let report_failed = |error: ReportError| {
+        Fatal::Report(error.after(if config.dry_run {
+            Committed::DryRun
+        } else {
+            Committed::Events(committed.load(Ordering::Relaxed))
+        }))
+    };
 
     for input in &config.inputs {
         let opened = match open(input, config.kind) {
@@ -104,8 +108,15 @@ pub fn import(
             pool: &pool,
             fields: &fields,
             progress: &progress,
+            committed: &committed,
         };
-        match stage.run(opened, writer, report)? {
+        let outcome = stage
+            .run(opened, writer, report)
+            .map_err(|fatal| match fatal {
+                Fatal::Report(error) => report_failed(error),
+                other => other,
+            })?;
+        match outcome {
             Some(error) => {
                 report.reject(error.status());
                 imported.rejected.push(error);
@@ -130,6 +141,7 @@ struct Stages<'a> {
     pool: &'a rayon::ThreadPool,
     fields: &'a FieldsSet,
     progress: &'a Progress,
+    committed: &'a AtomicUsize,
 }
 
 /// Judged batches, per worker, that may wait behind the one the writer waits for.
@@ -207,6 +219,7 @@ impl Stages<'_> {
             })?;
             let fields = self.fields;
             let progress = self.progress;
+            let committed = self.committed;
             let (written_tx, written_rx) = sync_channel::<(Vec<Value>, Vec<Outcome>)>(2);
             let write = spawn(scope, "cebulk-writer", move || -> Result<(), Fatal> {
                 // Batches are written as they come, into a transaction kept open for up to
@@ -224,6 +237,12 @@ impl Stages<'_> {
                         }
                     }
                     group.commit()?;
+                    let created = written
+                        .iter()
+                        .flat_map(|(_, outcomes)| outcomes)
+                        .filter(|outcome| matches!(outcome, Outcome::Created { .. }))
+                        .count();
+                    committed.fetch_add(created, Ordering::Relaxed);
                     for batch in written {
                         if written_tx.send(batch).is_err() {
                             return Ok(());
@@ -236,7 +255,7 @@ impl Stages<'_> {
             // stage every event waits for, does only SQLite work.
             let reporting = spawn(scope, "cebulk-report", move || -> Result<(), Fatal> {
                 for (ruis, outcomes) in written_rx {
-                    report.begin_request().map_err(report_failed)?;
+                    report.begin_request()?;
                     let count = outcomes.len();
                     for (rui, outcome) in ruis.into_iter().zip(outcomes) {
                         match outcome {
@@ -244,8 +263,7 @@ impl Stages<'_> {
                                 report.processed(rui, &id, number, fields)
                             }
                             Outcome::Unprocessed(error) => report.unprocessed(rui, &error, fields),
-                        }
-                        .map_err(report_failed)?;
+                        }?;
                     }
                     progress.advance(count, read.load(std::sync::atomic::Ordering::Relaxed));
                 }

@@ -9,16 +9,91 @@ use std::path::{Path, PathBuf};
 
 use crate::report::envelope::Report;
 
-/// The report cannot be written.
+/// Output cannot be written: the report, or a listing, page or script on standard output.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("cannot write the report to {path}")]
+#[error("cannot write {what}")]
 #[diagnostic(code(cebulk::report::write))]
 pub struct ReportError {
-    /// Where it was going.
-    pub path: String,
+    /// What, and where to: `the report to out.json`.
+    what: String,
+    /// Whether it was the report's temporary file of unprocessed entries, in TMPDIR.
+    in_tmpdir: bool,
+    /// What the store kept and what to do about it, once the run knows
+    /// ([`ReportError::after`]).
+    #[help]
+    help: Option<String>,
     /// Why.
     #[source]
-    pub source: std::io::Error,
+    source: std::io::Error,
+}
+
+/// What an import had committed when its report failed, for the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed {
+    /// Events created (or recognised as created before) and committed by this run.
+    Events(usize),
+    /// None: a dry run changes nothing.
+    DryRun,
+}
+
+impl ReportError {
+    /// Writing `what` failed (`cannot write {what}`).
+    pub fn writing(what: impl std::fmt::Display, source: std::io::Error) -> ReportError {
+        ReportError {
+            what: what.to_string(),
+            in_tmpdir: false,
+            help: None,
+            source,
+        }
+    }
+
+    /// Writing the report to `to` (a path, or standard output) failed.
+    pub fn report_to(to: impl std::fmt::Display, source: std::io::Error) -> ReportError {
+        ReportError::writing(format_args!("the report to {to}"), source)
+    }
+
+    /// The temporary file that keeps the unprocessed entries until the processed set is
+    /// closed failed: it lives in TMPDIR, which the message names, since the report's own
+    /// path is fine.
+    pub fn held(source: std::io::Error) -> ReportError {
+        ReportError {
+            in_tmpdir: true,
+            ..ReportError::writing(
+                format_args!(
+                    "the report's unprocessed entries to a temporary file in TMPDIR ({})",
+                    std::env::temp_dir().display()
+                ),
+                source,
+            )
+        }
+    }
+
+    /// Says what the store holds of the run, and what a re-run does with it.
+    pub fn after(mut self, committed: Committed) -> ReportError {
+        let kept = match committed {
+            Committed::DryRun => {
+                "a dry run changes nothing in the store; re-run it once the report can be written"
+                    .to_owned()
+            }
+            Committed::Events(0) => "the store holds no events of this run; re-run the same \
+                command once the report can be written"
+                .to_owned(),
+            Committed::Events(n) => {
+                let events = if n == 1 { "event" } else { "events" };
+                format!(
+                    "the store holds {n} {events} of this run, committed before the failure; \
+                     re-running the same command recognises them (same ids and numbers) and \
+                     writes the whole report"
+                )
+            }
+        };
+        self.help = Some(if self.in_tmpdir {
+            format!("point TMPDIR at a writable directory with room; {kept}")
+        } else {
+            kept
+        });
+        self
+    }
 }
 
 /// A report file being written: a temporary file of its own beside the target, moved onto
@@ -36,13 +111,12 @@ pub struct Pending {
 pub fn open_report(path: Option<&Path>) -> Result<(Report, Option<Pending>), ReportError> {
     let fail = |path: &Path| {
         let path = path.display().to_string();
-        move |source| ReportError { path, source }
+        move |source| ReportError::report_to(path, source)
     };
     match path {
         None => {
             let out = Box::new(BrokenPipeIsFine(std::io::BufWriter::new(std::io::stdout())));
-            let report = Report::new(out).map_err(fail(Path::new("a temporary file")))?;
-            Ok((report, None))
+            Ok((Report::new(out, "standard output")?, None))
         }
         Some(path) if !is_plain_file_or_absent(path) => {
             // A symlink, device or pipe (`/dev/stdout`, `>(jq …)`) is written through, never
@@ -54,8 +128,7 @@ pub fn open_report(path: Option<&Path>) -> Result<(Report, Option<Pending>), Rep
                 .open(path)
                 .map_err(fail(path))?;
             let out = Box::new(std::io::BufWriter::new(file));
-            let report = Report::new(out).map_err(fail(path))?;
-            Ok((report, None))
+            Ok((Report::new(out, path.display())?, None))
         }
         Some(path) => {
             // Created exclusively under a name nobody chose (no file of the user's is opened,
@@ -73,7 +146,7 @@ pub fn open_report(path: Option<&Path>) -> Result<(Report, Option<Pending>), Rep
                 .map_err(fail(path))?;
             let (file, temp) = temp.into_parts();
             let out = Box::new(std::io::BufWriter::new(file));
-            let report = Report::new(out).map_err(fail(path))?;
+            let report = Report::new(out, path.display())?;
             let target = path.to_owned();
             Ok((report, Some(Pending { temp, target })))
         }
@@ -89,17 +162,10 @@ fn is_plain_file_or_absent(path: &Path) -> bool {
 
 /// Finishes the report and, for a file, moves it into place.
 pub fn close_report(report: Report, pending: Option<Pending>) -> Result<(), ReportError> {
-    let fail = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| ReportError { path, source }
-    };
-    report.finish().map_err(fail(
-        pending
-            .as_ref()
-            .map_or(Path::new("standard output"), |p| &p.target),
-    ))?;
+    report.finish()?;
     if let Some(Pending { temp, target }) = pending {
-        temp.persist(&target).map_err(|e| fail(&target)(e.error))?;
+        temp.persist(&target)
+            .map_err(|e| ReportError::report_to(target.display(), e.error))?;
     }
     Ok(())
 }

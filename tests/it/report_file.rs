@@ -1,7 +1,7 @@
 //! The report file and the standard streams: `--report` never replaces an input, the
 //! store or anything cebulk did not create, and is written through a temporary file of its
-//! own; a closed or abandoned standard error or output never makes cebulk panic
-//! (docs/spec.md §4, §6).
+//! own; a report that cannot be written says where, and what the store kept; a closed or
+//! abandoned standard error or output never makes cebulk panic (docs/spec.md §4, §6).
 
 use std::path::Path;
 
@@ -43,6 +43,35 @@ fn report_at(path: impl AsRef<Path>) -> Value {
         .unwrap_or_else(|e| panic!("reading the report {}: {e}", path.display()));
     serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("the report {} is not JSON ({e}): {text}", path.display()))
+}
+
+/// Standard error as one line: miette's frame characters dropped and its wrapped lines
+/// joined, so that a sentence can be looked for whatever the width it was drawn at.
+fn one_line(stderr: &str) -> String {
+    let plain: String = stderr
+        .chars()
+        .map(|c| if "│╰─▶×".contains(c) { ' ' } else { c })
+        .collect();
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The number `N` in "N events" (or "N event") of `text`, the first such.
+fn events_counted(text: &str) -> Option<i64> {
+    let words: Vec<&str> = text.split(' ').collect();
+    words.windows(2).find_map(|pair| {
+        pair[1]
+            .starts_with("event")
+            .then(|| pair[0].parse().ok())
+            .flatten()
+    })
+}
+
+/// `count` valid web events as NDJSON, request unique identifiers `0` to `count - 1`.
+fn valid_events(count: usize) -> String {
+    let events: Vec<Value> = (0..count)
+        .map(|i| web_event_at(&i.to_string(), "www.crm.com"))
+        .collect();
+    ndjson(&events)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,6 +308,150 @@ fn a_report_to_dev_stdout_is_written_through() {
     let report = run.json();
     assert_eq!(ruis(&report, PROCESSED), ["06", "07"]);
     assert_eq!(ruis(&report, UNPROCESSED), ["08", "09"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A report that cannot be written
+
+/// 3000 web events in batches of 50, with `--id-seed 5`, into `report`.
+fn import_events(store: &Store, events: &str, report: &str) -> Cebulk {
+    store.cebulk().args([
+        "import",
+        "--kind",
+        "web",
+        "--batch-size",
+        "50",
+        "--id-seed",
+        "5",
+        "--quiet",
+        "--report",
+        report,
+        events,
+    ])
+}
+
+/// A device that is always full: its first write fails (ENOSPC) after some batches are
+/// committed (the report is buffered), and the message names it and counts what the store
+/// kept, which a re-run then recognises.
+#[test]
+fn a_report_into_a_full_device_names_it_and_the_events_committed() {
+    let store = store_with_reference();
+    let events = store.file("events.ndjson", valid_events(3000));
+    let failed = import_events(&store, &events, "/dev/full").run();
+    failed.code_without_panic(3);
+    let message = one_line(&failed.stderr);
+    assert!(
+        message.contains("cannot write the report to /dev/full"),
+        "{}",
+        failed.context()
+    );
+    let committed = store.count("events");
+    assert!(committed > 0, "{}", failed.context());
+    assert_eq!(
+        events_counted(&message),
+        Some(committed),
+        "the message counts the events in the store\n{}",
+        failed.context()
+    );
+    assert!(message.contains("re-run"), "{}", failed.context());
+
+    let rerun = import_events(&store, &events, "report.json").run();
+    rerun.code_without_panic(0);
+    let report = report_at(store.dir().join("report.json"));
+    assert_eq!(set(&report, PROCESSED).len(), 3000);
+    assert_eq!(store.count("events"), 3000);
+    assert_eq!(
+        store.query_i64("SELECT max(number) FROM events"),
+        3000,
+        "the re-run created each event once"
+    );
+}
+
+/// A report file that reaches the file size limit (the disk is "full"; the shell ignores
+/// SIGXFSZ, so the write fails with EFBIG): the earlier report stays whole, nothing of the
+/// failed one is left, and the message names the file. The run re-imports events that are
+/// already stored, so that only the report grows.
+#[test]
+fn a_report_file_that_cannot_be_written_leaves_the_earlier_one_and_names_its_path() {
+    let store = store_with_reference();
+    let events = store.file("events.ndjson", valid_events(3000));
+    let report = store.path("report.json");
+    import_events(&store, &events, &report)
+        .run()
+        .code_without_panic(0);
+    let earlier = std::fs::read(&report).unwrap();
+    let names = store.file_names();
+
+    let failed = import_events(&store, &events, &report)
+        .shell(r#"trap "" XFSZ; ulimit -f 100"#)
+        .run();
+    failed.code_without_panic(3);
+    let message = one_line(&failed.stderr);
+    assert!(
+        message.contains(&format!("cannot write the report to {report}")),
+        "{}",
+        failed.context()
+    );
+    let counted = events_counted(&message).unwrap_or(0);
+    assert!(
+        (1..=3000).contains(&counted),
+        "the message counts the committed events\n{}",
+        failed.context()
+    );
+    assert!(message.contains("re-run"), "{}", failed.context());
+    assert_eq!(std::fs::read(&report).unwrap(), earlier);
+    assert_eq!(store.file_names(), names, "{}", failed.context());
+    assert_eq!(store.count("events"), 3000);
+}
+
+/// The report keeps its unprocessed entries in a temporary file: a `TMPDIR` that cannot hold
+/// it is named as such.
+#[test]
+fn a_tmpdir_that_does_not_exist_is_named() {
+    let store = store_with_reference();
+    let missing = store.path("no-such-directory");
+    let run = store
+        .cebulk()
+        .shell(&format!("TMPDIR='{missing}'; export TMPDIR"))
+        .args(["import", &fixture("requests/web.json")])
+        .run();
+    run.code_without_panic(3);
+    let message = one_line(&run.stderr);
+    assert!(
+        message.contains("TMPDIR") && message.contains(&missing),
+        "{}",
+        run.context()
+    );
+    assert_eq!(store.count("events"), 0);
+}
+
+/// Every event unprocessed: the store does not grow, the report's temporary file in TMPDIR
+/// does, until it reaches the file size limit.
+#[test]
+fn a_full_tmpdir_is_named() {
+    let store = store_with_reference();
+    let events: Vec<Value> = (0..5000)
+        .map(|i| {
+            json!({
+                "request_unique_identifier": i.to_string(),
+                "accounts_receivable_identifier": {"number": format!("NO-SUCH-ACCOUNT-{i}")},
+                "performed_by_unit_identifier": {"name": "Admin Unit"},
+                "performed_on": "2016-06-22T15:00:00",
+                "website": "www.crm.com",
+            })
+        })
+        .collect();
+    let input = store.file("events.ndjson", ndjson(&events));
+    let run = store
+        .cebulk()
+        .shell(r#"trap "" XFSZ; ulimit -f 100"#)
+        .args(["import", "--kind", "web", "--batch-size", "50", &input])
+        .run();
+    run.code_without_panic(3);
+    let message = one_line(&run.stderr);
+    assert!(message.contains("TMPDIR"), "{}", run.context());
+    assert!(message.contains("no events"), "{}", run.context());
+    assert_eq!(store.count("events"), 0);
 }
 
 // ---------------------------------------------------------------------------------------------
