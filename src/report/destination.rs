@@ -175,6 +175,11 @@ pub fn close_report(report: Report, pending: Option<Pending>) -> Result<(), Repo
 /// device and inode), directly or through symbolic links, or for a file that does not exist
 /// yet, the same place once its links and directory are resolved.
 pub fn would_replace(report: &Path, files: &[(String, PathBuf)], stdin: bool) -> Option<String> {
+    // A device or pipe is written through and replaces nothing, so the same one may be an
+    // input too (`/dev/stdin` and `/dev/stdout` on one terminal are one device).
+    if std::fs::metadata(report).is_ok_and(|meta| !meta.is_file()) {
+        return None;
+    }
     let report = Identity::of(report);
     if let Some((what, _)) = files.iter().find(|(_, path)| Identity::of(path) == report) {
         return Some(what.clone());

@@ -120,6 +120,22 @@ fn a_report_naming_an_input_is_refused_before_anything_is_read() {
     assert!(!store.exists(), "the store was created\n{}", run.context());
 }
 
+/// A device replaces nothing: the same one may be an input and the report.
+#[test]
+fn a_device_that_is_an_input_too_is_not_refused_as_the_report() {
+    let store = Store::new();
+    let run = store.import(&[
+        "--kind",
+        "web",
+        "--format",
+        "ndjson",
+        "--report",
+        "/dev/null",
+        "/dev/null",
+    ]);
+    run.code_without_panic(0);
+}
+
 #[test]
 fn a_report_naming_the_store_or_its_journal_is_refused() {
     let store = store_with_reference();
