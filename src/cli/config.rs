@@ -1,12 +1,14 @@
 //! Judged configuration: the raw flags of `cli` turned into what the commands need
 //! (formats settled per input, defaults applied, ids chosen).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::args::{ImportArgs, InputFormat};
 use crate::cli::fatal::Fatal;
+use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
 use crate::input::source::{Format, Source};
+use crate::report::destination::would_replace;
 use crate::store::ids::IdGenerator;
 
 /// Everything `import` needs.
@@ -77,6 +79,9 @@ impl ImportConfig {
                 "standard input (-) can be read only once".into(),
             ));
         }
+        if let Some(report) = &args.report {
+            refuse_replacing(report, &store, &inputs, args.reference.as_deref())?;
+        }
         let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
@@ -95,5 +100,65 @@ impl ImportConfig {
                 .id_seed
                 .map_or(IdGenerator::TimeOrdered, IdGenerator::Seeded),
         })
+    }
+}
+
+/// Refuses, before anything is read, a report path whose file would replace an input, the
+/// reference data or the store (or one of the store's companion files): the report is
+/// renamed onto its path, or written through a symbolic link, at the end of the run.
+fn refuse_replacing(
+    report: &Path,
+    store: &Path,
+    inputs: &[Source],
+    reference: Option<&Path>,
+) -> Result<(), Fatal> {
+    let mut files: Vec<(String, PathBuf)> = inputs
+        .iter()
+        .filter(|input| input.name != "-")
+        .map(|input| {
+            (
+                format!("the input {}", input.name),
+                PathBuf::from(&input.name),
+            )
+        })
+        .collect();
+    let beside_store = |suffix: &str| {
+        let mut name = store.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    files.extend([
+        (format!("the store {}", store.display()), store.to_owned()),
+        (
+            format!("the store's rollback journal {}-journal", store.display()),
+            beside_store("-journal"),
+        ),
+        (
+            format!("the store's write-ahead log {}-wal", store.display()),
+            beside_store("-wal"),
+        ),
+        (
+            format!("the store's shared-memory file {}-shm", store.display()),
+            beside_store("-shm"),
+        ),
+    ]);
+    match reference {
+        Some(dir) if dir.is_dir() => files.extend(Entity::ALL.iter().map(|entity| {
+            let path = dir.join(format!("{}.csv", entity.key()));
+            (format!("the reference data {}", path.display()), path)
+        })),
+        Some(file) => files.push((
+            format!("the reference data {}", file.display()),
+            file.to_owned(),
+        )),
+        None => {}
+    }
+    let stdin = inputs.iter().any(|input| input.name == "-");
+    match would_replace(report, &files, stdin) {
+        None => Ok(()),
+        Some(what) => Err(Fatal::Usage(format!(
+            "--report {}: that is {what}, which the report would replace; give another path",
+            report.display()
+        ))),
     }
 }

@@ -15,11 +15,6 @@ pub fn run(shell: clap_complete::Shell) -> Result<u8, Fatal> {
     clap_complete::generate(shell, &mut Args::command(), "cebulk", &mut script);
     BrokenPipeIsFine(std::io::stdout().lock())
         .write_all(&script)
-        .map_err(|source| {
-            Fatal::Report(ReportError {
-                path: "standard output".into(),
-                source,
-            })
-        })?;
+        .map_err(|source| Fatal::Report(ReportError::writing("to standard output", source)))?;
     Ok(EXIT_OK)
 }

@@ -13,12 +13,7 @@ use crate::store::listing;
 /// Lists the events of the store at `store_path`.
 pub fn run(store_path: &Path, args: &EventsArgs) -> Result<u8, Fatal> {
     let store = open_read(store_path)?;
-    let fail = |source| {
-        Fatal::Report(ReportError {
-            path: "standard output".into(),
-            source,
-        })
-    };
+    let fail = |source| Fatal::Report(ReportError::writing("to standard output", source));
     let mut out = std::io::BufWriter::new(BrokenPipeIsFine(std::io::stdout().lock()));
     let written = match args.format {
         ListFormat::Json => {

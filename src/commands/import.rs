@@ -1,15 +1,14 @@
 //! `cebulk import`: opens the store (read-only for a dry run), applies `--reference`, runs
 //! the pipeline and closes the report.
 
-use std::path::PathBuf;
-
 use super::store::{open_read, open_write};
 use crate::cli::config::ImportConfig;
 use crate::cli::fatal::Fatal;
+use crate::cli::stderr;
 use crate::domain::codes::RequestCode;
 use crate::import::pipeline::{Imported, import};
 use crate::reference::file::read_and_merge;
-use crate::report::destination::{close_report, open_report};
+use crate::report::destination::{Committed, Pending, close_report, open_report};
 use crate::report::envelope::{Report, Status};
 use crate::store::reference;
 use crate::store::writer::Writer;
@@ -35,7 +34,8 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
     } else {
         Writer::new(&mut store, config.ids)?
     };
-    let (mut report, target) = open_report(config.report.as_deref())?;
+    let (mut report, target) = open_report(config.report.as_deref())
+        .map_err(|error| error.after(committed(config.dry_run, 0)))?;
     let imported = import(config, &maps, &mut writer, &mut report);
     // Stops the checkpoint thread, if the import switched the store to WAL.
     drop(writer);
@@ -48,7 +48,7 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
             .name("cebulk-close".into())
             .spawn_scoped(scope, move || drop(store))
             .ok();
-        let finished = finish_import(imported, report, target);
+        let finished = finish_import(imported, report, target, config.dry_run);
         if let Some(closing) = closing {
             closing
                 .join()
@@ -58,12 +58,24 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
     })
 }
 
+/// What the store keeps of an import that committed `events`, for a report error's message.
+fn committed(dry_run: bool, events: usize) -> Committed {
+    if dry_run {
+        Committed::DryRun
+    } else {
+        Committed::Events(events)
+    }
+}
+
 /// Closes the report of an import and gives its exit status.
 fn finish_import(
     imported: Result<Imported, Fatal>,
     mut report: Report,
-    target: Option<(PathBuf, PathBuf)>,
+    target: Option<Pending>,
+    dry_run: bool,
 ) -> Result<u8, Fatal> {
+    // The report lists a processed entry for each event committed, and only once committed.
+    let kept = committed(dry_run, report.processed_count());
     let imported = match imported {
         Ok(imported) => imported,
         Err(fatal @ Fatal::Store(_)) => {
@@ -74,16 +86,16 @@ fn finish_import(
                 message: "the store failed; batches committed before the failure are kept".into(),
                 description: error_chain(&fatal),
             });
-            close_report(report, target)?;
+            close_report(report, target).map_err(|error| error.after(kept))?;
             return Err(fatal);
         }
         Err(other) => return Err(other),
     };
     for rejected in &imported.rejected {
         let report = miette::Report::msg(rejected.to_string());
-        eprintln!("{report:?}");
+        stderr::line(format_args!("{report:?}"));
     }
-    close_report(report, target)?;
+    close_report(report, target).map_err(|error| error.after(kept))?;
     Ok(imported.exit_code())
 }
 

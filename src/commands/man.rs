@@ -17,12 +17,7 @@ pub fn run(command: Option<&str>) -> Result<u8, Fatal> {
     let page = page(command)?;
     BrokenPipeIsFine(std::io::stdout().lock())
         .write_all(&page)
-        .map_err(|source| {
-            Fatal::Report(ReportError {
-                path: "standard output".into(),
-                source,
-            })
-        })?;
+        .map_err(|source| Fatal::Report(ReportError::writing("to standard output", source)))?;
     Ok(EXIT_OK)
 }
 
@@ -61,12 +56,7 @@ pub fn page(command: Option<&str>) -> Result<Vec<u8>, Fatal> {
     let cmd = cmd.after_help(None::<&str>);
     let man = Man::new(cmd.clone());
     let mut out = Vec::new();
-    let io = |source| {
-        Fatal::Report(ReportError {
-            path: "the manual page".into(),
-            source,
-        })
-    };
+    let io = |source| Fatal::Report(ReportError::writing("the manual page", source));
     man.render_title(&mut out).map_err(io)?;
     man.render_name_section(&mut out).map_err(io)?;
     man.render_synopsis_section(&mut out).map_err(io)?;

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::store::open_write;
 use crate::cli::fatal::{EXIT_OK, Fatal};
+use crate::cli::stderr;
 use crate::reference::file::read_and_merge;
 use crate::store::reference;
 
@@ -14,9 +15,9 @@ pub fn run(store_path: &Path, path: &Path) -> Result<u8, Fatal> {
     let merged = read_and_merge(path, &existing)?;
     reference::write(&mut store.conn, &merged.changed)?;
     let total: usize = merged.maps.counts().iter().map(|(_, n)| n).sum();
-    eprintln!(
+    stderr::line(format_args!(
         "cebulk: {} reference records new or changed; the store holds {total}",
         merged.changed.len()
-    );
+    ));
     Ok(EXIT_OK)
 }

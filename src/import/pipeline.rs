@@ -6,6 +6,7 @@
 //! entries of committed batches. Channels are bounded, so memory stays a few batches deep
 //! (plus one group's outcomes) whatever the input's size, and every stage keeps input order.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
 
@@ -14,6 +15,7 @@ use serde_json::Value;
 use crate::cli::config::ImportConfig;
 use crate::cli::fatal::{EXIT_OK, EXIT_REJECTED, EXIT_UNPROCESSED, Fatal};
 use crate::cli::progress::Progress;
+use crate::cli::stderr;
 use crate::domain::kind::Kind;
 use crate::import::handover::{self, Pending};
 use crate::input::document;
@@ -23,7 +25,7 @@ use crate::judge::batch::{JudgedBatch, judge_batch};
 use crate::judge::precedence::mark_repeats;
 use crate::judge::resolve::Context;
 use crate::reference::maps::ReferenceMaps;
-use crate::report::destination::ReportError;
+use crate::report::destination::{Committed, ReportError};
 use crate::report::envelope::{FieldsSet, Report};
 use crate::store::repeats::Repeats;
 use crate::store::writer::{Outcome, Writer};
@@ -52,13 +54,6 @@ impl Imported {
     }
 }
 
-fn report_failed(source: std::io::Error) -> Fatal {
-    Fatal::Report(ReportError {
-        path: "the report".into(),
-        source,
-    })
-}
-
 /// Imports every input of `config` through `writer` into `report`.
 pub fn import(
     config: &ImportConfig,
@@ -84,6 +79,16 @@ pub fn import(
         }
     };
     let pool = crate::import::workers::pool(config.jobs)?;
+    // Events committed so far, counted by the writer after each commit: when the report
+    // fails, its message says how many the store keeps for a re-run to recognise.
+    let committed = AtomicUsize::new(0);
+    let report_failed = |error: ReportError| {
+        Fatal::Report(error.after(if config.dry_run {
+            Committed::DryRun
+        } else {
+            Committed::Events(committed.load(Ordering::Relaxed))
+        }))
+    };
 
     for input in &config.inputs {
         let opened = match open(input, config.kind) {
@@ -105,8 +110,15 @@ pub fn import(
             pool: &pool,
             fields: &fields,
             progress: &progress,
+            committed: &committed,
         };
-        match stage.run(opened, writer, report)? {
+        let outcome = stage
+            .run(opened, writer, report)
+            .map_err(|fatal| match fatal {
+                Fatal::Report(error) => report_failed(error),
+                other => other,
+            })?;
+        match outcome {
             Some(error) => {
                 report.reject(error.status());
                 imported.rejected.push(error);
@@ -131,6 +143,7 @@ struct Stages<'a> {
     pool: &'a rayon::ThreadPool,
     fields: &'a FieldsSet,
     progress: &'a Progress,
+    committed: &'a AtomicUsize,
 }
 
 /// Judged batches, per worker, that may wait behind the one the writer waits for.
@@ -208,6 +221,7 @@ impl Stages<'_> {
             })?;
             let fields = self.fields;
             let progress = self.progress;
+            let committed = self.committed;
             let (written_tx, written_rx) = sync_channel::<(Vec<Value>, Vec<Outcome>)>(2);
             // Repeated identifiers are marked on a thread of their own, in input order, so
             // that the one writer does only the store's work.
@@ -239,6 +253,12 @@ impl Stages<'_> {
                         }
                     }
                     group.commit()?;
+                    let created = written
+                        .iter()
+                        .flat_map(|(_, outcomes)| outcomes)
+                        .filter(|outcome| matches!(outcome, Outcome::Created { .. }))
+                        .count();
+                    committed.fetch_add(created, Ordering::Relaxed);
                     for batch in written {
                         if written_tx.send(batch).is_err() {
                             return Ok(());
@@ -251,7 +271,7 @@ impl Stages<'_> {
             // stage every event waits for, does only SQLite work.
             let reporting = spawn(scope, "cebulk-report", move || -> Result<(), Fatal> {
                 for (ruis, outcomes) in written_rx {
-                    report.begin_request().map_err(report_failed)?;
+                    report.begin_request()?;
                     let count = outcomes.len();
                     for (rui, outcome) in ruis.into_iter().zip(outcomes) {
                         match outcome {
@@ -259,8 +279,7 @@ impl Stages<'_> {
                                 report.processed(rui, &id, number, fields)
                             }
                             Outcome::Unprocessed(error) => report.unprocessed(rui, &error, fields),
-                        }
-                        .map_err(report_failed)?;
+                        }?;
                     }
                     progress.advance(count, read.load(std::sync::atomic::Ordering::Relaxed));
                 }
@@ -324,8 +343,8 @@ fn summary(imported: &Imported, started: Instant) {
     } else {
         0.0
     };
-    eprintln!(
+    stderr::line(format_args!(
         "cebulk: {read} events read, {} processed, {} unprocessed in {elapsed:.2} s ({rate:.0} events/s)",
         imported.processed, imported.unprocessed
-    );
+    ));
 }

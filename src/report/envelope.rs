@@ -5,12 +5,13 @@
 //! Layout: one entry a line, so a large report stays readable with line tools.
 
 use std::fs::File;
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use serde_json::{Map, Value, json};
 
 use crate::domain::codes::{EventError, RequestCode};
 use crate::json::escape::push_json_string;
+use crate::report::destination::ReportError;
 
 /// The response fields a `fields_set` may name.
 pub const FIELDS: [&str; 5] = [
@@ -76,6 +77,8 @@ pub struct Status {
 /// The report being written.
 pub struct Report {
     out: Box<dyn Write + Send>,
+    /// Where `out` goes (a path, or standard output), for the messages of its failures.
+    name: String,
     held: BufWriter<File>,
     processed: usize,
     unprocessed: usize,
@@ -86,11 +89,15 @@ pub struct Report {
 }
 
 impl Report {
-    /// A report written to `out`.
-    pub fn new(out: Box<dyn Write + Send>) -> std::io::Result<Report> {
+    /// A report written to `out`, which goes to `name` (a path, or standard output).
+    pub fn new(
+        out: Box<dyn Write + Send>,
+        name: impl std::fmt::Display,
+    ) -> Result<Report, ReportError> {
         Ok(Report {
             out,
-            held: BufWriter::new(tempfile::tempfile()?),
+            name: name.to_string(),
+            held: BufWriter::new(tempfile::tempfile().map_err(ReportError::held)?),
             processed: 0,
             unprocessed: 0,
             data_open: false,
@@ -100,11 +107,12 @@ impl Report {
     }
 
     /// Notes that a request is being imported: from now on `data` is not null.
-    pub fn begin_request(&mut self) -> std::io::Result<()> {
+    pub fn begin_request(&mut self) -> Result<(), ReportError> {
         if !self.data_open {
             self.data_open = true;
             self.out
-                .write_all(b"{\"data\": {\"processed_customer_events_set\": [")?;
+                .write_all(b"{\"data\": {\"processed_customer_events_set\": [")
+                .map_err(|e| ReportError::report_to(&self.name, e))?;
         }
         Ok(())
     }
@@ -122,7 +130,7 @@ impl Report {
         id: &str,
         number: i64,
         fields: &FieldsSet,
-    ) -> std::io::Result<()> {
+    ) -> Result<(), ReportError> {
         // Written by hand: this runs once per event.
         let line = &mut self.line;
         line.clear();
@@ -143,7 +151,9 @@ impl Report {
             line.push('"');
         }
         line.push('}');
-        self.out.write_all(line.as_bytes())?;
+        self.out
+            .write_all(line.as_bytes())
+            .map_err(|e| ReportError::report_to(&self.name, e))?;
         self.processed += 1;
         Ok(())
     }
@@ -154,7 +164,7 @@ impl Report {
         rui: Value,
         error: &EventError,
         fields: &FieldsSet,
-    ) -> std::io::Result<()> {
+    ) -> Result<(), ReportError> {
         let mut entry = Map::new();
         entry.insert("request_unique_identifier".into(), rui);
         if fields.keeps("error_code") {
@@ -166,7 +176,7 @@ impl Report {
                 Value::String(error.description()),
             );
         }
-        Self::entry(&mut self.held, self.unprocessed == 0, &entry)?;
+        Self::entry(&mut self.held, self.unprocessed == 0, &entry).map_err(ReportError::held)?;
         self.unprocessed += 1;
         Ok(())
     }
@@ -187,7 +197,7 @@ impl Report {
     }
 
     /// Closes the sets and writes the status.
-    pub fn finish(mut self) -> std::io::Result<()> {
+    pub fn finish(self) -> Result<(), ReportError> {
         let status = match &self.rejection {
             None => json!({"code": "OK", "description": "", "message": ""}),
             Some(s) => json!({
@@ -196,18 +206,35 @@ impl Report {
                 "message": s.message,
             }),
         };
+        let name = &self.name;
+        let output = |source| ReportError::report_to(name, source);
+        let mut out = self.out;
         if self.data_open {
             let close = if self.processed > 0 { "\n]" } else { "]" };
-            write!(self.out, "{close},\n\"unprocessed_customer_events_set\": [")?;
-            let mut held = self.held.into_inner().map_err(|e| e.into_error())?;
-            held.seek(SeekFrom::Start(0))?;
-            std::io::copy(&mut held, &mut self.out)?;
+            write!(out, "{close},\n\"unprocessed_customer_events_set\": [").map_err(output)?;
+            let mut held = self
+                .held
+                .into_inner()
+                .map_err(|e| ReportError::held(e.into_error()))?;
+            held.seek(SeekFrom::Start(0)).map_err(ReportError::held)?;
+            // Copied by hand rather than by io::copy, so that a failure names the file that
+            // failed: the temporary one in TMPDIR, or the report's.
+            let mut buffer = vec![0; 64 * 1024];
+            loop {
+                let read = match held.read(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(read) => read,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(ReportError::held(e)),
+                };
+                out.write_all(&buffer[..read]).map_err(output)?;
+            }
             let close = if self.unprocessed > 0 { "\n]" } else { "]" };
-            write!(self.out, "{close}}},\n\"status\": {status}}}\n")?;
+            write!(out, "{close}}},\n\"status\": {status}}}\n").map_err(output)?;
         } else {
-            writeln!(self.out, "{{\"data\": null, \"status\": {status}}}")?;
+            writeln!(out, "{{\"data\": null, \"status\": {status}}}").map_err(output)?;
         }
-        self.out.flush()
+        out.flush().map_err(output)
     }
 }
 
@@ -251,9 +278,9 @@ mod tests {
     }
 
     #[test]
-    fn a_rejection_alone_gives_null_data() -> std::io::Result<()> {
+    fn a_rejection_alone_gives_null_data() -> Result<(), ReportError> {
         let shared = Shared::default();
-        let mut report = Report::new(Box::new(shared.clone()))?;
+        let mut report = Report::new(Box::new(shared.clone()), "test")?;
         report.reject(Status {
             code: RequestCode::TooManyCustomerEvents,
             message: "m".into(),
@@ -267,9 +294,9 @@ mod tests {
     }
 
     #[test]
-    fn entries_stream_into_the_envelope_in_order() -> std::io::Result<()> {
+    fn entries_stream_into_the_envelope_in_order() -> Result<(), ReportError> {
         let shared = Shared::default();
-        let mut report = Report::new(Box::new(shared.clone()))?;
+        let mut report = Report::new(Box::new(shared.clone()), "test")?;
         let fields = FieldsSet::default();
         report.begin_request()?;
         let error = EventError::DuplicateRequest { value: "1".into() };

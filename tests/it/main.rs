@@ -14,6 +14,8 @@
 //! - `migration`: stores of older schemas (`tests/store_v1/`, `tests/store_v2/`) upgraded;
 //! - `properties`: proptest over random inputs and formats;
 //! - `readme`: the README's console examples print what it shows;
+//! - `report_file`: what `--report` may not replace, report write errors, standard error
+//!   and output that nobody reads;
 //! - `review`: behaviours a review pinned;
 //! - `rules`: every per-event rule of docs/ERRORS.md and their precedence;
 //! - `store_failure`: a disk that fills up mid-import;
@@ -37,6 +39,7 @@ mod layout;
 mod migration;
 mod properties;
 mod readme;
+mod report_file;
 mod review;
 mod rules;
 mod store_failure;

@@ -29,6 +29,8 @@ pub struct Cebulk {
     args: Vec<OsString>,
     stdin: Vec<u8>,
     shell: Option<String>,
+    stdout: Option<Stdio>,
+    stderr: Option<Stdio>,
 }
 
 impl Cebulk {
@@ -40,6 +42,8 @@ impl Cebulk {
             args: Vec::new(),
             stdin: Vec::new(),
             shell: None,
+            stdout: None,
+            stderr: None,
         }
     }
 
@@ -85,6 +89,18 @@ impl Cebulk {
         self
     }
 
+    /// Standard output goes to `stdout` (e.g. [`gone_reader`]) instead of being collected.
+    pub fn stdout(mut self, stdout: impl Into<Stdio>) -> Cebulk {
+        self.stdout = Some(stdout.into());
+        self
+    }
+
+    /// Standard error goes to `stderr` (e.g. [`gone_reader`]) instead of being collected.
+    pub fn stderr(mut self, stderr: impl Into<Stdio>) -> Cebulk {
+        self.stderr = Some(stderr.into());
+        self
+    }
+
     /// The command line as a failure message shows it.
     fn display(&self) -> String {
         let mut words = Vec::new();
@@ -125,8 +141,16 @@ impl Cebulk {
         command
     }
 
-    /// Runs the command to its end (failing the test after the timeout).
+    /// Runs the command to its end (failing the test after the timeout, unless standard
+    /// output or error was given a stream of the test's own).
     pub fn run(self) -> Run {
+        if self.stdout.is_some() || self.stderr.is_some() {
+            // assert_cmd pipes every stream itself, so these run as a spawned process.
+            let stdin = self.stdin.clone();
+            let mut running = self.spawn();
+            running.feed(&stdin);
+            return running.wait();
+        }
         let output = assert_cmd::Command::from_std(self.command())
             .write_stdin(self.stdin.clone())
             .timeout(TIMEOUT)
@@ -144,26 +168,40 @@ impl Cebulk {
 
     /// Starts the command with a pipe on its standard input, which the test writes
     /// ([`Running::feed`]) and closes ([`Running::wait`]); its outputs are collected as it
-    /// runs.
-    pub fn spawn(self) -> Running {
+    /// runs (those not given a stream of the test's own, which are then empty).
+    pub fn spawn(mut self) -> Running {
+        let stdout = self.stdout.take().unwrap_or_else(Stdio::piped);
+        let stderr = self.stderr.take().unwrap_or_else(Stdio::piped);
         let mut child = self
             .command()
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stdout(stdout)
+            .stderr(stderr)
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", self.display()));
-        let drain = |mut stream: Box<dyn Read + Send>| {
+        let drain = |stream: Option<Box<dyn Read + Send>>| {
             std::thread::spawn(move || {
                 let mut bytes = Vec::new();
-                stream
-                    .read_to_end(&mut bytes)
-                    .expect("reading cebulk's output");
+                if let Some(mut stream) = stream {
+                    stream
+                        .read_to_end(&mut bytes)
+                        .expect("reading cebulk's output");
+                }
                 bytes
             })
         };
-        let stdout = drain(Box::new(child.stdout.take().expect("a stdout pipe")));
-        let stderr = drain(Box::new(child.stderr.take().expect("a stderr pipe")));
+        let stdout = drain(
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        );
+        let stderr = drain(
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        );
         Running {
             stdin: child.stdin.take(),
             child,
@@ -171,6 +209,14 @@ impl Cebulk {
             command: self.display(),
         }
     }
+}
+
+/// The writing end of a pipe whose reader has already gone, as when `| head` has exited:
+/// every write to it fails (EPIPE).
+pub fn gone_reader() -> Stdio {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Stdio::from(writer)
 }
 
 /// `text`, cut after about `at` bytes for failure messages.
