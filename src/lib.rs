@@ -8,7 +8,6 @@
 //! [`report`] (the API's response envelope). [`reference`](mod@reference) reads and holds reference data;
 //! [`domain`] (kinds, entities, values, error codes, the per-kind schemas) is below them all.
 
-pub mod capacity;
 pub mod cli;
 pub mod commands;
 pub mod domain;

@@ -10,7 +10,7 @@ use clap::Parser;
 // per-thread free lists. It replaces malloc itself (the crate's `override` feature), not
 // only Rust's allocator: SQLite allocates through it too, and Rust's default allocator
 // calls plain malloc, where the crate's own GlobalAlloc asks for aligned blocks, which
-// mimalloc 3 serves on its slow path for most sizes (capacity.rs).
+// mimalloc 3 serves on its slow path for most sizes.
 // See docs/performance.md, "main: mimalloc".
 use mimalloc as _;
 

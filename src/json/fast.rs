@@ -10,7 +10,6 @@
 
 use std::borrow::Cow;
 
-use crate::capacity::fitted;
 use crate::json::tree::{MAX_DEPTH, Tree};
 
 /// The tree of `text`, if it is one JSON value in the plain subset.
@@ -61,8 +60,8 @@ impl<'a> Parser<'a> {
             return None;
         }
         self.at += 1;
-        // Eight pairs, rounded up to a size mimalloc serves fast (crate::capacity).
-        let mut pairs = Vec::with_capacity(fitted::<(Cow<'a, str>, Tree<'a>)>(8));
+        // Room for eight pairs: most objects of an event have fewer, so one allocation.
+        let mut pairs = Vec::with_capacity(8);
         self.whitespace();
         if self.peek()? == b'}' {
             self.at += 1;

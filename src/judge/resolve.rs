@@ -2,7 +2,6 @@
 //! to a record id (in the seed's order, so the first unknown one is reported), then the
 //! business rules. Pure and thread-safe: runs on rayon.
 
-use crate::capacity::fitted;
 use crate::domain::codes::EventError;
 use crate::domain::entity::Entity;
 use crate::domain::entity::GivenIdentifier;
@@ -11,7 +10,6 @@ use crate::judge::judged::{Judged, Referral, request_key};
 use crate::judge::rules::{self, Subject};
 use crate::judge::valid::ValidEvent;
 use crate::reference::maps::ReferenceMaps;
-use crate::reference::record::Record;
 
 /// What resolution needs besides the event.
 pub struct Context<'a> {
@@ -26,8 +24,7 @@ pub struct Context<'a> {
 /// Resolves one event.
 pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Judged, EventError> {
     let maps = context.maps;
-    // Sizes mimalloc serves fast (crate::capacity).
-    let mut records = Vec::with_capacity(fitted::<&Record>(event.idents.len()));
+    let mut records = Vec::with_capacity(event.idents.len());
     for ident in &event.idents {
         let record = maps
             .find(ident.entity, ident.field, ident.value)
@@ -47,7 +44,7 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Judged, E
         ),
         _ => None,
     };
-    let mut top = Vec::with_capacity(fitted::<(&str, &Record)>(event.idents.len()));
+    let mut top = Vec::with_capacity(event.idents.len());
     top.extend(
         event
             .idents

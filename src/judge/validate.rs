@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 
-use crate::capacity::fitted;
 use crate::domain::codes::EventError;
 use crate::domain::codes::quote_text;
 use crate::domain::entity::Entity;
@@ -44,9 +43,8 @@ pub fn validate<'r>(
     let root = Path::default();
     let mut slots = [None; MAX_FIELDS];
     check_types(pairs, fields, &root, numbers, Some(&mut slots))?;
-    // A purchase has six identifiers: one allocation, no regrowth, of a size mimalloc
-    // serves fast (crate::capacity).
-    let mut idents = Vec::with_capacity(fitted::<IdentRef<'_>>(6));
+    // A purchase has six identifiers: one allocation, no regrowth.
+    let mut idents = Vec::with_capacity(6);
     let level = Level {
         fields,
         slots: &slots,
@@ -304,7 +302,7 @@ fn build<'r>(
         slots,
         keys,
     } = level;
-    let mut body = Vec::with_capacity(fitted::<(&str, Norm<'_>)>(keys + 1));
+    let mut body = Vec::with_capacity(keys + 1);
     let mut group_checked = false;
     for (field, slot) in fields.iter().zip(slots) {
         let here = || path.key(field.name);
@@ -346,7 +344,7 @@ fn build<'r>(
                     continue;
                 };
                 let here = here();
-                let mut built = Vec::with_capacity(fitted::<Fields<'_>>(elements.len()));
+                let mut built = Vec::with_capacity(elements.len());
                 for (i, element) in elements.iter().enumerate() {
                     let element: Pairs<'r, '_> = match element {
                         Tree::Object(pairs) => pairs,

@@ -140,7 +140,7 @@ fn the_judge_is_free_of_the_store_and_of_sqlite() {
     let judge = &graph["judge"];
     for lower in judge {
         assert!(
-            ["domain", "json", "input", "reference", "capacity"].contains(&lower.as_str()),
+            ["domain", "json", "input", "reference"].contains(&lower.as_str()),
             "judge depends on {lower}"
         );
     }

@@ -6,7 +6,6 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::capacity::fitted;
 use crate::input::csv::header::{Column, Step};
 use crate::json::tree::Tree;
 
@@ -67,10 +66,10 @@ impl CsvEvent {
     }
 }
 
-/// An empty object with room for eight pairs, at a size mimalloc serves fast
-/// (crate::capacity): grown from nothing, its four pairs then eight took the slow path.
+/// An empty object with room for eight pairs: grown from nothing, it would be allocated
+/// for four pairs, then again for eight.
 fn object<'r>() -> Object<'r> {
-    Vec::with_capacity(fitted::<(Cow<'r, str>, Tree<'r>)>(8))
+    Vec::with_capacity(8)
 }
 
 /// A non-empty cell's text.
