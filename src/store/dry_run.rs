@@ -33,7 +33,7 @@ impl DryRun {
         conn.execute_batch(
             "PRAGMA journal_mode = OFF;
              PRAGMA synchronous = OFF;
-             PRAGMA cache_size = -4096;
+             PRAGMA cache_size = -2048;
              CREATE TABLE created (
                  kind INTEGER NOT NULL, rui TEXT NOT NULL, content BLOB NOT NULL,
                  id TEXT NOT NULL, number INTEGER NOT NULL,

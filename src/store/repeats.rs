@@ -33,7 +33,7 @@ impl Repeats {
         conn.execute_batch(
             "PRAGMA journal_mode = OFF;
              PRAGMA synchronous = OFF;
-             PRAGMA cache_size = -4096;
+             PRAGMA cache_size = -1024;
              CREATE TABLE used (rui TEXT PRIMARY KEY) WITHOUT ROWID;",
         )
         .doing(DOING)?;
