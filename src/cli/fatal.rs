@@ -9,7 +9,7 @@ use miette::Diagnostic;
 use crate::reference::file::ReferenceError;
 use crate::report::destination::ReportError;
 use crate::store::error::StoreError;
-use crate::store::open::OpenError;
+use crate::store::open::{NotAStore, OpenError};
 
 /// Exit status: every event processed.
 pub const EXIT_OK: u8 = 0;
@@ -58,6 +58,20 @@ pub enum Fatal {
         source: OpenError,
     },
 
+    /// The file at the store's path is not a store this cebulk can use; it was left as it
+    /// was.
+    #[error("{} is not a cebulk store{reason}", path.display())]
+    #[diagnostic(code(cebulk::store::not_a_store))]
+    NotAStore {
+        /// The store's path.
+        path: PathBuf,
+        /// What it is instead.
+        reason: NotAStore,
+        /// What to do about it.
+        #[help]
+        help: &'static str,
+    },
+
     /// The store failed during the run. Committed batches stay; the batch under way was
     /// rolled back.
     #[error("store failure")]
@@ -78,9 +92,11 @@ impl Fatal {
     pub fn exit_code(&self) -> u8 {
         match self {
             Fatal::Usage(_) | Fatal::Reference(_) => EXIT_REJECTED,
-            Fatal::Thread { .. } | Fatal::StoreOpen { .. } | Fatal::Store(_) | Fatal::Report(_) => {
-                EXIT_FAILURE
-            }
+            Fatal::Thread { .. }
+            | Fatal::StoreOpen { .. }
+            | Fatal::NotAStore { .. }
+            | Fatal::Store(_)
+            | Fatal::Report(_) => EXIT_FAILURE,
         }
     }
 }

@@ -16,6 +16,8 @@
 //! - `readme`: the README's console examples print what it shows;
 //! - `review`: behaviours a review pinned;
 //! - `rules`: every per-event rule of docs/ERRORS.md and their precedence;
+//! - `store_check`: files that are not cebulk stores refused untouched, `cebulk check`, and
+//!   an import that meets an inconsistent store;
 //! - `store_failure`: a disk that fills up mid-import;
 //! - `support`: what they share: the `Cebulk` builder that runs the binary, `Run`, `Store`,
 //!   fixtures, generated inputs and the report's parts.
@@ -39,5 +41,6 @@ mod properties;
 mod readme;
 mod review;
 mod rules;
+mod store_check;
 mod store_failure;
 mod support;
