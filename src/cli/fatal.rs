@@ -79,12 +79,36 @@ pub enum Fatal {
         code(cebulk::store::failure),
         help("batches committed before the failure are kept; re-run the same command to finish")
     )]
-    Store(#[from] StoreError),
+    Store(#[source] StoreError),
+
+    /// The store contradicts itself: an insert broke a constraint that the writer's checks
+    /// had found free (a sequence behind its events, …). Committed batches stay; the batch
+    /// under way was rolled back, and a re-run would stop at the same place.
+    #[error(
+        "the store is inconsistent: it already holds an event number, external reference or referral that its own records give as free"
+    )]
+    #[diagnostic(
+        code(cebulk::store::inconsistent),
+        help(
+            "run `cebulk check` to see what is wrong with the store; the batch under way was rolled back, and batches committed before it are kept"
+        )
+    )]
+    Inconsistent(#[source] StoreError),
 
     /// The report cannot be written.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Report(#[from] ReportError),
+}
+
+impl From<StoreError> for Fatal {
+    fn from(error: StoreError) -> Fatal {
+        if error.inconsistent {
+            Fatal::Inconsistent(error)
+        } else {
+            Fatal::Store(error)
+        }
+    }
 }
 
 impl Fatal {
@@ -96,6 +120,7 @@ impl Fatal {
             | Fatal::StoreOpen { .. }
             | Fatal::NotAStore { .. }
             | Fatal::Store(_)
+            | Fatal::Inconsistent(_)
             | Fatal::Report(_) => EXIT_FAILURE,
         }
     }

@@ -262,6 +262,7 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
     let flush = File::open(path).map_err(|e| StoreError {
         doing: format!("opening the store file to flush it: {e}"),
         source: rusqlite::Error::InvalidPath(path.to_owned()),
+        inconsistent: false,
     })?;
     Ok(Store {
         conn,
