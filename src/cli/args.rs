@@ -43,6 +43,12 @@ pub enum Command {
     /// List created events as JSON or CSV.
     #[command(after_help = help::examples_text(help::EVENTS_EXAMPLES))]
     Events(EventsArgs),
+    /// Check the store for damage: SQLite's integrity check and cebulk's own invariants.
+    ///
+    /// Reads the store only. Prints each problem found on a line of its own, then a verdict;
+    /// the exit status is 0 when the store is sound, 3 when a problem was found.
+    #[command(after_help = help::examples_text(help::CHECK_EXAMPLES))]
+    Check,
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
     #[command(after_help = help::examples_text(help::COMPLETIONS_EXAMPLES))]
     Completions {

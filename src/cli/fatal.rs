@@ -9,7 +9,7 @@ use miette::Diagnostic;
 use crate::reference::file::ReferenceError;
 use crate::report::destination::ReportError;
 use crate::store::error::StoreError;
-use crate::store::open::OpenError;
+use crate::store::open::{NotAStore, OpenError};
 
 /// Exit status: every event processed.
 pub const EXIT_OK: u8 = 0;
@@ -58,6 +58,20 @@ pub enum Fatal {
         source: OpenError,
     },
 
+    /// The file at the store's path is not a store this cebulk can use; it was left as it
+    /// was.
+    #[error("{} is not a cebulk store{reason}", path.display())]
+    #[diagnostic(code(cebulk::store::not_a_store))]
+    NotAStore {
+        /// The store's path.
+        path: PathBuf,
+        /// What it is instead.
+        reason: NotAStore,
+        /// What to do about it.
+        #[help]
+        help: &'static str,
+    },
+
     /// The store failed during the run. Committed batches stay; the batch under way was
     /// rolled back.
     #[error("store failure")]
@@ -65,7 +79,21 @@ pub enum Fatal {
         code(cebulk::store::failure),
         help("batches committed before the failure are kept; re-run the same command to finish")
     )]
-    Store(#[from] StoreError),
+    Store(#[source] StoreError),
+
+    /// The store contradicts itself: an insert broke a constraint that the writer's checks
+    /// had found free (a sequence behind its events, …). Committed batches stay; the batch
+    /// under way was rolled back, and a re-run would stop at the same place.
+    #[error(
+        "the store is inconsistent: it already holds an event number, external reference or referral that its own records give as free"
+    )]
+    #[diagnostic(
+        code(cebulk::store::inconsistent),
+        help(
+            "run `cebulk check` to see what is wrong with the store; the batch under way was rolled back, and batches committed before it are kept"
+        )
+    )]
+    Inconsistent(#[source] StoreError),
 
     /// The report cannot be written.
     #[error(transparent)]
@@ -73,14 +101,27 @@ pub enum Fatal {
     Report(#[from] ReportError),
 }
 
+impl From<StoreError> for Fatal {
+    fn from(error: StoreError) -> Fatal {
+        if error.inconsistent {
+            Fatal::Inconsistent(error)
+        } else {
+            Fatal::Store(error)
+        }
+    }
+}
+
 impl Fatal {
     /// The exit status for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
             Fatal::Usage(_) | Fatal::Reference(_) => EXIT_REJECTED,
-            Fatal::Thread { .. } | Fatal::StoreOpen { .. } | Fatal::Store(_) | Fatal::Report(_) => {
-                EXIT_FAILURE
-            }
+            Fatal::Thread { .. }
+            | Fatal::StoreOpen { .. }
+            | Fatal::NotAStore { .. }
+            | Fatal::Store(_)
+            | Fatal::Inconsistent(_)
+            | Fatal::Report(_) => EXIT_FAILURE,
         }
     }
 }

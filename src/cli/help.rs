@@ -14,7 +14,7 @@ pub const EXIT_STATUSES: &[(&str, &str)] = &[
     ),
     (
         "3",
-        "store or I/O failure; batches committed before it stay, a re-run finishes the job",
+        "store or I/O failure (batches committed before it stay; a re-run finishes the job), or a problem that `check` found",
     ),
 ];
 
@@ -85,6 +85,18 @@ pub const EVENTS_EXAMPLES: &[Example] = &[
     ),
 ];
 
+/// Examples of `cebulk check`.
+pub const CHECK_EXAMPLES: &[Example] = &[
+    (
+        "Check a store (after a crash, before a backup):",
+        "cebulk --store events.db check",
+    ),
+    (
+        "Import only into a store found sound:",
+        "cebulk --store events.db check && cebulk --store events.db import purchases.json",
+    ),
+];
+
 /// Examples of `cebulk completions`.
 pub const COMPLETIONS_EXAMPLES: &[Example] = &[
     (
@@ -111,6 +123,7 @@ pub const ALL_EXAMPLES: &[&[Example]] = &[
     IMPORT_EXAMPLES,
     REFERENCE_EXAMPLES,
     EVENTS_EXAMPLES,
+    CHECK_EXAMPLES,
     COMPLETIONS_EXAMPLES,
     MAN_EXAMPLES,
 ];

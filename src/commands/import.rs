@@ -78,12 +78,18 @@ fn finish_import(
     let kept = committed(dry_run, report.processed_count());
     let imported = match imported {
         Ok(imported) => imported,
-        Err(fatal @ Fatal::Store(_)) => {
+        Err(fatal @ (Fatal::Store(_) | Fatal::Inconsistent(_))) => {
             // The report still closes as a valid envelope: it lists the events of the
             // batches committed before the failure, and its status names the failure.
+            let message = match fatal {
+                Fatal::Inconsistent(_) => {
+                    "the store is inconsistent (run `cebulk check`); batches committed before are kept"
+                }
+                _ => "the store failed; batches committed before the failure are kept",
+            };
             report.reject(Status {
                 code: RequestCode::StoreFailure,
-                message: "the store failed; batches committed before the failure are kept".into(),
+                message: message.into(),
                 description: error_chain(&fatal),
             });
             close_report(report, target).map_err(|error| error.after(kept))?;

@@ -41,6 +41,7 @@ pub fn page(command: Option<&str>) -> Result<Vec<u8>, Fatal> {
                 "import" => help::IMPORT_EXAMPLES,
                 "reference" => help::REFERENCE_EXAMPLES,
                 "events" => help::EVENTS_EXAMPLES,
+                "check" => help::CHECK_EXAMPLES,
                 "completions" => help::COMPLETIONS_EXAMPLES,
                 "man" => help::MAN_EXAMPLES,
                 _ => &[],

@@ -1,6 +1,7 @@
 //! One file per command: each opens the store the way it needs and hands over to the
 //! library modules. [`run`] picks the command.
 
+pub mod check;
 pub mod completions;
 pub mod events;
 pub mod import;

@@ -132,6 +132,81 @@ fn decode_level(level: &'static [Field], stored: Map<String, Value>) -> Map<Stri
     out
 }
 
+/// The name [`decode`] gives the top-level key `key` of a `kind` body: its field's, or the
+/// key itself when it is no position.
+fn decoded_name(kind: Kind, key: &str) -> &str {
+    key.parse::<usize>()
+        .ok()
+        .and_then(|at| schema::fields(kind).get(at))
+        .map_or(key, |field| field.name)
+}
+
+/// What [`decode`] would give as the listing's `request_unique_identifier`, without
+/// building the listing: `None` when `stored` does not decode (it is not a JSON object),
+/// `Some(None)` when the listing has no request unique identifier that is text.
+///
+/// Why: `cebulk check` asks this of every event, and building each listing (an ordered
+/// map and a string for every key and value) was nine tenths of its cost; here the JSON
+/// is still parsed whole, so whatever [`decode`] refuses this refuses, but only the one
+/// value is kept (docs/performance.md, "store/check: what checking a store costs").
+/// A test holds it to [`decode`].
+pub fn request_unique_identifier(kind: Kind, stored: &str) -> Option<Option<String>> {
+    use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
+
+    /// A top-level key, kept only when it decodes to `request_unique_identifier`.
+    struct RequestKey(Kind);
+    impl<'de> serde::de::DeserializeSeed<'de> for RequestKey {
+        type Value = Option<String>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl Visitor<'_> for RequestKey {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a key")
+        }
+        fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
+            Ok((decoded_name(self.0, key) == "request_unique_identifier").then(|| key.to_owned()))
+        }
+    }
+
+    /// The top-level object. Mirrors what [`decode`] keeps when several keys decode to the
+    /// identifier (`"0"`, `"00"`, the name itself): its map keeps each key where it first
+    /// came with the last value given to it, and decoding them in that order, the last
+    /// key's value wins.
+    struct Top(Kind);
+    impl<'de> Visitor<'de> for Top {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut keys: Vec<(String, Option<String>)> = Vec::new();
+            while let Some(key) = map.next_key_seed(RequestKey(self.0))? {
+                let Some(key) = key else {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                };
+                let value = match map.next_value::<Value>()? {
+                    Value::String(text) => Some(text),
+                    _ => None,
+                };
+                match keys.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, earlier)) => *earlier = value,
+                    None => keys.push((key, value)),
+                }
+            }
+            Ok(keys.pop().and_then(|(_, value)| value))
+        }
+    }
+
+    let mut parser = serde_json::Deserializer::from_str(stored);
+    let found = (&mut parser).deserialize_map(Top(kind)).ok()?;
+    parser.end().ok()?;
+    Some(found)
+}
+
 /// The stored form of a listing of schema 2 (field names, `{"id": X}`), byte for byte what
 /// [`write()`] gives for the same event, so that upgraded events are still recognised on a
 /// re-run. `None` when `listing` is not a JSON object.
@@ -206,6 +281,8 @@ pub fn path(kind: Kind, names: &[&str]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     const PURCHASE: &str = r#"{"request_unique_identifier":"7","accounts_receivable_identifier":{"id":"A1"},"performed_by_unit_identifier":{"id":"U1"},"performed_on":"2016-06-22T15:00:00","reference_number":"R\"1","products_set":[{"product_identifier":{"id":"P1"},"quantity":1,"net_amount":50,"vat_amount":10,"total_amount":60.25}]}"#;
@@ -269,5 +346,98 @@ mod tests {
             serde_json::json!({"surprise": {"a": 1}, "products_set": [3]})
         );
         assert!(decode(Kind::Purchases, "[1]").is_none());
+    }
+
+    /// What [`decode`] gives as the request unique identifier, the slow way.
+    fn decoded_request(kind: Kind, stored: &str) -> Option<Option<String>> {
+        decode(kind, stored).map(|listing| {
+            listing
+                .get("request_unique_identifier")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+    }
+
+    #[test]
+    fn the_request_unique_identifier_is_what_decode_gives() {
+        let stored = encode(Kind::Purchases, PURCHASE).expect("a listing");
+        let bodies = [
+            stored.as_str(),
+            r#"{"0":"a","0":"b"}"#,
+            r#"{"00":"a"}"#,
+            r#"{"+0":"a","1":"x"}"#,
+            r#"{"request_unique_identifier":"a"}"#,
+            r#"{"0":"a","request_unique_identifier":"b"}"#,
+            r#"{"request_unique_identifier":"a","0":"b","request_unique_identifier":"c"}"#,
+            r#"{"\u0030":"escaped key"}"#,
+            r#"{"0":"a\"b\u00e9"}"#,
+            r#"{"0":7}"#,
+            r#"{"0":null}"#,
+            r#"{"1":"a"}"#,
+            "{}",
+            " {\"0\":\"a\"} ",
+            r#"{"0":"a"} x"#,
+            r#"{"0":"a""#,
+            r#"{"0":"a","9":[1,{"x":1e999}]}"#,
+            "[1]",
+            "garbage",
+            "",
+        ];
+        for body in bodies {
+            for kind in Kind::ALL {
+                assert_eq!(
+                    request_unique_identifier(kind, body),
+                    decoded_request(kind, body),
+                    "{kind:?} {body}"
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_request_unique_identifier_agrees_with_decode_on_any_text(
+            body in r#"[{}\[\]",:0-9a-z\\ +.-]{0,40}"#,
+        ) {
+            prop_assert_eq!(
+                request_unique_identifier(Kind::Web, &body),
+                decoded_request(Kind::Web, &body)
+            );
+        }
+
+        #[test]
+        fn the_request_unique_identifier_agrees_with_decode_on_objects(
+            entries in prop::collection::vec(
+                (
+                    prop_oneof![
+                        Just("0".to_owned()),
+                        Just("00".to_owned()),
+                        Just("request_unique_identifier".to_owned()),
+                        "[0-9]{1,2}",
+                        "[a-z_]{0,6}",
+                    ],
+                    prop_oneof![
+                        "[a-z\"\\\\]{0,5}".prop_map(Value::String),
+                        any::<i64>().prop_map(Value::from),
+                        Just(Value::Null),
+                        Just(serde_json::json!([1, {"0": "x"}])),
+                    ],
+                ),
+                0..6,
+            ),
+        ) {
+            let body = format!(
+                "{{{}}}",
+                entries
+                    .iter()
+                    .map(|(key, value)| format!("{}:{value}", Value::String(key.clone())))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            prop_assert_eq!(
+                request_unique_identifier(Kind::Purchases, &body),
+                decoded_request(Kind::Purchases, &body)
+            );
+        }
     }
 }

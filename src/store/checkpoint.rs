@@ -62,6 +62,7 @@ impl Checkpointer {
             .map_err(|e| StoreError {
                 doing: format!("starting the checkpoint thread: {e}"),
                 source: rusqlite::Error::InvalidQuery,
+                inconsistent: false,
             })?;
         Ok(Checkpointer {
             stop: Some(stop),

@@ -75,6 +75,38 @@ impl BatchIds {
     }
 }
 
+/// Whether `id` is 32 upper-case hex digits.
+fn is_upper_hex_32(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'))
+}
+
+/// Whether `id` is the id cebulk gives event `number` of `kind`, by either generator: 32
+/// upper-case hex digits holding the kind's ordinal and the number (10 digits of it, or 19
+/// when seeded). `cebulk check` asks this of every event: ids are unique because they
+/// hold what makes an event unique, so an id that does not is a problem.
+pub fn holds(id: &str, kind: Kind, number: i64) -> bool {
+    if !is_upper_hex_32(id) || id.as_bytes()[12] != b"0123456789ABCDEF"[usize::from(kind.ordinal())]
+    {
+        return false;
+    }
+    let Ok(number) = u64::try_from(number) else {
+        return false;
+    };
+    let time_ordered = u64::from_str_radix(&id[13..23], 16) == Ok(number & 0xFF_FFFF_FFFF);
+    let seeded = u128::from_str_radix(&id[13..], 16) == Ok(u128::from(number));
+    time_ordered || seeded
+}
+
+/// The value of `id` if it is a UUIDv7 in upper-case hex (its version digit 7, its variant
+/// 10xx): the ids schema 1 gave events imported without `--id-seed`, which hold neither
+/// kind nor number, and which stores upgraded from it still have.
+pub fn schema_1_uuid(id: &str) -> Option<u128> {
+    let bytes = id.as_bytes();
+    (is_upper_hex_32(id) && bytes[12] == b'7' && matches!(bytes[16], b'8' | b'9' | b'A' | b'B'))
+        .then(|| u128::from_str_radix(id, 16).ok())
+        .flatten()
+}
+
 /// SplitMix64's finalizer: spreads the batch's random bits differently for each number.
 fn splitmix64(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -117,6 +149,49 @@ mod tests {
             .map(|d| d.as_millis() as u64)
             .unwrap_or_default();
         assert!(now.abs_diff(millis) < 60_000, "{millis} vs {now}");
+    }
+
+    #[test]
+    fn every_id_made_holds_its_kind_and_number_and_no_other() {
+        for kind in Kind::ALL {
+            for number in [1, 9, 10, 4096, (1 << 36) - 1, 1 << 36, (1 << 40) - 1] {
+                for ids in [IdGenerator::TimeOrdered, IdGenerator::Seeded(7)] {
+                    let id = ids.id(kind, number);
+                    assert!(holds(&id, kind, number), "{id} {kind:?} {number}");
+                    assert!(!holds(&id, kind, number + 1), "{id} {number}");
+                    let other = if kind == Kind::Web {
+                        Kind::Purchases
+                    } else {
+                        Kind::Web
+                    };
+                    assert!(!holds(&id, other, number), "{id} {other:?}");
+                    assert!(!holds(&format!("g{}", &id[1..]), kind, number), "{id}");
+                }
+            }
+        }
+        assert!(!holds("", Kind::Web, 1));
+        assert!(
+            !holds("01A22C534AB150000000001a30a10a99", Kind::Web, 1),
+            "lower case"
+        );
+        assert!(!holds("0000000000015000000000000000000G", Kind::Web, 1));
+    }
+
+    #[test]
+    fn schema_1_ids_are_uuid_v7() {
+        let id = "0190F3C1A2B37C4D8E5F60718293A4B5";
+        assert_eq!(schema_1_uuid(id), u128::from_str_radix(id, 16).ok());
+        assert_eq!(schema_1_uuid(&id.to_lowercase()), None);
+        assert_eq!(
+            schema_1_uuid("0190F3C1A2B36C4D8E5F60718293A4B5"),
+            None,
+            "version 6"
+        );
+        assert_eq!(
+            schema_1_uuid("0190F3C1A2B37C4DCE5F60718293A4B5"),
+            None,
+            "variant 110"
+        );
     }
 
     #[test]

@@ -84,7 +84,7 @@ impl<'t> Inserts<'t> {
                 .and_then(|mut s| {
                     s.execute(params![referral.referred_id, referral.referred_by_id, seq])
                 })
-                .doing("recording the referral")?;
+                .inserting("recording the referral")?;
         }
         self.rows.push(Row {
             number,
@@ -140,7 +140,7 @@ impl<'t> Inserts<'t> {
                 bound.doing(doing)?;
                 at += 8;
             }
-            statement.raw_execute().doing(doing)?;
+            statement.raw_execute().inserting(doing)?;
             rest = later;
         }
         // Keeps the allocation for the next rows.

@@ -1,6 +1,10 @@
 //! Opening the store: for writing (created on first use, with a rollback journal: see
 //! [`super::journal`]), or
 //! read-only for `--dry-run` and listing, which must not write anything.
+//!
+//! Either way, what the file at the store's path holds is looked at first, without writing
+//! to it ([`probe`]): only a cebulk store, or a file that holds nothing yet, is opened. Any
+//! other file is left as it was, for the application it belongs to.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -37,14 +41,9 @@ pub enum OpenError {
     /// SQLite failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A newer cebulk made this store.
-    #[error("the store has schema version {found}; this cebulk reads version {supported}")]
-    TooNew {
-        /// The store's version.
-        found: i64,
-        /// This build's version.
-        supported: i64,
-    },
+    /// The file at the store's path is not a store this cebulk can use; it was not changed.
+    #[error("it is not a cebulk store{0}")]
+    NotAStore(NotAStore),
     /// A killed writer left a commit half done; only a connection that may write puts the
     /// store back as it was before it.
     #[error(
@@ -63,22 +62,174 @@ pub enum OpenError {
     },
 }
 
+/// Why the file at the store's path is not a store this cebulk can use. Shown after
+/// "PATH is not a cebulk store".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotAStore {
+    /// There is no file at the path (for a command that needs one: `cebulk check`).
+    #[error(": there is no file there")]
+    Missing,
+    /// A directory.
+    #[error(": it is a directory")]
+    Directory,
+    /// A file that is not an SQLite database.
+    #[error(": it is not an SQLite database")]
+    NotSqlite,
+    /// An SQLite database without cebulk's tables, or with a schema but no version of
+    /// cebulk's: another application's.
+    #[error(
+        ": it is an SQLite database of another application (schema version {version}, tables: {})",
+        if tables.is_empty() { "none".to_owned() } else { tables.join(", ") }
+    )]
+    Foreign {
+        /// Its `user_version`.
+        version: i64,
+        /// Its first few tables, by name.
+        tables: Vec<String>,
+    },
+    /// cebulk's tables, and a schema version above this build's.
+    #[error(
+        " this cebulk can use: a newer cebulk made it (schema version {found}; this cebulk knows versions 1 to {supported})"
+    )]
+    Newer {
+        /// The store's version.
+        found: i64,
+        /// This build's version.
+        supported: i64,
+    },
+}
+
+impl NotAStore {
+    /// What to do about it.
+    pub fn help(&self) -> &'static str {
+        match self {
+            NotAStore::Newer { .. } => {
+                "cebulk left the file as it was; use the newer cebulk that made it"
+            }
+            _ => {
+                "cebulk left the file as it was; give --store (or CEBULK_STORE) the path of a cebulk store, or of a file that does not exist yet"
+            }
+        }
+    }
+}
+
+/// The tables every version of cebulk's store has, by which a store is told apart from
+/// another application's database.
+const STORE_TABLES: [&str; 3] = ["events", "referrals", "sequences"];
+
+/// Tables a foreign database's message names at most.
+const TABLES_NAMED: usize = 5;
+
+/// What a file at the store's path holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    /// Nothing yet: no file, an empty file, or an SQLite database with no schema and
+    /// schema version 0. It becomes a store when written to.
+    Nothing,
+    /// A cebulk store of this schema version (1 to [`schema::VERSION`]).
+    Store(i64),
+}
+
+/// Reads what the database on `conn` holds: its schema version and whether it has
+/// cebulk's tables. Only reads.
+fn holds(conn: &Connection) -> Result<Holds, OpenError> {
+    let doing = "reading the store's schema";
+    let version = schema::version(conn)?;
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
+        .doing(doing)?;
+    let objects: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+        .doing(doing)?;
+    if version == 0 && objects == 0 {
+        return Ok(Holds::Nothing);
+    }
+    let cebulks = STORE_TABLES
+        .iter()
+        .all(|table| tables.iter().any(|t| t == table));
+    match version {
+        1..=schema::VERSION if cebulks => Ok(Holds::Store(version)),
+        found if found > schema::VERSION && cebulks => {
+            Err(OpenError::NotAStore(NotAStore::Newer {
+                found,
+                supported: schema::VERSION,
+            }))
+        }
+        version => Err(OpenError::NotAStore(NotAStore::Foreign {
+            version,
+            tables: tables.into_iter().take(TABLES_NAMED).collect(),
+        })),
+    }
+}
+
+/// The first bytes of every SQLite database file.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Whether there is an SQLite database at `path`, from the file system and the file's first
+/// bytes: `false` for no file or an empty one, an error for a file that is something else.
+/// A file that cannot be read (permissions) counts as a database, for SQLite to say why.
+fn is_database(path: &Path) -> Result<bool, OpenError> {
+    use std::io::Read;
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(_) => return Ok(true),
+    };
+    if metadata.is_dir() {
+        return Err(OpenError::NotAStore(NotAStore::Directory));
+    }
+    if metadata.is_file() && metadata.len() == 0 {
+        return Ok(false);
+    }
+    let mut magic = [0u8; 16];
+    match File::open(path).and_then(|mut file| file.read_exact(&mut magic)) {
+        Ok(()) if &magic == SQLITE_MAGIC => Ok(true),
+        Ok(()) => Err(OpenError::NotAStore(NotAStore::NotSqlite)),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Err(OpenError::NotAStore(NotAStore::NotSqlite))
+        }
+        Err(_) => Ok(true),
+    }
+}
+
+/// What the file at `path` holds, found without writing to it or leaving any file beside
+/// it: the file's first bytes, then a read-only connection. `Ok(None)`: an SQLite database
+/// whose killed writer left a rollback journal, which only a writing connection can roll
+/// back before its schema can be read.
+fn probe(path: &Path) -> Result<Option<Holds>, OpenError> {
+    if !is_database(path)? {
+        return Ok(Some(Holds::Nothing));
+    }
+    let conn = read_only_connection(path)?;
+    match holds(&conn) {
+        Err(OpenError::Store(e)) if is_unfinished(&e) => Ok(None),
+        found => found.map(Some),
+    }
+}
+
 fn check_version(conn: &Connection) -> Result<i64, OpenError> {
     let found = schema::version(conn)?;
     if found > schema::VERSION {
-        return Err(OpenError::TooNew {
+        return Err(OpenError::NotAStore(NotAStore::Newer {
             found,
             supported: schema::VERSION,
-        });
+        }));
     }
     Ok(found)
 }
 
 /// Opens the store for writing, creating it and its schema if needed.
 pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
+    let probed = probe(path)?;
     let conn = Connection::open(path).doing("opening the store")?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .doing("setting the busy timeout")?;
+    if probed.is_none() {
+        // Its killed writer's journal is rolled back by this first read; only then can
+        // what it holds be read, still before anything is written to it.
+        holds(&conn)?;
+    }
     // 8 KiB pages, set before a new store's first write (an existing store keeps its own):
     // half the WAL frames and write calls of 4 KiB pages; 16 KiB pages are slower again, as
     // each commit rewrites whole index pages
@@ -111,6 +262,7 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
     let flush = File::open(path).map_err(|e| StoreError {
         doing: format!("opening the store file to flush it: {e}"),
         source: rusqlite::Error::InvalidPath(path.to_owned()),
+        inconsistent: false,
     })?;
     Ok(Store {
         conn,
@@ -154,18 +306,20 @@ fn uri_path(path: &Path) -> String {
     out
 }
 
-/// Opens the store without writing to it: read-only if the file exists, else an empty
-/// in-memory store with the schema (what a new store would hold).
-pub fn open_read_only(path: &Path) -> Result<Store, OpenError> {
-    if !path.exists() {
-        let conn = Connection::open_in_memory().doing("opening an in-memory store")?;
-        schema::create(&conn)?;
-        return Ok(Store {
-            conn,
-            path: None,
-            flush: None,
-        });
-    }
+/// An empty in-memory store with the schema: what a new store would hold.
+fn empty_in_memory() -> Result<Store, OpenError> {
+    let conn = Connection::open_in_memory().doing("opening an in-memory store")?;
+    schema::create(&conn)?;
+    Ok(Store {
+        conn,
+        path: None,
+        flush: None,
+    })
+}
+
+/// A read-only connection to the database at `path`, which creates no file beside it where
+/// that can be helped.
+fn read_only_connection(path: &Path) -> Result<Connection, OpenError> {
     // A store in WAL with no WAL file beside it holds all its data in the main file and no
     // writer is active, so `immutable=1` reads it without creating `-wal` and `-shm` files
     // (a dry run writes nothing at all). A store with a rollback journal is read as it is:
@@ -182,29 +336,32 @@ pub fn open_read_only(path: &Path) -> Result<Store, OpenError> {
     .doing("opening the store read-only")?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .doing("setting the busy timeout")?;
-    let found = match check_version(&conn) {
+    Ok(conn)
+}
+
+/// Opens the store without writing to it: read-only if the file holds a store, else an
+/// empty in-memory store with the schema (what a new store would hold).
+pub fn open_read_only(path: &Path) -> Result<Store, OpenError> {
+    if !is_database(path)? {
+        return empty_in_memory();
+    }
+    let conn = read_only_connection(path)?;
+    let found = match holds(&conn) {
         Err(OpenError::Store(e)) if is_unfinished(&e) => return Err(OpenError::Unfinished),
         found => found?,
     };
-    if found != 0 && found < schema::VERSION {
-        return Err(OpenError::NeedsUpgrade {
+    match found {
+        // An SQLite database with nothing in it: read as a new store would be, without
+        // creating anything in it.
+        Holds::Nothing => empty_in_memory(),
+        Holds::Store(found) if found < schema::VERSION => Err(OpenError::NeedsUpgrade {
             found,
             supported: schema::VERSION,
-        });
-    }
-    if found == 0 {
-        // An empty file: read as a new store would be, without creating anything in it.
-        let conn = Connection::open_in_memory().doing("opening an in-memory store")?;
-        schema::create(&conn)?;
-        return Ok(Store {
+        }),
+        Holds::Store(_) => Ok(Store {
             conn,
-            path: None,
+            path: Some(path.to_owned()),
             flush: None,
-        });
+        }),
     }
-    Ok(Store {
-        conn,
-        path: Some(path.to_owned()),
-        flush: None,
-    })
 }

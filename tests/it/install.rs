@@ -6,7 +6,14 @@ use std::process::Command;
 use crate::support::Cebulk;
 
 /// The commands and kinds every completion script must name.
-const COMMANDS: [&str; 5] = ["import", "reference", "events", "completions", "man"];
+const COMMANDS: [&str; 6] = [
+    "import",
+    "reference",
+    "events",
+    "check",
+    "completions",
+    "man",
+];
 
 #[test]
 fn every_shell_gets_a_script_naming_the_commands() {
@@ -168,7 +175,7 @@ fn version_is_the_crate_version() {
 
 #[test]
 fn every_command_help_has_examples_and_import_help_the_exit_statuses() {
-    for command in ["import", "reference", "events", "completions", "man"] {
+    for command in COMMANDS {
         let run = Cebulk::new().args([command, "--help"]).run();
         assert!(
             run.stdout_text().contains("Examples:\n  "),

@@ -18,6 +18,8 @@
 //!   and output that nobody reads;
 //! - `review`: behaviours a review pinned;
 //! - `rules`: every per-event rule of docs/ERRORS.md and their precedence;
+//! - `store_check`: files that are not cebulk stores refused untouched, `cebulk check`, and
+//!   an import that meets an inconsistent store;
 //! - `store_failure`: a disk that fills up mid-import;
 //! - `support`: what they share: the `Cebulk` builder that runs the binary, `Run`, `Store`,
 //!   fixtures, generated inputs and the report's parts.
@@ -42,5 +44,6 @@ mod readme;
 mod report_file;
 mod review;
 mod rules;
+mod store_check;
 mod store_failure;
 mod support;

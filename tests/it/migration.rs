@@ -17,7 +17,7 @@ use crate::support::{Store, crate_path};
 const KINDS: [&str; 3] = ["purchases", "referrals", "financial_statements"];
 
 /// A store made from the SQL dump of schema `version` (tests/store_vVERSION/store.sql).
-fn old_store(version: i64) -> Store {
+pub(crate) fn old_store(version: i64) -> Store {
     let store = Store::new();
     let dump = std::fs::read_to_string(crate_path(&format!("tests/store_v{version}/store.sql")))
         .expect("the dump");

@@ -1,0 +1,441 @@
+//! What `cebulk check` finds wrong with a store: SQLite's own integrity check, then the
+//! invariants cebulk's writer relies on without checking them on every insert.
+//!
+//! - **SQLite's integrity check** (`PRAGMA integrity_check`): every page, every record, and
+//!   every index against its table. That covers the request index (`events_request`, by
+//!   which a re-run finds its events): each row must have exactly its entry there, so
+//!   counting the events through the index as well would only repeat it.
+//! - **Numbers**: each event's rowid is its kind's ordinal × 2^40 + its number, the number
+//!   is positive, and so no two events of a kind share a number; no number is above its
+//!   kind's `sequences.last_number`, which the next import counts on (a sequence behind
+//!   the events makes it reuse a number).
+//! - **Ids**: 32 upper-case hex digits holding the event's kind and number, as both id
+//!   generators write them (`store/ids.rs`), so that they are unique because numbers are;
+//!   or, in a store upgraded from schema 1, that version's UUIDv7 ids, unique among
+//!   themselves.
+//! - **Bodies**: each decodes ([`body::decode`], which listings use; checked through
+//!   [`body::request_unique_identifier`], which gives the same answer without building
+//!   the listing) to an object whose request unique identifier is the row's, which re-run
+//!   recognition and listings count on.
+//! - **Referrals**: each points at a stored referral event.
+//!
+//! It only reads, in one read transaction: one snapshot, even while an import commits.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+
+use super::error::{Doing, StoreError};
+use super::ids;
+use super::schema;
+use crate::domain::entity::Entity;
+use crate::domain::kind::Kind;
+use crate::judge::body;
+
+/// Problems listed for each check; beyond that they are counted, so that a store damaged
+/// throughout gives a readable list.
+const LISTED: usize = 100;
+
+/// What `cebulk check` found.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Events in the store.
+    pub events: u64,
+    /// Reference records in the store.
+    pub reference_records: u64,
+    /// Each problem found, one line each, without a trailing newline.
+    pub problems: Vec<String>,
+    /// Problems found in all, listed or not.
+    pub found: u64,
+}
+
+impl Findings {
+    /// Whether no problem was found.
+    pub fn sound(&self) -> bool {
+        self.found == 0
+    }
+}
+
+/// The checks, each listing at most [`LISTED`] problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Check {
+    Integrity,
+    Kind,
+    Layout,
+    Duplicate,
+    Sequence,
+    Id,
+    Body,
+    Referral,
+}
+
+impl Check {
+    /// The line that stands for the `more` problems of this check beyond those listed.
+    fn more(self, more: u64) -> String {
+        let what = match self {
+            // SQLite stops after the first LISTED + 1.
+            Check::Integrity => {
+                return "SQLite's integrity check found more, and stopped there".to_owned();
+            }
+            Check::Kind => "events of no kind",
+            Check::Layout => "events whose rowid or number is wrong",
+            Check::Duplicate => "numbers held by more than one event",
+            Check::Sequence => "sequence problems",
+            Check::Id => "events whose id is wrong",
+            Check::Body => "events whose body is wrong",
+            Check::Referral => "referrals whose event is wrong",
+        };
+        format!("{more} more {what}, not listed")
+    }
+}
+
+/// Problems found so far.
+#[derive(Default)]
+struct Problems {
+    listed: Vec<String>,
+    per_check: HashMap<Check, u64>,
+}
+
+impl Problems {
+    fn add(&mut self, check: Check, problem: impl FnOnce() -> String) {
+        let count = self.per_check.entry(check).or_default();
+        *count += 1;
+        if *count <= LISTED as u64 {
+            self.listed.push(problem());
+        }
+    }
+}
+
+/// Runs every check on the store `conn` reads.
+pub fn check(conn: &Connection) -> Result<Findings, StoreError> {
+    // Dropped unfinished, it rolls back: it only read.
+    let _snapshot = conn
+        .unchecked_transaction()
+        .doing("starting a read transaction")?;
+    let mut problems = Problems::default();
+    let checked = integrity(conn, &mut problems);
+    unless_damaged(checked, &mut problems)?;
+    let sequences = sequences(conn, &mut problems);
+    let sequences = unless_damaged(sequences, &mut problems)?;
+    // Counted as they are read: on a damaged file, the events read before the damage.
+    let mut events = 0;
+    let checked = check_events(conn, &sequences, &mut events, &mut problems);
+    unless_damaged(checked, &mut problems)?;
+    let checked = referrals(conn, &mut problems);
+    unless_damaged(checked, &mut problems)?;
+    let reference_records = reference_records(conn);
+    let reference_records = unless_damaged(reference_records, &mut problems)?;
+    let mut found = 0;
+    let mut listed = problems.listed;
+    let mut checks: Vec<(Check, u64)> = problems.per_check.into_iter().collect();
+    checks.sort_by_key(|(check, _)| *check as u8);
+    for (check, count) in checks {
+        found += count;
+        if count > LISTED as u64 {
+            listed.push(check.more(count - LISTED as u64));
+        }
+    }
+    Ok(Findings {
+        events,
+        reference_records,
+        problems: listed,
+        found,
+    })
+}
+
+/// The result of one part of the check, where SQLite failing because the file is damaged is
+/// a problem found (that part found nothing more), not a failure to check the store.
+fn unless_damaged<T: Default>(
+    result: Result<T, StoreError>,
+    problems: &mut Problems,
+) -> Result<T, StoreError> {
+    match result {
+        Err(e)
+            if matches!(
+                e.source.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            ) =>
+        {
+            problems.add(Check::Integrity, || {
+                format!("cannot read on, the file is damaged ({e})")
+            });
+            Ok(T::default())
+        }
+        other => other,
+    }
+}
+
+/// The reference records, of every entity.
+fn reference_records(conn: &Connection) -> Result<u64, StoreError> {
+    let mut records = 0;
+    for entity in Entity::ALL {
+        let count: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {}", entity.key()), [], |r| {
+                r.get(0)
+            })
+            .doing("counting reference records")?;
+        records += u64::try_from(count).unwrap_or_default();
+    }
+    Ok(records)
+}
+
+/// SQLite's integrity check: pages, records, and every index against its table.
+fn integrity(conn: &Connection, problems: &mut Problems) -> Result<(), StoreError> {
+    let doing = "running SQLite's integrity check";
+    let mut statement = conn
+        .prepare(&format!("PRAGMA integrity_check({})", LISTED + 1))
+        .doing(doing)?;
+    let mut rows = statement.query([]).doing(doing)?;
+    while let Some(row) = rows.next().doing(doing)? {
+        let message: String = row.get(0).doing(doing)?;
+        if message == "ok" {
+            continue;
+        }
+        // SQLite heads the first problem of each database with its name, on a line of its
+        // own.
+        for line in message
+            .lines()
+            .filter(|l| !l.starts_with("*** in database"))
+        {
+            problems.add(Check::Integrity, || {
+                format!("SQLite's integrity check: {line}")
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Each kind's last number, as `sequences` holds it; a row of no kind is a problem.
+fn sequences(conn: &Connection, problems: &mut Problems) -> Result<HashMap<Kind, i64>, StoreError> {
+    let doing = "reading the event number sequences";
+    let mut statement = conn
+        .prepare("SELECT kind, last_number FROM sequences")
+        .doing(doing)?;
+    let mut rows = statement.query([]).doing(doing)?;
+    let mut sequences = HashMap::new();
+    while let Some(row) = rows.next().doing(doing)? {
+        let name = text(row.get_ref(0).doing(doing)?);
+        let last = row.get_ref(1).doing(doing)?;
+        match (Kind::from_name(&name), last) {
+            (Some(kind), ValueRef::Integer(last)) => {
+                sequences.insert(kind, last);
+            }
+            (Some(kind), _) => problems.add(Check::Sequence, || {
+                format!(
+                    "{}: the sequence's last number is not an integer",
+                    kind.name()
+                )
+            }),
+            (None, _) => problems.add(Check::Sequence, || {
+                format!("a sequence of {name:?}, which is no kind of event")
+            }),
+        }
+    }
+    Ok(sequences)
+}
+
+/// A cell as text, however SQLite holds it (for messages).
+fn text(cell: ValueRef<'_>) -> String {
+    match cell {
+        ValueRef::Null => "NULL".to_owned(),
+        ValueRef::Integer(n) => n.to_string(),
+        ValueRef::Real(x) => x.to_string(),
+        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+    }
+}
+
+/// An event, for a problem line: its kind, number and rowid (`web 2 (rowid 5497558138882)`).
+fn event_name(kind: Kind, number: i64, seq: i64) -> String {
+    format!("{} {number} (rowid {seq})", kind.name())
+}
+
+/// Every event, in rowid order: numbers, ids and bodies; `count` counts them.
+fn check_events(
+    conn: &Connection,
+    sequences: &HashMap<Kind, i64>,
+    count: &mut u64,
+    problems: &mut Problems,
+) -> Result<(), StoreError> {
+    let doing = "reading the events";
+    let mut statement = conn
+        .prepare(
+            "SELECT seq, kind, number, id, request_unique_identifier, body FROM events
+             ORDER BY seq",
+        )
+        .doing(doing)?;
+    let mut rows = statement.query([]).doing(doing)?;
+    let mut highest: HashMap<Kind, i64> = HashMap::new();
+    // Rows not where their kind and number put them: only these can share a number.
+    let mut misplaced: Vec<(Kind, i64, i64)> = Vec::new();
+    let mut uuids: HashSet<u128> = HashSet::new();
+    while let Some(row) = rows.next().doing(doing)? {
+        *count += 1;
+        let seq: i64 = row.get(0).doing(doing)?;
+        let kind_cell = row.get_ref(1).doing(doing)?;
+        let Some(kind) = kind_cell.as_str().ok().and_then(Kind::from_name) else {
+            problems.add(Check::Kind, || {
+                format!(
+                    "the event at rowid {seq}: {:?} is no kind of event",
+                    text(kind_cell)
+                )
+            });
+            continue;
+        };
+        let ValueRef::Integer(number) = row.get_ref(2).doing(doing)? else {
+            problems.add(Check::Layout, || {
+                format!(
+                    "{} event at rowid {seq}: its number is not an integer",
+                    kind.name()
+                )
+            });
+            continue;
+        };
+        let name = || event_name(kind, number, seq);
+        if number <= 0 {
+            problems.add(Check::Layout, || {
+                format!("{}: the number is not positive", name())
+            });
+        } else if seq != schema::seq(kind.ordinal(), number) {
+            problems.add(Check::Layout, || {
+                format!(
+                    "{}: the rowid is not the kind's ordinal × 2^40 + the number ({})",
+                    name(),
+                    schema::seq(kind.ordinal(), number)
+                )
+            });
+            misplaced.push((kind, number, seq));
+        }
+        let top = highest.entry(kind).or_default();
+        *top = (*top).max(number);
+
+        let id = row.get_ref(3).doing(doing)?;
+        match id.as_str() {
+            Ok(id) if ids::holds(id, kind, number) => {}
+            Ok(id) if ids::schema_1_uuid(id).is_some_and(|uuid| uuids.insert(uuid)) => {}
+            Ok(id) if ids::schema_1_uuid(id).is_some() => problems.add(Check::Id, || {
+                format!("{}: id {id} is another event's too", name())
+            }),
+            _ => problems.add(Check::Id, || {
+                format!(
+                    "{}: id {:?} is not 32 upper-case hex digits holding the event's kind and number",
+                    name(),
+                    text(id)
+                )
+            }),
+        }
+
+        let rui = row.get_ref(4).doing(doing)?;
+        let stored = row.get_ref(5).doing(doing)?;
+        let Ok(stored) = stored.as_str() else {
+            problems.add(Check::Body, || format!("{}: the body is not text", name()));
+            continue;
+        };
+        let Some(in_body) = body::request_unique_identifier(kind, stored) else {
+            problems.add(Check::Body, || {
+                format!(
+                    "{}: the body does not decode (it is not a JSON object)",
+                    name()
+                )
+            });
+            continue;
+        };
+        let in_body = in_body.as_deref();
+        if in_body.is_none() || in_body != rui.as_str().ok() {
+            problems.add(Check::Body, || {
+                format!(
+                    "{}: the body's request unique identifier is {}, the row's {:?}",
+                    name(),
+                    in_body.map_or("missing".to_owned(), |r| format!("{r:?}")),
+                    text(rui)
+                )
+            });
+        }
+    }
+    duplicates(conn, &misplaced, problems)?;
+    for kind in Kind::ALL {
+        let Some(&top) = highest.get(&kind) else {
+            continue;
+        };
+        match sequences.get(&kind) {
+            None if top > 0 => problems.add(Check::Sequence, || {
+                format!(
+                    "{}: no sequence, but events up to number {top} are stored (the next import would number from 1 again)",
+                    kind.name()
+                )
+            }),
+            Some(&last) if last < top => problems.add(Check::Sequence, || {
+                format!(
+                    "{}: the sequence's last number {last} is below the highest stored number {top} (the next import would reuse a number)",
+                    kind.name()
+                )
+            }),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Numbers held by more than one event. Every other row is at the rowid its kind and
+/// number give, which is unique, so a number can only be shared by a misplaced row: with
+/// the row at its rightful rowid, or with another misplaced one.
+fn duplicates(
+    conn: &Connection,
+    misplaced: &[(Kind, i64, i64)],
+    problems: &mut Problems,
+) -> Result<(), StoreError> {
+    let doing = "looking for numbers held twice";
+    let mut at = conn
+        .prepare("SELECT 1 FROM events WHERE seq = ?1 AND kind = ?2 AND number = ?3")
+        .doing(doing)?;
+    let mut first: HashMap<(Kind, i64), i64> = HashMap::new();
+    for &(kind, number, seq) in misplaced {
+        let rightful = schema::seq(kind.ordinal(), number);
+        let other = if at
+            .exists(rusqlite::params![rightful, kind.name(), number])
+            .doing(doing)?
+        {
+            Some(rightful)
+        } else {
+            match first.entry((kind, number)) {
+                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(seq);
+                    None
+                }
+            }
+        };
+        if let Some(other) = other {
+            problems.add(Check::Duplicate, || {
+                format!(
+                    "{} {number}: the number is held by more than one event (rowids {other} and {seq})",
+                    kind.name()
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Referrals whose event is not a stored referral event.
+fn referrals(conn: &Connection, problems: &mut Problems) -> Result<(), StoreError> {
+    let doing = "checking the referrals";
+    let mut statement = conn
+        .prepare(
+            "SELECT r.referred_participant_id, r.event_seq FROM referrals r
+             WHERE NOT EXISTS (SELECT 1 FROM events e
+                               WHERE e.seq = r.event_seq AND e.kind = 'referrals')",
+        )
+        .doing(doing)?;
+    let mut rows = statement.query([]).doing(doing)?;
+    while let Some(row) = rows.next().doing(doing)? {
+        let participant = text(row.get_ref(0).doing(doing)?);
+        let seq = text(row.get_ref(1).doing(doing)?);
+        problems.add(Check::Referral, || {
+            format!(
+                "the referral of participant {participant}: its event, rowid {seq}, is not a stored referral"
+            )
+        });
+    }
+    Ok(())
+}
