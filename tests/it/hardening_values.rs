@@ -1,0 +1,153 @@
+//! Hardening of values (issue 15), through the real binary: dates are accepted in exactly
+//! the documented forms (docs/spec.md §1).
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use crate::support::{PROCESSED, Run, Store, UNPROCESSED, reference, set, web_event_at};
+
+// ---------------------------------------------------------------------------------------------
+// Strict dates
+
+/// Dates that docs/spec.md §1 accepts.
+const ACCEPTED_DATES: &[&str] = &[
+    "2016-06-22",
+    "2016-06-22T15:00:00",
+    "2016-06-22T15:00:00.123456789",
+    "2016-06-22T15:00:00Z",
+    "2016-06-22T15:00:00.5-05:30",
+    "0001-01-01",
+    "9999-12-31T23:59:59Z",
+    "2016-02-29",
+];
+
+/// Dates it refuses, most of which cebulk 0.1.0 accepted.
+const REJECTED_DATES: &[&str] = &[
+    "2016-6-2",
+    "16-06-22",
+    " 2016-06-22",
+    "  2016-06-22T15:00:00",
+    "+99999-01-01",
+    "-0001-01-01",
+    "0000-01-01",
+    "2016-06-22t15:00:00",
+    "2016-06-22T15:00:00z",
+    "2016-06-22T15:00:60",
+    "2016-06-22T5:00:00",
+    "2015-02-29",
+    "2016-06-22T15:00:00.1234567890",
+    "2016-06-22 15:00:00",
+];
+
+/// The fields holding a date in the date tests, and the letter of their events' identifiers.
+const DATE_FIELDS: [(&str, &str); 2] = [("performed_on", "p"), ("udf_date_1", "u")];
+
+/// Every date of both lists, with whether it is accepted.
+fn dates() -> impl Iterator<Item = (&'static str, bool)> {
+    let accepted = ACCEPTED_DATES.iter().map(|d| (*d, true));
+    accepted.chain(REJECTED_DATES.iter().map(|d| (*d, false)))
+}
+
+/// The web events of the date tests: for each date and each date field, one event that is
+/// valid but for that field holding the date, identified `p<i>` or `u<i>`.
+fn date_events() -> Vec<Value> {
+    let mut events = Vec::new();
+    for (field, letter) in DATE_FIELDS {
+        for (i, (date, _)) in dates().enumerate() {
+            let mut event = web_event_at(&format!("{letter}{i}"), "www.crm.com");
+            event[field] = json!(date);
+            events.push(event);
+        }
+    }
+    events
+}
+
+/// The same events as a web CSV file.
+fn date_events_csv(events: &[Value]) -> String {
+    let columns = [
+        "request_unique_identifier",
+        "accounts_receivable_identifier.number",
+        "performed_by_unit_identifier.name",
+        "performed_on",
+        "website",
+        "udf_date_1",
+    ];
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(columns).unwrap();
+    for event in events {
+        let cell = |column: &str| {
+            let value = column
+                .split('.')
+                .fold(event, |value, key| &value[key])
+                .as_str();
+            value.unwrap_or_default().to_owned()
+        };
+        writer.write_record(columns.map(cell)).unwrap();
+    }
+    String::from_utf8(writer.into_inner().unwrap()).unwrap()
+}
+
+/// Checks that the report of the date events has each accepted date processed and each
+/// rejected one unprocessed with `InvalidParameterValueException` naming the field and
+/// quoting the date as given.
+fn assert_date_outcomes(run: &Run, what: &str) {
+    run.code_without_panic(1);
+    let report = run.json();
+    let outcome: HashMap<&str, &Value> = set(&report, PROCESSED)
+        .iter()
+        .chain(set(&report, UNPROCESSED))
+        .map(|e| (e["request_unique_identifier"].as_str().unwrap(), e))
+        .collect();
+    for (field, letter) in DATE_FIELDS {
+        for (i, (date, accepted)) in dates().enumerate() {
+            let rui = format!("{letter}{i}");
+            let entry = outcome
+                .get(rui.as_str())
+                .unwrap_or_else(|| panic!("{what}: no entry for {rui}\n{}", run.context()));
+            if accepted {
+                assert!(
+                    entry.get("error_code").is_none(),
+                    "{what}: {field} {date:?} was refused: {entry}"
+                );
+                continue;
+            }
+            assert_eq!(
+                entry["error_code"], "InvalidParameterValueException",
+                "{what}: {field} {date:?} was not refused: {entry}"
+            );
+            let description = entry["error_description"].as_str().unwrap();
+            let expected = format!(
+                "Error:Invalid Value ({date}) for Parameter ({field}). - Description:The value must be a date YYYY-MM-DDTHH:MM:SS"
+            );
+            assert!(
+                description.starts_with(&expected),
+                "{what}: {field} {date:?}: {description}"
+            );
+        }
+    }
+}
+
+#[test]
+fn dates_are_accepted_in_exactly_the_documented_forms_from_json() {
+    let store = Store::new();
+    let document = json!({"token": "t", "web_customer_events_set": date_events()});
+    let file = store.file("dates.json", document.to_string());
+    let run = store.import(&["--quiet", "--reference", &reference(), &file]);
+    assert_date_outcomes(&run, "JSON");
+}
+
+#[test]
+fn dates_are_accepted_in_exactly_the_documented_forms_from_csv() {
+    let store = Store::new();
+    let file = store.file("dates.csv", date_events_csv(&date_events()));
+    let run = store.import(&[
+        "--quiet",
+        "--reference",
+        &reference(),
+        "--kind",
+        "web",
+        &file,
+    ]);
+    assert_date_outcomes(&run, "CSV");
+}
