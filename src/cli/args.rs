@@ -95,7 +95,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Threads for validation and resolution (default: all cores).
+    /// Threads for validation and resolution (default: all cores; at most 4 a core).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
 

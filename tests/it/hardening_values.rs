@@ -1,11 +1,12 @@
 //! Hardening of values (issue 15), through the real binary: dates are accepted in exactly
-//! the documented forms (docs/spec.md §1).
+//! the documented forms (docs/spec.md §1), and `--jobs` is bounded by the cores available
+//! (§6).
 
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use crate::support::{PROCESSED, Run, Store, UNPROCESSED, reference, set, web_event_at};
+use crate::support::{PROCESSED, Run, Store, UNPROCESSED, ndjson, reference, set, web_event_at};
 
 // ---------------------------------------------------------------------------------------------
 // Strict dates
@@ -150,4 +151,47 @@ fn dates_are_accepted_in_exactly_the_documented_forms_from_csv() {
         &file,
     ]);
     assert_date_outcomes(&run, "CSV");
+}
+
+// ---------------------------------------------------------------------------------------------
+// --jobs
+
+/// The largest `--jobs` cebulk accepts on this machine: 4 a core.
+fn max_jobs() -> usize {
+    4 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+#[test]
+fn jobs_above_four_a_core_is_a_usage_error_naming_the_maximum() {
+    let store = Store::new();
+    let file = store.file("web.ndjson", ndjson(&[web_event_at("1", "www.crm.com")]));
+    for jobs in [max_jobs() + 1, 16000] {
+        let run = store.import(&["--kind", "web", "--jobs", &jobs.to_string(), &file]);
+        run.code_without_panic(2);
+        let maximum = format!("at most {}", max_jobs());
+        assert!(
+            run.stderr.contains("--jobs") && run.stderr.contains(&maximum),
+            "--jobs {jobs}: the error does not say {maximum:?}\n{}",
+            run.context()
+        );
+        assert!(run.stdout.is_empty(), "a usage error writes no report");
+        assert!(!store.exists(), "--jobs {jobs} created the store");
+    }
+}
+
+#[test]
+fn jobs_up_to_four_a_core_is_accepted() {
+    let store = Store::new();
+    let file = store.file("web.ndjson", ndjson(&[web_event_at("1", "www.crm.com")]));
+    let run = store.import(&[
+        "--quiet",
+        "--reference",
+        &reference(),
+        "--kind",
+        "web",
+        "--jobs",
+        &max_jobs().to_string(),
+        &file,
+    ]);
+    run.code_without_panic(0);
 }
