@@ -1,8 +1,9 @@
 //! Hardening of values (issue 15), through the real binary: dates are accepted in exactly
-//! the documented forms (docs/spec.md §1), and `--jobs` is bounded by the cores available
-//! (§6).
+//! the documented forms (docs/spec.md §1), `--jobs` is bounded by the cores available
+//! (§6), and `events --format csv` lists an event of thousands of line items with every
+//! cell in its column (§6).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Value, json};
 
@@ -194,4 +195,133 @@ fn jobs_up_to_four_a_core_is_accepted() {
         &file,
     ]);
     run.code_without_panic(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CSV listing
+
+/// The listing of an event as (dotted path, cell) pairs, in the listing's key order: the
+/// import's header form, computed here independently of cebulk's own flattening.
+fn flatten(value: &Value, prefix: &str, out: &mut Vec<(String, String)>) {
+    let join = |key: &str| match prefix {
+        "" => key.to_owned(),
+        _ => format!("{prefix}.{key}"),
+    };
+    match value {
+        Value::Object(map) => map.iter().for_each(|(k, v)| flatten(v, &join(k), out)),
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                flatten(v, &join(&i.to_string()), out);
+            }
+        }
+        Value::String(s) => out.push((prefix.to_owned(), s.clone())),
+        Value::Null => out.push((prefix.to_owned(), String::new())),
+        other => out.push((prefix.to_owned(), other.to_string())),
+    }
+}
+
+/// `cebulk events --format csv ARGS…`, parsed: the header and the rows.
+fn csv_listing(store: &Store, args: &[&str]) -> (Vec<String>, Vec<Vec<String>>) {
+    let run = store
+        .cebulk()
+        .args(["events", "--format", "csv"])
+        .args(args)
+        .run();
+    run.code_without_panic(0);
+    let mut reader = csv::Reader::from_reader(run.stdout.as_slice());
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+/// A purchase of `lines` product lines, each with its own amounts and quantity.
+fn purchase(rui: &str, lines: usize) -> Value {
+    let products = ["Serendipity", "Bronze", "Silver"];
+    let set: Vec<Value> = (0..lines)
+        .map(|i| {
+            json!({
+                "product_identifier": {"code": products[i % products.len()]},
+                "quantity": i % 7 + 1,
+                "net_amount": format!("{i}.25").parse::<f64>().unwrap(),
+                "vat_amount": i * 2 + 1,
+                "total_amount": i * 3 + 2
+            })
+        })
+        .collect();
+    json!({
+        "request_unique_identifier": rui,
+        "accounts_receivable_identifier": {"number": "ACR0000000020"},
+        "performed_by_unit_identifier": {"name": "Admin Unit"},
+        "performed_on": "2016-06-22T15:00:00",
+        "reference_number": format!("RF{rui}"),
+        "products_set": set
+    })
+}
+
+#[test]
+fn an_event_of_2000_line_items_is_listed_as_csv_in_the_right_columns() {
+    let store = Store::new();
+    let mut small = purchase("small", 3);
+    small["udf_string_1"] = json!("after the lines");
+    let file = store.file("big.ndjson", ndjson(&[small, purchase("big", 2000)]));
+    let run = store.import(&[
+        "--quiet",
+        "--reference",
+        &reference(),
+        "--kind",
+        "purchases",
+        &file,
+    ]);
+    run.code_without_panic(0);
+    let listed = store.events(Some("purchases"));
+    let expected: Vec<Vec<(String, String)>> = listed
+        .iter()
+        .map(|event| {
+            let mut cells = Vec::new();
+            flatten(event, "", &mut cells);
+            cells
+        })
+        .collect();
+    // The header is the union of the events' paths, in the order they first appear.
+    let mut seen = HashSet::new();
+    let union: Vec<String> = expected
+        .iter()
+        .flatten()
+        .filter(|(path, _)| seen.insert(path.clone()))
+        .map(|(path, _)| path.clone())
+        .collect();
+
+    let (header, rows) = csv_listing(&store, &["--kind", "purchases"]);
+    assert_eq!(header, union);
+    assert_eq!(rows.len(), 2);
+    for (row, cells) in rows.iter().zip(&expected) {
+        assert_eq!(row.len(), header.len());
+        let by_path: HashMap<&str, &str> = cells
+            .iter()
+            .map(|(p, v)| (p.as_str(), v.as_str()))
+            .collect();
+        for (column, cell) in header.iter().zip(row) {
+            let want = by_path.get(column.as_str()).copied().unwrap_or("");
+            assert_eq!(cell, want, "column {column} of {}", row[3]);
+        }
+    }
+    // Spelled out for the last line, and a line of the small event's width left empty.
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let big = &rows[1];
+    assert_eq!(big[column("request_unique_identifier")], "big");
+    assert_eq!(big[column("products_set.1999.net_amount")], "1999.25");
+    assert_eq!(big[column("products_set.1999.vat_amount")], "3999");
+    assert_eq!(big[column("products_set.1999.total_amount")], "5999");
+    assert_eq!(big[column("products_set.1999.quantity")], "5");
+    assert_eq!(big[column("udf_string_1")], "");
+    assert_eq!(rows[0][column("products_set.1999.net_amount")], "");
+    assert_eq!(rows[0][column("udf_string_1")], "after the lines");
 }
