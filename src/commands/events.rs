@@ -19,6 +19,11 @@ use crate::store::listing;
 
 /// Lists the events of the store at `store_path`.
 pub fn run(store_path: &Path, args: &EventsArgs) -> Result<u8, Fatal> {
+    if args.no_formula_escaping && args.format != ListFormat::Csv {
+        return Err(Fatal::Usage(
+            "--no-formula-escaping applies to --format csv only".into(),
+        ));
+    }
     let store = open_read(store_path)?;
     let fail = |source| {
         Fatal::Report(ReportError {
@@ -43,7 +48,13 @@ pub fn run(store_path: &Path, args: &EventsArgs) -> Result<u8, Fatal> {
             // while an import commits: the header is made from exactly the events listed.
             let snapshot = listing::snapshot(&store.conn)?;
             let header = csv_header(&store.conn, args.kind)?;
-            let written = write_csv(&store.conn, args.kind, &header, &mut out)?;
+            let written = write_csv(
+                &store.conn,
+                args.kind,
+                &header,
+                !args.no_formula_escaping,
+                &mut out,
+            )?;
             drop(snapshot);
             written
         }
@@ -77,6 +88,7 @@ fn write_csv(
     conn: &Connection,
     kind: Option<Kind>,
     header: &Header,
+    escape: bool,
     out: &mut impl Write,
 ) -> Result<Result<(), std::io::Error>, StoreError> {
     let mut names = vec![""; header.len()];
@@ -95,7 +107,55 @@ fn write_csv(
                 row[at] = text;
             }
         });
-        csv.write_record(&row).map_err(std::io::Error::from)
+        for text in row {
+            if escape && runs_as_formula(text) {
+                csv.write_field(format!("'{text}"))?;
+            } else {
+                csv.write_field(text)?;
+            }
+        }
+        csv.write_record(None::<&[u8]>)
+            .map_err(std::io::Error::from)
     })?;
     Ok(listed.and_then(|()| csv.flush()))
+}
+
+/// Whether a spreadsheet would run the cell as a formula (CSV injection): text that begins
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return, the characters of OWASP's advice.
+/// Such a cell is written with a `'` before it, which a spreadsheet shows as text. A plain
+/// decimal number (`-5.2`, a negative amount) is not: a spreadsheet reads it as the number,
+/// which runs nothing, and a `'` would turn an amount column into text.
+fn runs_as_formula(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    ) && !is_plain_number(text)
+}
+
+/// `-?digits(.digits)?`: the form of the listing's numbers (canonical decimals).
+fn is_plain_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    all_digits(int) && all_digits(frac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_escaped_and_plain_numbers_are_not() {
+        let formulas = [
+            "=1+2", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "-", "-.5", "-5.", "-1e5", "-5.2.1",
+            "- 5", "+5.2", "-5,2",
+        ];
+        for cell in formulas {
+            assert!(runs_as_formula(cell), "{cell:?} should be escaped");
+        }
+        let plain = ["-5.2", "-0", "-120", "5.2", "a=b", " =1", "'=1", "x-1", ""];
+        for cell in plain {
+            assert!(!runs_as_formula(cell), "{cell:?} should be kept");
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Hardening of values (issue 15), through the real binary: dates are accepted in exactly
 //! the documented forms (docs/spec.md §1), `--jobs` is bounded by the cores available
 //! (§6), and `events --format csv` lists an event of thousands of line items with every
-//! cell in its column (§6).
+//! cell in its column and escapes cells that a spreadsheet would run as formulas (§6).
 
 use std::collections::{HashMap, HashSet};
 
@@ -324,4 +324,130 @@ fn an_event_of_2000_line_items_is_listed_as_csv_in_the_right_columns() {
     assert_eq!(big[column("udf_string_1")], "");
     assert_eq!(rows[0][column("products_set.1999.net_amount")], "");
     assert_eq!(rows[0][column("udf_string_1")], "after the lines");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formula injection
+
+/// A web event whose text fields hold what a spreadsheet would run as formulas, and values
+/// that it would read as plain numbers.
+fn formula_event() -> Value {
+    let mut event = web_event_at("f1", r#"=HYPERLINK("http://x")"#);
+    event["udf_string_1"] = json!("@SUM(A1)");
+    event["udf_string_2"] = json!("+1+2");
+    event["udf_string_3"] = json!("-2+3+cmd|' /C calc'!A0");
+    event["udf_string_4"] = json!("\tTAB");
+    event["udf_string_5"] = json!("\rCR");
+    event["udf_string_6"] = json!("-5.2");
+    event["udf_string_7"] = json!("a=b");
+    event["udf_float_1"] = json!(-5.2);
+    event["udf_float_2"] = json!(-7);
+    event["description"] = json!("-");
+    event
+}
+
+/// The cells of `columns` of the only event listed as CSV, with `args` added.
+fn formula_cells(store: &Store, args: &[&str], columns: &[&str]) -> Vec<String> {
+    let (header, rows) = csv_listing(store, args);
+    assert_eq!(rows.len(), 1);
+    columns
+        .iter()
+        .map(|name| {
+            let i = header.iter().position(|h| h == name).unwrap();
+            rows[0][i].clone()
+        })
+        .collect()
+}
+
+const FORMULA_COLUMNS: [&str; 11] = [
+    "website",
+    "udf_string_1",
+    "udf_string_2",
+    "udf_string_3",
+    "udf_string_4",
+    "udf_string_5",
+    "udf_string_6",
+    "udf_string_7",
+    "udf_float_1",
+    "udf_float_2",
+    "description",
+];
+
+/// A store holding the formula event.
+fn formula_store() -> Store {
+    let store = Store::new();
+    let file = store.file("formulas.ndjson", ndjson(&[formula_event()]));
+    store
+        .import(&[
+            "--quiet",
+            "--reference",
+            &reference(),
+            "--kind",
+            "web",
+            &file,
+        ])
+        .code_without_panic(0);
+    store
+}
+
+#[test]
+fn csv_listing_escapes_cells_a_spreadsheet_would_run_as_formulas() {
+    let store = formula_store();
+    let cells = formula_cells(&store, &[], &FORMULA_COLUMNS);
+    assert_eq!(
+        cells,
+        [
+            r#"'=HYPERLINK("http://x")"#,
+            "'@SUM(A1)",
+            "'+1+2",
+            "'-2+3+cmd|' /C calc'!A0",
+            "'\tTAB",
+            "'\rCR",
+            // Plain numbers, negative ones included, stay numbers.
+            "-5.2",
+            "a=b",
+            "-5.2",
+            "-7",
+            "'-",
+        ]
+    );
+    // The JSON listing is data for programs, and keeps every value as it is.
+    let listed = store.events(None);
+    assert_eq!(listed[0]["website"], r#"=HYPERLINK("http://x")"#);
+    assert_eq!(listed[0]["udf_string_1"], "@SUM(A1)");
+}
+
+#[test]
+fn no_formula_escaping_keeps_csv_cells_as_they_are() {
+    let store = formula_store();
+    let cells = formula_cells(&store, &["--no-formula-escaping"], &FORMULA_COLUMNS);
+    assert_eq!(
+        cells,
+        [
+            r#"=HYPERLINK("http://x")"#,
+            "@SUM(A1)",
+            "+1+2",
+            "-2+3+cmd|' /C calc'!A0",
+            "\tTAB",
+            "\rCR",
+            "-5.2",
+            "a=b",
+            "-5.2",
+            "-7",
+            "-",
+        ]
+    );
+}
+
+#[test]
+fn no_formula_escaping_without_csv_is_a_usage_error() {
+    let store = formula_store();
+    let run = store.run(&["events", "--no-formula-escaping"]);
+    run.code_without_panic(2);
+    assert!(
+        run.stderr.contains("--format csv"),
+        "the error does not say the flag needs --format csv\n{}",
+        run.context()
+    );
+    assert!(run.stdout.is_empty());
 }

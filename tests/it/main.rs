@@ -9,7 +9,7 @@
 //! - `formats`: JSON, CSV and NDJSON give the same, their error paths, batches, stdin;
 //! - `golden`: the seed's examples against the API responses in `tests/golden/`;
 //! - `hardening_values`: strict dates, the bound on `--jobs`, the CSV listing of many line
-//!   items;
+//!   items and its escaping of formulas;
 //! - `install`: completion scripts, the man page and `--version`;
 //! - `journal`: rollback journal and WAL, a killed writer's journal;
 //! - `layout`: the source layout's rules (no module cycles, what each layer may name);
