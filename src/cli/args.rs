@@ -101,7 +101,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Threads for validation and resolution (default: all cores).
+    /// Threads for validation and resolution (default: all cores; at most 4 a core).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
 
@@ -136,6 +136,12 @@ pub struct EventsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     pub format: ListFormat,
+
+    /// With --format csv, write cells that begin with =, +, -, @, a tab or a carriage
+    /// return as they are, instead of with a leading ' that keeps spreadsheets from running
+    /// them as formulas (plain numbers such as -5.2 are never escaped).
+    #[arg(long)]
+    pub no_formula_escaping: bool,
 }
 
 /// Formats of `cebulk events`.

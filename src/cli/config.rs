@@ -38,6 +38,10 @@ pub struct ImportConfig {
     pub ids: IdGenerator,
 }
 
+/// `--jobs` is at most this many threads a core: more workers only queue for the cores and
+/// for the one writer, and each costs a thread's start-up and stack.
+pub const MAX_JOBS_PER_CORE: usize = 4;
+
 fn format_of(name: &str, given: Option<InputFormat>) -> Result<Format, Fatal> {
     if let Some(format) = given {
         return Ok(format.resolved());
@@ -82,9 +86,19 @@ impl ImportConfig {
         if let Some(report) = &args.report {
             refuse_replacing(report, &store, &inputs, args.reference.as_deref())?;
         }
-        let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-        });
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let jobs = match args.jobs.map(usize::from) {
+            None => cores,
+            Some(jobs) if jobs <= MAX_JOBS_PER_CORE * cores => jobs,
+            Some(jobs) => {
+                let available = if cores == 1 { "core" } else { "cores" };
+                return Err(Fatal::Usage(format!(
+                    "--jobs {jobs} is too many: at most {} ({MAX_JOBS_PER_CORE} a core, \
+                     {cores} {available} available)",
+                    MAX_JOBS_PER_CORE * cores
+                )));
+            }
+        };
         Ok(ImportConfig {
             store,
             inputs,

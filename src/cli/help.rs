@@ -83,6 +83,10 @@ pub const EVENTS_EXAMPLES: &[Example] = &[
         "List the purchases as CSV:",
         "cebulk --store events.db events --kind purchases --format csv > purchases.csv",
     ),
+    (
+        "List as CSV for another program, without escaping cells that start like formulas:",
+        "cebulk --store events.db events --format csv --no-formula-escaping > events.csv",
+    ),
 ];
 
 /// Examples of `cebulk check`.

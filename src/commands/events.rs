@@ -1,17 +1,29 @@
 //! `cebulk events`: lists the created events as JSON or CSV, one at a time from the store.
 
+use std::collections::HashMap;
+use std::convert::Infallible;
 use std::io::Write;
 use std::path::Path;
+
+use foldhash::fast::RandomState;
+use rusqlite::Connection;
 
 use super::store::open_read;
 use crate::cli::args::{EventsArgs, ListFormat};
 use crate::cli::fatal::{EXIT_OK, Fatal};
+use crate::domain::kind::Kind;
 use crate::report::destination::BrokenPipeIsFine;
 use crate::report::destination::ReportError;
+use crate::store::error::StoreError;
 use crate::store::listing;
 
 /// Lists the events of the store at `store_path`.
 pub fn run(store_path: &Path, args: &EventsArgs) -> Result<u8, Fatal> {
+    if args.no_formula_escaping && args.format != ListFormat::Csv {
+        return Err(Fatal::Usage(
+            "--no-formula-escaping applies to --format csv only".into(),
+        ));
+    }
     let store = open_read(store_path)?;
     let fail = |source| Fatal::Report(ReportError::writing("to standard output", source));
     let mut out = std::io::BufWriter::new(BrokenPipeIsFine(std::io::stdout().lock()));
@@ -27,43 +39,118 @@ pub fn run(store_path: &Path, args: &EventsArgs) -> Result<u8, Fatal> {
             listed.and_then(|()| out.write_all(if first { b"]\n" } else { b"\n]\n" }))
         }
         ListFormat::Csv => {
-            // Two passes: the header is the union of the listed events' fields.
-            let mut header: Vec<String> = Vec::new();
-            let mut known = std::collections::HashSet::new();
-            let mut cells = Vec::new();
-            listing::for_each_event(&store.conn, args.kind, |event| {
-                cells.clear();
-                listing::flatten(&event, "", &mut cells);
-                for (column, _) in cells.drain(..) {
-                    if known.insert(column.clone()) {
-                        header.push(column);
-                    }
-                }
-                Ok::<(), std::io::Error>(())
-            })?
-            .map_err(fail)?;
-            let mut csv = csv::Writer::from_writer(&mut out);
-            let listed = csv.write_record(&header).map_err(std::io::Error::from);
-            let listed = listed.and_then(|()| {
-                listing::for_each_event(&store.conn, args.kind, |event| {
-                    cells.clear();
-                    listing::flatten(&event, "", &mut cells);
-                    let row: Vec<&str> = header
-                        .iter()
-                        .map(|column| {
-                            cells
-                                .iter()
-                                .find(|(c, _)| c == column)
-                                .map_or("", |(_, v)| v.as_str())
-                        })
-                        .collect();
-                    csv.write_record(&row).map_err(std::io::Error::from)
-                })
-                .map_err(|e| std::io::Error::other(e.to_string()))?
-            });
-            listed.and_then(|()| csv.flush())
+            // Both passes in one read transaction, so that they see the same events even
+            // while an import commits: the header is made from exactly the events listed.
+            let snapshot = listing::snapshot(&store.conn)?;
+            let header = csv_header(&store.conn, args.kind)?;
+            let written = write_csv(
+                &store.conn,
+                args.kind,
+                &header,
+                !args.no_formula_escaping,
+                &mut out,
+            )?;
+            drop(snapshot);
+            written
         }
     };
     written.and_then(|()| out.flush()).map_err(fail)?;
     Ok(EXIT_OK)
+}
+
+/// The columns of the CSV listing: the union of the listed events' dotted paths, in the
+/// order they first appear, each mapped to its column. A hash lookup a cell.
+type Header = HashMap<String, usize, RandomState>;
+
+/// The header, from one pass over the events.
+fn csv_header(conn: &Connection, kind: Option<Kind>) -> Result<Header, StoreError> {
+    let mut header = Header::default();
+    let Ok(()) = listing::for_each_event(conn, kind, |event| {
+        listing::for_each_cell(&event, |path, _| {
+            if !header.contains_key(path) {
+                header.insert(path.to_owned(), header.len());
+            }
+        });
+        Ok::<(), Infallible>(())
+    })?;
+    Ok(header)
+}
+
+/// Writes the header and one row an event, each cell put straight into its column through
+/// the header's map: time linear in the cells written, and memory for one row beyond the
+/// header.
+fn write_csv(
+    conn: &Connection,
+    kind: Option<Kind>,
+    header: &Header,
+    escape: bool,
+    out: &mut impl Write,
+) -> Result<Result<(), std::io::Error>, StoreError> {
+    let mut names = vec![""; header.len()];
+    for (name, &at) in header {
+        names[at] = name.as_str();
+    }
+    let mut csv = csv::Writer::from_writer(out);
+    if let Err(e) = csv.write_record(&names) {
+        return Ok(Err(e.into()));
+    }
+    let listed = listing::for_each_event(conn, kind, |event| {
+        let mut row = vec![""; names.len()];
+        listing::for_each_cell(&event, |path, text| {
+            // A path the header lacks cannot come: both passes read one snapshot.
+            if let Some(&at) = header.get(path) {
+                row[at] = text;
+            }
+        });
+        for text in row {
+            if escape && runs_as_formula(text) {
+                csv.write_field(format!("'{text}"))?;
+            } else {
+                csv.write_field(text)?;
+            }
+        }
+        csv.write_record(None::<&[u8]>)
+            .map_err(std::io::Error::from)
+    })?;
+    Ok(listed.and_then(|()| csv.flush()))
+}
+
+/// Whether a spreadsheet would run the cell as a formula (CSV injection): text that begins
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return, the characters of OWASP's advice.
+/// Such a cell is written with a `'` before it, which a spreadsheet shows as text. A plain
+/// decimal number (`-5.2`, a negative amount) is not: a spreadsheet reads it as the number,
+/// which runs nothing, and a `'` would turn an amount column into text.
+fn runs_as_formula(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    ) && !is_plain_number(text)
+}
+
+/// `-?digits(.digits)?`: the form of the listing's numbers (canonical decimals).
+fn is_plain_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    all_digits(int) && all_digits(frac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_escaped_and_plain_numbers_are_not() {
+        let formulas = [
+            "=1+2", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "-", "-.5", "-5.", "-1e5", "-5.2.1",
+            "- 5", "+5.2", "-5,2",
+        ];
+        for cell in formulas {
+            assert!(runs_as_formula(cell), "{cell:?} should be escaped");
+        }
+        let plain = ["-5.2", "-0", "-120", "5.2", "a=b", " =1", "'=1", "x-1", ""];
+        for cell in plain {
+            assert!(!runs_as_formula(cell), "{cell:?} should be kept");
+        }
+    }
 }

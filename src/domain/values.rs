@@ -4,7 +4,6 @@
 use std::borrow::Cow;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
 /// How scalar values arrive.
@@ -16,48 +15,90 @@ pub enum Numbers {
     Strings,
 }
 
-/// Whether `text` is a date the spec accepts: `YYYY-MM-DDTHH:MM:SS`, optionally with
-/// fractional seconds and a `Z` or `±HH:MM` offset, or a bare `YYYY-MM-DD`.
+/// Whether `text` is a date the spec accepts (docs/spec.md §1): `YYYY-MM-DD`, or
+/// `YYYY-MM-DDTHH:MM:SS` with optional fractional seconds (1 to 9 digits) and an optional
+/// `Z` or `±HH:MM` offset. Every field has its fixed number of digits, the year is 0001 to
+/// 9999, the date exists in the proleptic Gregorian calendar, and `T` and `Z` are upper
+/// case: a partner's malformed date is refused rather than guessed at.
+// By hand, not chrono: chrono's parsers are lenient (one-digit fields, leading spaces,
+// signed and five-digit years, lower-case `t` and `z`, a leap second without a zone), and
+// its format parser re-reads its format string on every call, for every date of every event.
 pub fn is_date(text: &str) -> bool {
-    is_plain_date_time(text)
-        || NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
-        || NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
-        || DateTime::parse_from_rfc3339(text).is_ok()
-}
-
-/// The seed's own form, `YYYY-MM-DDTHH:MM:SS`, checked without chrono's format parser
-/// (which re-reads its format string on every call; this runs for every event).
-fn is_plain_date_time(text: &str) -> bool {
     let b = text.as_bytes();
-    if b.len() != 19
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if b.len() < 10 || !is_calendar_date(&b[..10]) {
         return false;
     }
-    let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        b[range].iter().try_fold(0u32, |n, d| {
-            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-        })
-    };
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
-        number(0..4),
-        number(5..7),
-        number(8..10),
-        number(11..13),
-        number(14..16),
-        number(17..19),
+    match &b[10..] {
+        [] => true,
+        [b'T', time @ ..] => is_time_and_zone(time),
+        _ => false,
+    }
+}
+
+/// Exactly `N` ASCII digits as a number.
+fn digits<const N: usize>(b: &[u8]) -> Option<u32> {
+    if b.len() != N {
+        return None;
+    }
+    b.iter().try_fold(0u32, |n, d| {
+        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD` (ten bytes), a day that exists, in years 0001 to 9999.
+fn is_calendar_date(b: &[u8]) -> bool {
+    if b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let (Some(year), Some(month), Some(day)) = (
+        digits::<4>(&b[0..4]),
+        digits::<2>(&b[5..7]),
+        digits::<2>(&b[8..10]),
     ) else {
         return false;
     };
-    i32::try_from(year)
-        .ok()
-        .and_then(|y| NaiveDate::from_ymd_opt(y, month, day))
-        .and_then(|d| d.and_hms_opt(hour, minute, second))
-        .is_some()
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    year >= 1 && (1..=days).contains(&day)
+}
+
+/// `HH:MM` with hours 00 to 23 and minutes 00 to 59 (an offset, or a time's first part).
+fn is_hours_minutes(b: &[u8]) -> bool {
+    b.len() == 5 && b[2] == b':' && two_digits_below(&b[0..2], 24) && two_digits_below(&b[3..5], 60)
+}
+
+/// Two ASCII digits, making a number below `limit`.
+fn two_digits_below(b: &[u8], limit: u32) -> bool {
+    digits::<2>(b).is_some_and(|n| n < limit)
+}
+
+/// What follows the `T`: `HH:MM:SS`, an optional `.` and 1 to 9 digits, then nothing, `Z`
+/// or `±HH:MM`.
+fn is_time_and_zone(b: &[u8]) -> bool {
+    let hh_mm_ss =
+        b.len() >= 8 && is_hours_minutes(&b[..5]) && b[5] == b':' && two_digits_below(&b[6..8], 60);
+    if !hh_mm_ss {
+        return false;
+    }
+    let mut zone = &b[8..];
+    if let [b'.', fraction @ ..] = zone {
+        let n = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
+        if !(1..=9).contains(&n) {
+            return false;
+        }
+        zone = &fraction[n..];
+    }
+    match zone {
+        [] | [b'Z'] => true,
+        [b'+' | b'-', offset @ ..] => is_hours_minutes(offset),
+        _ => false,
+    }
 }
 
 /// Parses an exact decimal from JSON number text or a CSV cell, and gives it back in
@@ -216,24 +257,108 @@ mod tests {
     }
 
     #[test]
-    fn accepts_the_documented_date_forms() {
-        for ok in [
-            "2016-06-22T15:00:00",
-            "2016-06-22T15:00:00.250",
-            "2016-06-22T15:00:00Z",
-            "2016-06-22T15:00:00+02:00",
+    fn accepts_exactly_the_documented_date_forms() {
+        let accepted = [
             "2016-06-22",
-        ] {
-            assert!(is_date(ok), "{ok}");
+            "2016-06-22T15:00:00",
+            "2016-06-22T00:00:00",
+            "2016-06-22T23:59:59",
+            "2016-06-22T15:00:00.2",
+            "2016-06-22T15:00:00.250",
+            "2016-06-22T15:00:00.123456789",
+            "2016-06-22T15:00:00Z",
+            "2016-06-22T15:00:00.250Z",
+            "2016-06-22T15:00:00+02:00",
+            "2016-06-22T15:00:00-05:30",
+            "2016-06-22T15:00:00.5+23:59",
+            "2016-06-22T15:00:00-00:00",
+            "0001-01-01",
+            "9999-12-31T23:59:59.999999999Z",
+            "2016-02-29",
+            "2000-02-29T12:00:00",
+            "2016-01-31",
+            "2016-04-30",
+            "2016-12-31",
+        ];
+        for text in accepted {
+            assert!(is_date(text), "{text:?} should be accepted");
         }
-        for bad in [
-            "2016-13-22",
-            "22/06/2016",
+        let rejected = [
+            // One-digit and two-digit fields.
+            "2016-6-2",
+            "2016-6-22",
+            "2016-06-2",
+            "16-06-22",
+            "2016-06-22T5:00:00",
+            "2016-06-22T15:0:00",
+            "2016-06-22T15:00:0",
+            "2016-06-22T15:00:00+2:00",
+            // Spaces anywhere.
+            " 2016-06-22",
+            "  2016-06-22T15:00:00",
+            "2016-06-22 ",
+            "2016-06-22T15:00:00 ",
             "2016-06-22 15:00:00",
+            "2016-06-22T15:00:00 Z",
+            "2016-06-22\n",
+            // Years outside 0001-9999, signed or of another width.
+            "+99999-01-01",
+            "-0001-01-01",
+            "+2016-06-22",
+            "0000-01-01",
+            "0000-01-01T00:00:00Z",
+            "10000-01-01",
+            // Letter case.
+            "2016-06-22t15:00:00",
+            "2016-06-22T15:00:00z",
+            // Out-of-range fields.
+            "2016-06-22T15:00:60",
+            "2016-06-22T15:00:60Z",
+            "2016-06-22T15:00:60.5",
+            "2016-06-22T24:00:00",
+            "2016-06-22T15:60:00",
+            "2016-06-22T15:00:00+24:00",
+            "2016-06-22T15:00:00+02:60",
+            "2016-13-22",
+            "2016-00-10",
+            "2016-06-00",
+            "2016-06-31",
+            "2016-04-31",
+            "2016-01-32",
+            // Feb 29 outside leap years.
+            "2015-02-29",
+            "1900-02-29",
+            "2100-02-29T00:00:00",
+            "2016-02-30",
+            // Malformed fractions and zones.
+            "2016-06-22T15:00:00.",
+            "2016-06-22T15:00:00.Z",
+            "2016-06-22T15:00:00.1234567890",
+            "2016-06-22T15:00:00,5",
+            "2016-06-22T15:00:00+0200",
+            "2016-06-22T15:00:00+02",
+            "2016-06-22T15:00:00+02:00:00",
+            "2016-06-22T15:00:00ZZ",
+            "2016-06-22T15:00:00Z+02:00",
+            "2016-06-22T15:00:00UTC",
+            "2016-06-22Z",
+            "2016-06-22+02:00",
+            // Truncated or otherwise shaped.
+            "2016-06-22T",
+            "2016-06-22T15:00",
+            "2016-06-22T15",
+            "2016-06",
+            "2016",
             "",
-            "2016-06-22T25:00:00",
-        ] {
-            assert!(!is_date(bad), "{bad}");
+            "22/06/2016",
+            "2016/06/22",
+            "20160622",
+            "2016-06-22T150000",
+            "２０１６-06-22",
+            "2016-06-22T15:00:00\u{0}",
+        ];
+        for text in rejected {
+            assert!(!is_date(text), "{text:?} should be rejected");
         }
     }
 

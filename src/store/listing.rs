@@ -41,29 +41,49 @@ pub fn for_each_event<E>(
     Ok(Ok(()))
 }
 
-/// The event as CSV cells: dotted JSON paths (the import's own header form) and values.
-pub fn flatten(value: &Value, prefix: &str, out: &mut Vec<(String, String)>) {
-    let join = |key: &str| {
-        if prefix.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{prefix}.{key}")
+/// A read transaction on `conn`, until dropped: the listings made in it see the same events
+/// even while an import commits.
+pub fn snapshot(conn: &Connection) -> Result<rusqlite::Transaction<'_>, StoreError> {
+    conn.unchecked_transaction()
+        .doing("starting the listing's read transaction")
+}
+
+/// Calls `each` with every cell of the event as CSV: its dotted JSON path (the import's own
+/// header form) and its text, in the event's key order. The path is built in one buffer and
+/// the text borrowed from the event, so that a listing allocates nothing per cell.
+pub fn for_each_cell<'v>(event: &'v Value, mut each: impl FnMut(&str, &'v str)) {
+    let mut path = String::new();
+    walk(event, &mut path, &mut each);
+}
+
+fn walk<'v>(value: &'v Value, path: &mut String, each: &mut impl FnMut(&str, &'v str)) {
+    // Appends `.key` (or `key` at the top) to the path, walks `inner`, and takes it off again.
+    let mut descend = |path: &mut String, key: &str, inner: &'v Value| {
+        let len = path.len();
+        if len > 0 {
+            path.push('.');
         }
+        path.push_str(key);
+        walk(inner, path, each);
+        path.truncate(len);
     };
     match value {
         Value::Object(map) => {
             for (key, inner) in map {
-                flatten(inner, &join(key), out);
+                descend(path, key, inner);
             }
         }
         Value::Array(items) => {
+            let mut index = itoa::Buffer::new();
             for (i, inner) in items.iter().enumerate() {
-                flatten(inner, &join(&i.to_string()), out);
+                descend(path, index.format(i), inner);
             }
         }
-        Value::Null => out.push((prefix.to_owned(), String::new())),
-        Value::String(s) => out.push((prefix.to_owned(), s.clone())),
-        other => out.push((prefix.to_owned(), other.to_string())),
+        Value::Null => each(path, ""),
+        Value::Bool(b) => each(path, if *b { "true" } else { "false" }),
+        // With arbitrary_precision, a number keeps its digits as text.
+        Value::Number(n) => each(path, n.as_str()),
+        Value::String(s) => each(path, s),
     }
 }
 
@@ -73,14 +93,23 @@ mod tests {
 
     #[test]
     fn flattens_to_the_import_header_form() {
-        let event = serde_json::json!({"a": {"id": "X"}, "products_set": [{"net_amount": 1.5}]});
+        let event = serde_json::json!({
+            "a": {"id": "X"},
+            "products_set": [{"net_amount": 1.5}, {"quantity": 2, "p": {"id": "Y"}}],
+            "b": null,
+            "c": true
+        });
         let mut cells = Vec::new();
-        flatten(&event, "", &mut cells);
+        for_each_cell(&event, |path, text| cells.push((path.to_owned(), text)));
         assert_eq!(
             cells,
             [
-                ("a.id".to_owned(), "X".to_owned()),
-                ("products_set.0.net_amount".to_owned(), "1.5".to_owned())
+                ("a.id".to_owned(), "X"),
+                ("products_set.0.net_amount".to_owned(), "1.5"),
+                ("products_set.1.quantity".to_owned(), "2"),
+                ("products_set.1.p.id".to_owned(), "Y"),
+                ("b".to_owned(), ""),
+                ("c".to_owned(), "true"),
             ]
         );
     }

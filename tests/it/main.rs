@@ -8,6 +8,8 @@
 //! - `dry_run`: dry runs give the real report and leave nothing behind;
 //! - `formats`: JSON, CSV and NDJSON give the same, their error paths, batches, stdin;
 //! - `golden`: the seed's examples against the API responses in `tests/golden/`;
+//! - `hardening_values`: strict dates, the bound on `--jobs`, the CSV listing of many line
+//!   items and its escaping of formulas;
 //! - `install`: completion scripts, the man page and `--version`;
 //! - `journal`: rollback journal and WAL, a killed writer's journal;
 //! - `layout`: the source layout's rules (no module cycles, what each layer may name);
@@ -35,6 +37,7 @@ mod crash;
 mod dry_run;
 mod formats;
 mod golden;
+mod hardening_values;
 mod install;
 mod journal;
 mod layout;

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Listing benchmark: builds a store of N purchase events with L product lines each, then
+times `cebulk events --format csv` and `--format json` written to /dev/null by the release
+binary. Prints events/s and line items/s (medians over --runs runs; the machine is noisy,
+so read medians and ratios, not single runs).
+
+    cargo build --release && python3 scripts/bench_events.py --events 10 --lines 2000 --runs 3
+
+--binary given twice compares two builds: their runs alternate, on the same store (built
+by the first binary).
+"""
+import argparse
+import json
+import pathlib
+import statistics
+import subprocess
+import tempfile
+import time
+
+PRODUCTS = ["Serendipity", "Bronze", "Silver"]
+
+
+def event(i, lines):
+    return {
+        "request_unique_identifier": str(i),
+        "accounts_receivable_identifier": {"number": "ACR0000000020"},
+        "performed_by_unit_identifier": {"name": "Admin Unit"},
+        "performed_on": "2016-06-22T15:00:00",
+        "reference_number": f"RF{i}",
+        "udf_string_1": f"note {i}",
+        "products_set": [
+            {"product_identifier": {"code": PRODUCTS[j % len(PRODUCTS)]}, "quantity": j % 7 + 1,
+             "net_amount": 50 + j, "vat_amount": 10, "total_amount": 60 + j}
+            for j in range(lines)
+        ],
+    }
+
+
+def build(binary, directory, events, lines):
+    store = directory / "bench.db"
+    source = directory / "events.ndjson"
+    with open(source, "w") as out:
+        for i in range(events):
+            out.write(json.dumps(event(i, lines), separators=(",", ":")) + "\n")
+    reference = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "reference.json"
+    subprocess.run([binary, "--store", str(store), "import", "--quiet", "--kind", "purchases",
+                    "--reference", str(reference), "--report", str(directory / "report.json"),
+                    str(source)], check=True)
+    source.unlink()
+    return store
+
+
+def listing(binary, store, fmt):
+    command = [binary, "--store", str(store), "events", "--format", fmt]
+    started = time.perf_counter()
+    with open("/dev/null", "wb") as sink:
+        subprocess.run(command, check=True, stdout=sink)
+    return time.perf_counter() - started
+
+
+def rate(count, seconds):
+    per_second = count / seconds
+    return f"{per_second:,.1f}" if per_second < 100 else f"{per_second:,.0f}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=2, help="product lines per event")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--binary", action="append",
+                        help="the cebulk to run (default target/release/cebulk); give it twice "
+                             "to compare two builds, their runs alternating on the same store")
+    args = parser.parse_args()
+    binaries = args.binary or ["target/release/cebulk"]
+    with tempfile.TemporaryDirectory(dir=".") as tmp:
+        store = build(binaries[0], pathlib.Path(tmp), args.events, args.lines)
+        for fmt in ("csv", "json"):
+            times = {binary: [] for binary in binaries}
+            for _ in range(args.runs):
+                for binary in binaries:
+                    times[binary].append(listing(binary, store, fmt))
+            for binary, elapsed in times.items():
+                label = f" {binary}" if len(binaries) > 1 else ""
+                median = statistics.median(elapsed)
+                print(f"events --format {fmt:4}{label} events={args.events} lines={args.lines} "
+                      f"runs={args.runs} median={median:.3f} s "
+                      f"(min {min(elapsed):.3f}, max {max(elapsed):.3f}) "
+                      f"{rate(args.events, median)} events/s "
+                      f"{rate(args.events * args.lines, median)} lines/s")
+
+
+if __name__ == "__main__":
+    main()
