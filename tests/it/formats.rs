@@ -1381,14 +1381,23 @@ fn worker_threads_run_nicer_than_the_writer() {
     };
     let pid = import.id();
     let mut seen = Vec::new();
-    import.wait_until("the writer and two workers are started", || {
+    // A worker lowers its own priority once started, so its thread can be seen a moment
+    // before: wait for both to have done it (a worker that never does fails the wait).
+    import.wait_until("two workers nicer than the writer", || {
         seen = threads(pid);
-        seen.iter().any(|(name, _)| name == "cebulk-writer")
-            && seen
-                .iter()
-                .filter(|(name, _)| name.starts_with("cebulk-worker"))
-                .count()
-                == 2
+        let Some(writer) = seen
+            .iter()
+            .find(|(name, _)| name == "cebulk-writer")
+            .map(|(_, nice)| *nice)
+        else {
+            return false;
+        };
+        seen.iter()
+            .filter(|(name, nice)| {
+                name.starts_with("cebulk-worker") && *nice == (writer + 10).min(19)
+            })
+            .count()
+            == 2
     });
     let run = import.wait();
     assert_eq!(run.code, Some(0), "{seen:?}");
