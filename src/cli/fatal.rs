@@ -19,6 +19,12 @@ pub const EXIT_UNPROCESSED: u8 = 1;
 pub const EXIT_REJECTED: u8 = 2;
 /// Exit status: store or I/O failure.
 pub const EXIT_FAILURE: u8 = 3;
+/// Exit status: the import was interrupted by SIGINT (128 + 2, as shells give); what it
+/// committed is reported.
+pub const EXIT_SIGINT: u8 = 130;
+/// Exit status: the import was interrupted by SIGTERM (128 + 15); what it committed is
+/// reported.
+pub const EXIT_SIGTERM: u8 = 143;
 
 /// A command-stopping error.
 #[derive(Debug, thiserror::Error, Diagnostic)]

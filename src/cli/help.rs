@@ -16,6 +16,14 @@ pub const EXIT_STATUSES: &[(&str, &str)] = &[
         "3",
         "store or I/O failure (batches committed before it stay; a re-run finishes the job), or a problem that `check` found",
     ),
+    (
+        "130",
+        "interrupted by SIGINT: the batches committed before it are reported; a re-run finishes the job",
+    ),
+    (
+        "143",
+        "interrupted by SIGTERM: the batches committed before it are reported; a re-run finishes the job",
+    ),
 ];
 
 /// The environment variables cebulk reads.

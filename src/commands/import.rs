@@ -6,6 +6,7 @@ use crate::cli::config::ImportConfig;
 use crate::cli::fatal::Fatal;
 use crate::cli::stderr;
 use crate::domain::codes::RequestCode;
+use crate::import::interrupt::Interrupt;
 use crate::import::pipeline::{Imported, import};
 use crate::reference::file::read_and_merge;
 use crate::report::destination::{Committed, Pending, close_report, open_report};
@@ -15,6 +16,8 @@ use crate::store::writer::Writer;
 
 /// Runs an import; returns its exit status.
 pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
+    // First, so that a signal from here on ends the run with a valid report.
+    let interrupt = Interrupt::install()?;
     // A dry run reads the store and writes nothing: not even the reference data it applies.
     let mut store = if config.dry_run {
         open_read(&config.store)?
@@ -36,7 +39,7 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
     };
     let (mut report, target) = open_report(config.report.as_deref())
         .map_err(|error| error.after(committed(config.dry_run, 0)))?;
-    let imported = import(config, &maps, &mut writer, &mut report);
+    let imported = import(config, &maps, &mut writer, &mut report, &interrupt);
     // Stops the checkpoint thread, if the import switched the store to WAL.
     drop(writer);
     // Closing the store copies the rest of any WAL into it and deletes the WAL; moving the
@@ -101,7 +104,30 @@ fn finish_import(
         let report = miette::Report::msg(rejected.to_string());
         stderr::line(format_args!("{report:?}"));
     }
+    let reported = report.processed_count();
+    if let Some(signal) = imported.interrupted {
+        report.interrupt(Status {
+            code: RequestCode::Interrupted,
+            message: format!("interrupted by {}", signal.name()),
+            description: format!(
+                "the import stopped reading its input at {}; the events listed are the batches \
+                 committed before it, and re-running the same command finishes the job",
+                signal.name()
+            ),
+        });
+    }
     close_report(report, target).map_err(|error| error.after(kept))?;
+    if let Some(signal) = imported.interrupted {
+        let done = if dry_run {
+            "reported (a dry run: nothing committed)"
+        } else {
+            "committed and reported"
+        };
+        stderr::line(format_args!(
+            "cebulk: interrupted by {}: {reported} events {done}; re-run the same command to finish",
+            signal.name()
+        ));
+    }
     Ok(imported.exit_code())
 }
 

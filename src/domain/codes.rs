@@ -367,16 +367,20 @@ pub enum RequestCode {
     /// The store failed during the run (exit status 3); the report lists the events of the
     /// batches committed before.
     StoreFailure,
+    /// SIGINT or SIGTERM stopped the import before the end of its input (exit status 130 or
+    /// 143); the report lists the events of the batches committed before.
+    Interrupted,
 }
 
 impl RequestCode {
     /// Every code, in ERRORS.md's order.
-    pub const ALL: [RequestCode; 5] = [
+    pub const ALL: [RequestCode; 6] = [
         RequestCode::InvalidRequestDocument,
         RequestCode::UnknownCustomerEventsSet,
         RequestCode::TooManyCustomerEvents,
         RequestCode::InvalidFieldsSet,
         RequestCode::StoreFailure,
+        RequestCode::Interrupted,
     ];
 
     /// The code as the report's `status.code` writes it.
@@ -387,6 +391,7 @@ impl RequestCode {
             RequestCode::TooManyCustomerEvents => "TooManyCustomerEventsException",
             RequestCode::InvalidFieldsSet => "InvalidFieldsSetException",
             RequestCode::StoreFailure => "StoreFailureException",
+            RequestCode::Interrupted => "InterruptedException",
         }
     }
 }

@@ -2,5 +2,6 @@
 //! over in input order to the store's one writer, and reported.
 
 pub mod handover;
+pub mod interrupt;
 pub mod pipeline;
 pub mod workers;

@@ -7,7 +7,7 @@
 //! (plus one group's outcomes) whatever the input's size, and every stage keeps input order.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -18,6 +18,7 @@ use crate::cli::progress::Progress;
 use crate::cli::stderr;
 use crate::domain::kind::Kind;
 use crate::import::handover::{self, Pending};
+use crate::import::interrupt::{Interrupt, Signal};
 use crate::input::document;
 use crate::input::open::{Opened, open};
 use crate::input::request::{RawEvent, RequestError};
@@ -39,12 +40,16 @@ pub struct Imported {
     pub processed: usize,
     /// Events reported unprocessed.
     pub unprocessed: usize,
+    /// The signal that stopped the import before the end of its input, if one did.
+    pub interrupted: Option<Signal>,
 }
 
 impl Imported {
     /// The exit status (docs/spec.md §6).
     pub fn exit_code(&self) -> u8 {
-        if !self.rejected.is_empty() {
+        if let Some(signal) = self.interrupted {
+            signal.exit_code()
+        } else if !self.rejected.is_empty() {
             EXIT_REJECTED
         } else if self.unprocessed > 0 {
             EXIT_UNPROCESSED
@@ -54,12 +59,14 @@ impl Imported {
     }
 }
 
-/// Imports every input of `config` through `writer` into `report`.
+/// Imports every input of `config` through `writer` into `report`, until the end of the
+/// inputs or the first signal of `interrupt`.
 pub fn import(
     config: &ImportConfig,
     maps: &ReferenceMaps,
     writer: &mut Writer<'_>,
     report: &mut Report,
+    interrupt: &Interrupt,
 ) -> Result<Imported, Fatal> {
     let started = Instant::now();
     let mut imported = Imported::default();
@@ -91,6 +98,10 @@ pub fn import(
     };
 
     for input in &config.inputs {
+        if let Some(signal) = interrupt.signal() {
+            imported.interrupted = Some(signal);
+            break;
+        }
         let opened = match open(input, config.kind) {
             Ok(opened) => opened,
             Err(error) => {
@@ -111,21 +122,28 @@ pub fn import(
             fields: &fields,
             progress: &progress,
             committed: &committed,
+            interrupt,
         };
-        let outcome = stage
+        let ended = stage
             .run(opened, writer, report)
             .map_err(|fatal| match fatal {
                 Fatal::Report(error) => report_failed(error),
                 other => other,
             })?;
-        match outcome {
-            Some(error) => {
+        if let Ended::Interrupted(signal) = ended {
+            progress.finish();
+            imported.interrupted = Some(signal);
+            break;
+        }
+        match ended {
+            Ended::Interrupted(_) => {}
+            Ended::CutShort(error) => {
                 report.reject(error.status());
                 imported.rejected.push(error);
             }
             // A request read to its end has `data`, even with no events; one that could
             // not be read at all leaves it null (unless another input had some).
-            None => report.begin_request().map_err(report_failed)?,
+            Ended::Read => report.begin_request().map_err(report_failed)?,
         }
         progress.finish();
     }
@@ -144,6 +162,27 @@ struct Stages<'a> {
     fields: &'a FieldsSet,
     progress: &'a Progress,
     committed: &'a AtomicUsize,
+    interrupt: &'a Interrupt,
+}
+
+/// How the reading of a request ended.
+enum Ended {
+    /// At the end of its input.
+    Read,
+    /// At an error that cut its input short.
+    CutShort(RequestError),
+    /// At a signal: the batches read before it were judged, committed and reported.
+    Interrupted(Signal),
+}
+
+/// What the reader hands to the workers.
+enum Raw {
+    /// The next batch.
+    Batch(Vec<RawEvent>),
+    /// The end of the input (the reader gives why on its return).
+    End,
+    /// A signal came: take no more batches.
+    Stop,
 }
 
 /// Judged batches, per worker, that may wait behind the one the writer waits for.
@@ -169,13 +208,13 @@ const GROUP: usize = 16;
 const GROUP_TIME: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl Stages<'_> {
-    /// Runs one request; returns the error that cut its input short, if any.
+    /// Runs one request; returns how its reading ended.
     fn run(
         &self,
         opened: Opened,
         writer: &mut Writer<'_>,
         report: &mut Report,
-    ) -> Result<Option<RequestError>, Fatal> {
+    ) -> Result<Ended, Fatal> {
         let Opened { request, read, .. } = opened;
         let kind = request.kind;
         let context = Context {
@@ -185,7 +224,48 @@ impl Stages<'_> {
         };
         let events = request.events;
         let batch_size = self.batch_size;
-        let (raw_tx, raw_rx) = sync_channel::<Vec<RawEvent>>(2);
+        let (raw_tx, raw_rx) = sync_channel::<Raw>(2);
+        // A signal ends the batches the workers take, even while the reader waits for input
+        // that may never come (a pipe kept open).
+        let stop_tx = raw_tx.clone();
+        let _waking = self.interrupt.on_signal(move || {
+            let _ = stop_tx.send(Raw::Stop);
+        });
+        // Not a scoped thread: after a signal the reader is left behind, blocked in a read
+        // perhaps, and ends with the process; it keeps nothing that needs closing.
+        let interrupt = self.interrupt.clone();
+        let reader = std::thread::Builder::new()
+            .name("cebulk-reader".into())
+            .spawn(move || {
+                let raw_tx = Ending(raw_tx);
+                let mut batch = Vec::with_capacity(batch_size);
+                for item in events {
+                    match item {
+                        Ok(raw) => batch.push(raw),
+                        Err(error) => {
+                            if !batch.is_empty() {
+                                let _ = raw_tx.0.send(Raw::Batch(batch));
+                            }
+                            return Some(error);
+                        }
+                    }
+                    if batch.len() == batch_size {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                        if interrupt.signal().is_some() || raw_tx.0.send(Raw::Batch(full)).is_err()
+                        {
+                            return None;
+                        }
+                    }
+                }
+                if !batch.is_empty() {
+                    let _ = raw_tx.0.send(Raw::Batch(batch));
+                }
+                None
+            })
+            .map_err(|e| Fatal::Thread {
+                what: "the cebulk-reader thread".into(),
+                source: Box::new(e),
+            })?;
         let workers = self.pool.current_num_threads();
         // Batches being judged, oldest first: each is judged whole on one worker thread (no
         // worker waits at the end of a batch for the others) and the writer takes them in
@@ -195,30 +275,6 @@ impl Stages<'_> {
 
         std::thread::scope(|scope| {
             // Named threads show as such in profilers and panic messages.
-            let reader = spawn(scope, "cebulk-reader", move || {
-                let mut batch = Vec::with_capacity(batch_size);
-                for item in events {
-                    match item {
-                        Ok(raw) => batch.push(raw),
-                        Err(error) => {
-                            if !batch.is_empty() {
-                                let _ = raw_tx.send(batch);
-                            }
-                            return Some(error);
-                        }
-                    }
-                    if batch.len() == batch_size {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
-                        if raw_tx.send(full).is_err() {
-                            return None;
-                        }
-                    }
-                }
-                if !batch.is_empty() {
-                    let _ = raw_tx.send(batch);
-                }
-                None
-            })?;
             let fields = self.fields;
             let progress = self.progress;
             let committed = self.committed;
@@ -285,7 +341,7 @@ impl Stages<'_> {
                 }
                 Ok(())
             })?;
-            self.judge_all(kind, &context, raw_rx, judged_tx);
+            let signal = self.judge_all(kind, &context, raw_rx, judged_tx);
             let written = write
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -295,29 +351,58 @@ impl Stages<'_> {
             let reported = reporting
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            marked.and(written).and(reported)?;
+            if let Some(signal) = signal {
+                return Ok(Ended::Interrupted(signal));
+            }
+            // The reader has sent its end, or stopped for a writer that stopped: it returns
+            // now.
             let cut_short = reader
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            marked.and(written).and(reported).map(|()| cut_short)
+            Ok(cut_short.map_or(Ended::Read, Ended::CutShort))
         })
     }
 
-    /// Starts judging each batch as it is read, on the first free worker thread.
+    /// Starts judging each batch as it is read, on the first free worker thread, until the
+    /// end of the input or a signal (returned).
     fn judge_all(
         &self,
         kind: Kind,
         context: &Context<'_>,
-        raw_rx: Receiver<Vec<RawEvent>>,
+        raw_rx: Receiver<Raw>,
         judged_tx: Pending<JudgedBatch>,
-    ) {
+    ) -> Option<Signal> {
         self.pool.in_place_scope(|scope| {
-            for batch in raw_rx {
-                let Some(done) = judged_tx.next() else {
-                    return;
+            while let Ok(raw) = raw_rx.recv() {
+                // Batches read before the signal but not yet started are dropped unreported:
+                // stopping soon matters more than them, and a re-run imports them.
+                if let Some(signal) = self.interrupt.signal() {
+                    return Some(signal);
+                }
+                let batch = match raw {
+                    Raw::Batch(batch) => batch,
+                    Raw::End => return None,
+                    // A stop is sent only after the signal is recorded, seen above.
+                    Raw::Stop => return self.interrupt.signal(),
                 };
+                // None: the writer has stopped (its error ends the run).
+                let done = judged_tx.next()?;
                 scope.spawn(move |_| done.finish(judge_batch(kind, context, batch)));
             }
-        });
+            None
+        })
+    }
+}
+
+/// The reader's sending side, which sends the end of the input however the reader returns,
+/// a panic included: the stop sender kept for a signal holds the channel open, so the
+/// workers' side cannot learn of the end from the channel closing.
+struct Ending(SyncSender<Raw>);
+
+impl Drop for Ending {
+    fn drop(&mut self) {
+        let _ = self.0.send(Raw::End);
     }
 }
 

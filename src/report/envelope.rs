@@ -186,6 +186,12 @@ impl Report {
         self.rejection.get_or_insert(status);
     }
 
+    /// The run stopped before the end of its input: this status replaces any rejection's,
+    /// since what matters first is that the report is not the whole input's.
+    pub fn interrupt(&mut self, status: Status) {
+        self.rejection = Some(status);
+    }
+
     /// How many events were reported unprocessed.
     pub fn unprocessed_count(&self) -> usize {
         self.unprocessed

@@ -20,6 +20,8 @@
 //!   and output that nobody reads;
 //! - `review`: behaviours a review pinned;
 //! - `rules`: every per-event rule of docs/ERRORS.md and their precedence;
+//! - `signals`: SIGINT and SIGTERM mid-import: a valid report of what was committed, exit
+//!   130 or 143, a second signal exits at once, and a re-run finishes the job;
 //! - `store_check`: files that are not cebulk stores refused untouched, `cebulk check`, and
 //!   an import that meets an inconsistent store;
 //! - `store_failure`: a disk that fills up mid-import;
@@ -47,6 +49,7 @@ mod readme;
 mod report_file;
 mod review;
 mod rules;
+mod signals;
 mod store_check;
 mod store_failure;
 mod support;
