@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod document;
+pub mod limits;
 pub mod ndjson;
 pub mod open;
 pub mod position;

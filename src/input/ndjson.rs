@@ -1,5 +1,6 @@
 //! NDJSON (`.ndjson`, `.jsonl`): one event object a line, no envelope, read line by line.
 //! A line that is not JSON makes that event unprocessed; the lines after it still count.
+//! So does a line longer than the cap, skipped without being stored.
 
 use std::io::BufRead;
 
@@ -9,6 +10,7 @@ use super::request::{Body, EventStream, Origin, RawEvent, RequestError};
 use crate::domain::codes::EventError;
 use crate::domain::codes::quote_text;
 use crate::domain::values::Numbers;
+use crate::input::limits::{MAX_EVENT_BYTES, too_long};
 
 /// Streams the events of an NDJSON input.
 pub fn events(file: &str, reader: Box<dyn BufRead + Send>) -> EventStream {
@@ -38,12 +40,23 @@ impl Iterator for Lines {
                 return None;
             }
             self.buffer.clear();
-            match read_line(&mut *self.reader, &mut self.buffer) {
-                Ok(0) => {
+            match read_line(&mut *self.reader, &mut self.buffer, MAX_EVENT_BYTES) {
+                Ok(Line::End) => {
                     self.done = true;
                     return None;
                 }
-                Ok(_) => {}
+                Ok(Line::Read) => {}
+                Ok(Line::TooLong(bytes)) => {
+                    self.line += 1;
+                    return Some(Ok(RawEvent {
+                        body: Body::Broken {
+                            rui: Value::Null,
+                            error: too_long(bytes, self.line),
+                        },
+                        numbers: Numbers::Json,
+                        origin: Origin::Line(self.line),
+                    }));
+                }
                 Err(e) => {
                     self.done = true;
                     return Some(Err(RequestError::invalid(
@@ -66,26 +79,50 @@ impl Iterator for Lines {
     }
 }
 
-/// Appends the next line, with its `\n` if it has one, to `line`; gives the bytes read (0 at
-/// the end). As `BufRead::read_until`, but with memchr's vectorised search for the `\n`
-/// instead of its portable one (docs/performance.md, "input/ndjson: finding line ends").
-fn read_line(reader: &mut dyn BufRead, line: &mut Vec<u8>) -> std::io::Result<usize> {
+/// What [`read_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum Line {
+    /// The end of the input.
+    End,
+    /// A line.
+    Read,
+    /// A line longer than the cap, of this many bytes (its line end not counted): skipped.
+    TooLong(u64),
+}
+
+/// Appends the next line, with its `\n` if it has one, to `line`, unless it is longer than
+/// `cap` bytes: then the rest of it is skipped as it is read, never stored. As
+/// `BufRead::read_until`, but with memchr's vectorised search for the `\n` instead of its
+/// portable one (docs/performance.md, "input/ndjson: finding line ends").
+fn read_line(reader: &mut dyn BufRead, line: &mut Vec<u8>, cap: usize) -> std::io::Result<Line> {
     let mut read = 0;
+    let mut skipped = None;
     loop {
         let available = match reader.fill_buf() {
             Ok(available) => available,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        let (used, done) = match memchr::memchr(b'\n', available) {
-            Some(end) => (end + 1, true),
-            None => (available.len(), available.is_empty()),
+        let (used, content, done) = match memchr::memchr(b'\n', available) {
+            Some(end) => (end + 1, end, true),
+            None => (available.len(), available.len(), available.is_empty()),
         };
-        line.extend_from_slice(&available[..used]);
+        match &mut skipped {
+            Some(bytes) => *bytes += content as u64,
+            None if line.len() + content > cap => {
+                skipped = Some((line.len() + content) as u64);
+                *line = Vec::new();
+            }
+            None => line.extend_from_slice(&available[..used]),
+        }
         reader.consume(used);
         read += used;
         if done {
-            return Ok(read);
+            return Ok(match (skipped, read) {
+                (Some(bytes), _) => Line::TooLong(bytes),
+                (None, 0) => Line::End,
+                (None, _) => Line::Read,
+            });
         }
     }
 }
@@ -137,6 +174,28 @@ mod tests {
             })
             .collect();
         assert_eq!(texts, ["{\"a\":1}\r\n", "{\"b\":2}"]);
+    }
+
+    #[test]
+    fn a_line_longer_than_the_cap_is_skipped_unstored() {
+        let mut reader = std::io::BufReader::with_capacity(3, &b"1234\n12345678\n12345\n"[..]);
+        let mut lines = Vec::new();
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match read_line(&mut reader, &mut line, 5) {
+                Ok(Line::End) | Err(_) => break,
+                Ok(found) => lines.push((found, String::from_utf8_lossy(&line).into_owned())),
+            }
+        }
+        assert_eq!(
+            lines,
+            [
+                (Line::Read, "1234\n".to_owned()),
+                (Line::TooLong(8), String::new()),
+                (Line::Read, "12345\n".to_owned()),
+            ]
+        );
     }
 
     #[test]

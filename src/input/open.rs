@@ -6,14 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::csv::reader as csv;
+use super::limits::MAX_DOCUMENT_BYTES;
 use super::request::{Request, RequestError};
 use super::source::{Format, Source};
 use super::{document, ndjson};
 use crate::domain::kind::Kind;
-
-/// A request document larger than this is refused unread: it cannot hold only 1000 events
-/// of any sensible size, and reading it whole would cost its size in memory.
-pub const MAX_DOCUMENT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// An opened input.
 pub struct Opened {

@@ -13,6 +13,7 @@ use crate::domain::kind::Kind;
 use crate::domain::schema;
 use crate::domain::schema::field::{Field, FieldType, Presence};
 use crate::domain::values::{Numbers, canonical_decimal, decimal_is_positive, is_date};
+use crate::input::limits::{MAX_LINE_ITEMS, too_many_line_items};
 use crate::json::keys::same;
 use crate::json::tree::Tree;
 use crate::judge::valid::{Fields, IdentRef, Norm, Path, ValidEvent};
@@ -206,6 +207,9 @@ fn check_types<'r, 'a>(
                         "The value must be an array of objects",
                     ));
                 };
+                if elements.len() > MAX_LINE_ITEMS {
+                    return Err(too_many_line_items(&here.to_string(), elements.len()));
+                }
                 for (i, element) in elements.iter().enumerate() {
                     let at = here.index(i);
                     let Tree::Object(element) = element else {

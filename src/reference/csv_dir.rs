@@ -1,11 +1,14 @@
 //! Reference data as a directory of CSV files, one per entity named after it
 //! (`units.csv`, `accounts_receivable.csv`, …); list cells are separated by `|`.
 
+use std::io::Read;
 use std::path::Path;
 
 use super::document::{RawRecord, ReferenceProblem};
 use super::record::Attr;
 use crate::domain::entity::{ColumnType, Entity};
+use crate::input::csv::guard::Guard;
+use crate::input::limits::{MAX_REFERENCE_FILE_BYTES, MAX_REFERENCE_ROW_BYTES, mib};
 
 /// Reads every entity file of `dir`; a `.csv` file named after no entity is an error (a
 /// misspelt file name must not silently load nothing).
@@ -42,14 +45,31 @@ pub fn read(dir: &Path) -> Result<Vec<(Entity, Vec<RawRecord>)>, ReferenceProble
 fn read_file(entity: Entity, path: &Path) -> Result<Vec<RawRecord>, ReferenceProblem> {
     let file = format!("{}.csv", entity.key());
     let problem = |at: String, message: String| ReferenceProblem::new(at, message);
+    let opened = super::file::open_capped(path).map_err(|p| problem(file.clone(), p.message))?;
+    // Capped again while reading: the file may grow after it was opened.
+    let (guard, watch) = Guard::new(
+        Box::new(opened.take(MAX_REFERENCE_FILE_BYTES + 1)),
+        MAX_REFERENCE_ROW_BYTES,
+    );
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_path(path)
-        .map_err(|e| problem(file.clone(), e.to_string()))?;
+        .from_reader(guard);
+    let too_long = |line: u64, bytes: u64| {
+        problem(
+            format!("{file} line {line}"),
+            format!(
+                "a row of {bytes} bytes; a reference CSV row holds at most {} ({MAX_REFERENCE_ROW_BYTES} bytes)",
+                mib(MAX_REFERENCE_ROW_BYTES as u64)
+            ),
+        )
+    };
     let headers = reader
         .headers()
         .map_err(|e| problem(format!("{file} line 1"), e.to_string()))?
         .clone();
+    if let Some(cut) = watch.take_cut(reader.position().byte()) {
+        return Err(too_long(1, cut.bytes));
+    }
     // Position of each header among the entity's columns; None for `id`.
     let mut slots = Vec::with_capacity(headers.len());
     for header in &headers {
@@ -73,12 +93,15 @@ fn read_file(entity: Entity, path: &Path) -> Result<Vec<RawRecord>, ReferencePro
         slots.push(Some(index));
     }
     let mut records = Vec::new();
-    for row in reader.records() {
-        let row = row.map_err(|e| {
-            let line = e.position().map_or(0, csv::Position::line);
-            problem(format!("{file} line {line}"), e.to_string())
-        })?;
+    let mut row = csv::StringRecord::new();
+    while reader.read_record(&mut row).map_err(|e| {
+        let line = e.position().map_or(0, csv::Position::line);
+        problem(format!("{file} line {line}"), e.to_string())
+    })? {
         let line = row.position().map_or(0, csv::Position::line);
+        if let Some(cut) = watch.take_cut(reader.position().byte()) {
+            return Err(too_long(line, cut.bytes));
+        }
         let mut id = None;
         let mut values = vec![None; entity.columns().len()];
         for (slot, cell) in slots.iter().zip(row.iter()) {
@@ -102,6 +125,9 @@ fn read_file(entity: Entity, path: &Path) -> Result<Vec<RawRecord>, ReferencePro
             id,
             values,
         });
+    }
+    if reader.position().byte() > MAX_REFERENCE_FILE_BYTES {
+        return Err(problem(file, super::file::too_large().message));
     }
     Ok(records)
 }

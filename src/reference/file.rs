@@ -1,10 +1,12 @@
 //! Reading a reference file from disk and merging it over the records already held.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::document::{self, ReferenceProblem};
 use super::maps::ReferenceMaps;
 use super::merge::{Merged, merge};
+use crate::input::limits::{MAX_REFERENCE_FILE_BYTES, mib};
 use crate::input::position::line_column;
 
 /// Why reference data was not loaded: nothing of it was.
@@ -45,14 +47,23 @@ pub fn read_and_merge(path: &Path, existing: &ReferenceMaps) -> Result<Merged, R
         at: p.at,
         message: p.message,
     };
-    if path.is_dir() {
+    let unreadable = |source| ReferenceError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    if std::fs::metadata(path).map_err(unreadable)?.is_dir() {
         let records = super::csv_dir::read(path).map_err(to_fatal)?;
         return merge(existing, records).map_err(to_fatal);
     }
-    let bytes = std::fs::read(path).map_err(|source| ReferenceError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let file = open_capped(path).map_err(to_fatal)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_REFERENCE_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    // The file may have grown since it was opened.
+    if bytes.len() as u64 > MAX_REFERENCE_FILE_BYTES {
+        return Err(to_fatal(too_large()));
+    }
     let invalid = |at: String, message: String| ReferenceError::Invalid {
         path: path.to_owned(),
         at,
@@ -70,4 +81,35 @@ pub fn read_and_merge(path: &Path, existing: &ReferenceMaps) -> Result<Merged, R
     })?;
     let records = document::read(&value).map_err(to_fatal)?;
     merge(existing, records).map_err(to_fatal)
+}
+
+/// Opens the reference file `path`, refusing what is not a regular file (a device, a pipe or
+/// a socket may never end) and a file over [`MAX_REFERENCE_FILE_BYTES`], unread.
+pub(crate) fn open_capped(path: &Path) -> Result<std::fs::File, ReferenceProblem> {
+    let problem = |e: std::io::Error| ReferenceProblem::new("(file)", e.to_string());
+    let file = std::fs::File::open(path).map_err(problem)?;
+    let metadata = file.metadata().map_err(problem)?;
+    if !metadata.is_file() {
+        return Err(ReferenceProblem::new(
+            "(file)",
+            "not a regular file or a directory (a device, a pipe or a socket may never end); \
+             reference data is read from a JSON file or a directory of CSV files",
+        ));
+    }
+    if metadata.len() > MAX_REFERENCE_FILE_BYTES {
+        return Err(too_large());
+    }
+    Ok(file)
+}
+
+/// A reference file over [`MAX_REFERENCE_FILE_BYTES`].
+pub(crate) fn too_large() -> ReferenceProblem {
+    ReferenceProblem::new(
+        "(file)",
+        format!(
+            "larger than {} ({MAX_REFERENCE_FILE_BYTES} bytes), the most a reference file may hold; \
+             split the reference data and load the parts one after the other",
+            mib(MAX_REFERENCE_FILE_BYTES)
+        ),
+    )
 }

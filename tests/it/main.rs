@@ -2,6 +2,8 @@
 //! `cebulk` binary (never an in-process stand-in) on stores in temporary directories.
 //!
 //! - `broken`: a corpus of broken input files (`tests/broken/`) and the outcome each gives;
+//! - `caps`: the caps on a line, a row, an event's line items and reference data, enforced
+//!   while reading endless or huge input;
 //! - `cli`: what an import writes and stores, dry runs, reports, the reference, hostile input;
 //! - `concurrency`: two importers on one store, listings during an import;
 //! - `crash`: imports SIGKILLed mid-run, then re-run to the same result;
@@ -33,6 +35,7 @@
 //! `cargo test --test it cli::amounts_are_kept_exact`.
 
 mod broken;
+mod caps;
 mod cli;
 mod concurrency;
 mod crash;

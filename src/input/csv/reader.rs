@@ -1,19 +1,21 @@
 //! CSV input: one event a row, or line items one per row grouped by consecutive
 //! `request_unique_identifier` (docs/spec.md §1). Empty cells are absent; numbers are
 //! decimal strings; UTF-8 with or without BOM, LF or CRLF. Rows are read as they are
-//! consumed.
+//! consumed, each capped while it is read ([`guard`](super::guard)), and so is one event's
+//! group of rows.
 
 use std::io::Read;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 
 use crate::domain::codes::EventError;
 use crate::domain::kind::Kind;
 use crate::domain::values::Numbers;
+use crate::input::csv::guard::{Cut, Guard, Watch};
 use crate::input::csv::header::{Column, plan};
 use crate::input::csv::rows::CsvEvent;
+use crate::input::limits::{MAX_EVENT_BYTES, MAX_LINE_ITEMS, mib, too_long, too_many_line_items};
 use crate::input::request::{Body, EventStream, Origin, RawEvent, RequestError};
 
 /// Reads the header and streams the events of a CSV input. A bad header rejects the input.
@@ -22,12 +24,7 @@ pub fn events(
     kind: Kind,
     reader: Box<dyn Read + Send>,
 ) -> Result<EventStream, RequestError> {
-    let open_quote = Arc::new(AtomicBool::new(false));
-    let reader = QuoteParity {
-        inner: reader,
-        open: Arc::clone(&open_quote),
-        state: Quoting::FieldStart,
-    };
+    let (reader, watch) = Guard::new(reader, MAX_EVENT_BYTES);
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -41,6 +38,16 @@ pub fn events(
             file,
             "the CSV input is empty",
             "line 1: a header row is needed",
+        ));
+    }
+    if watch.take_cut(csv.position().byte()).is_some() {
+        return Err(RequestError::invalid(
+            file,
+            "the CSV header is too long",
+            format!(
+                "line 1: a row holds at most {} ({MAX_EVENT_BYTES} bytes)",
+                mib(MAX_EVENT_BYTES as u64)
+            ),
         ));
     }
     let names = header
@@ -71,18 +78,23 @@ pub fn events(
     let rui_column = columns
         .iter()
         .position(|c| c.name == "request_unique_identifier");
-    let grouped = columns.iter().any(|c| c.line_item_of.is_some());
+    let set = columns.iter().find_map(|c| c.line_item_of);
     Ok(Box::new(Rows {
         file: file.to_owned(),
         csv,
         record: csv::ByteRecord::new(),
         columns: columns.into(),
         rui_column,
-        grouped,
+        grouped: set.is_some(),
+        set,
         pending: None,
         stash: None,
         done: false,
-        open_quote,
+        watch,
+        offset: 0,
+        next_offset: 0,
+        cut: None,
+        row_bytes: 0,
     }))
 }
 
@@ -91,19 +103,44 @@ struct Group {
     event: CsvEvent,
     inconsistent: Option<String>,
     line: usize,
+    /// The rows' bytes and count: past a cap, the rows are dropped and only counted.
+    bytes: u64,
+    items: usize,
+    /// The set the rows add line items to.
+    set: &'static str,
 }
 
 impl Group {
+    fn over(&self) -> bool {
+        self.bytes > MAX_EVENT_BYTES as u64 || self.items > MAX_LINE_ITEMS
+    }
+
     fn into_raw(self) -> RawEvent {
-        let body = match self.inconsistent {
-            Some(path) => Body::Broken {
-                rui: Value::String(self.rui.clone()),
-                error: EventError::InconsistentRows {
-                    value: self.rui,
-                    path,
+        let rui = || match self.rui.is_empty() {
+            true => Value::Null,
+            false => Value::String(self.rui.clone()),
+        };
+        let body = if self.items > MAX_LINE_ITEMS {
+            Body::Broken {
+                rui: rui(),
+                error: too_many_line_items(self.set, self.items),
+            }
+        } else if self.bytes > MAX_EVENT_BYTES as u64 {
+            Body::Broken {
+                rui: rui(),
+                error: too_long(self.bytes, self.line),
+            }
+        } else {
+            match self.inconsistent {
+                Some(path) => Body::Broken {
+                    rui: Value::String(self.rui.clone()),
+                    error: EventError::InconsistentRows {
+                        value: self.rui,
+                        path,
+                    },
                 },
-            },
-            None => Body::Csv(self.event),
+                None => Body::Csv(self.event),
+            }
         };
         RawEvent {
             body,
@@ -120,133 +157,88 @@ struct Rows {
     columns: Arc<[Column]>,
     rui_column: Option<usize>,
     grouped: bool,
+    /// The set that rows add line items to, when they do.
+    set: Option<&'static str>,
     pending: Option<Group>,
     /// A broken row read while a group was pending: it comes right after that group.
     stash: Option<RawEvent>,
     done: bool,
-    /// Whether the input so far ends inside a quoted field.
-    open_quote: Arc<AtomicBool>,
-}
-
-/// Tracks whether the bytes read so far leave a quoted field open, following the csv
-/// crate's reading: a quote opens a quoted field only at the start of a field, `""`
-/// inside one is an escaped quote, and a quote elsewhere is data. The crate accepts a file
-/// that ends inside a quoted field silently; this tells.
-struct QuoteParity {
-    inner: Box<dyn Read + Send>,
-    open: Arc<AtomicBool>,
-    state: Quoting,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Quoting {
-    FieldStart,
-    Unquoted,
-    Quoted,
-    QuoteInQuoted,
-}
-
-impl Read for QuoteParity {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.state = self.state.after(&buf[..n]);
-        self.open
-            .store(self.state == Quoting::Quoted, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-impl Quoting {
-    /// The state after `byte`.
-    fn step(self, byte: u8) -> Quoting {
-        match (self, byte) {
-            (Quoting::FieldStart, b'"') => Quoting::Quoted,
-            (Quoting::FieldStart | Quoting::Unquoted | Quoting::QuoteInQuoted, _)
-                if is_boundary(byte) =>
-            {
-                Quoting::FieldStart
-            }
-            (Quoting::FieldStart | Quoting::Unquoted, _) => Quoting::Unquoted,
-            (Quoting::Quoted, b'"') => Quoting::QuoteInQuoted,
-            (Quoting::Quoted, _) => Quoting::Quoted,
-            (Quoting::QuoteInQuoted, b'"') => Quoting::Quoted,
-            (Quoting::QuoteInQuoted, _) => Quoting::Unquoted,
-        }
-    }
-
-    /// The state after `bytes`, as [`Quoting::step`] byte by byte would give, jumping from
-    /// quote to quote: between two quotes only the byte before the next one matters (was it
-    /// the end of a field?). Stepping through every byte of a quote-free file costs far
-    /// more (docs/performance.md, "input/csv: quote-to-quote scan").
-    fn after(mut self, bytes: &[u8]) -> Quoting {
-        let mut rest = bytes;
-        while let Some((&first, tail)) = rest.split_first() {
-            match self {
-                Quoting::QuoteInQuoted => {
-                    self = self.step(first);
-                    rest = tail;
-                }
-                Quoting::Quoted => match memchr::memchr(b'"', rest) {
-                    Some(at) => {
-                        self = Quoting::QuoteInQuoted;
-                        rest = &rest[at + 1..];
-                    }
-                    None => return Quoting::Quoted,
-                },
-                Quoting::FieldStart | Quoting::Unquoted => {
-                    let Some(at) = memchr::memchr(b'"', rest) else {
-                        return Quoting::FieldStart.step(rest[rest.len() - 1]);
-                    };
-                    let before = match at {
-                        0 => self,
-                        _ => Quoting::FieldStart.step(rest[at - 1]),
-                    };
-                    self = before.step(b'"');
-                    rest = &rest[at + 1..];
-                }
-            }
-        }
-        self
-    }
-}
-
-/// Whether `byte` ends a field.
-fn is_boundary(byte: u8) -> bool {
-    matches!(byte, b',' | b'\n' | b'\r')
+    /// Cuts and quoting, from under the parser.
+    watch: Arc<Watch>,
+    /// Lines skipped with the cut rows before the current one: the parser did not count them.
+    offset: u64,
+    next_offset: u64,
+    /// The current row's cut, when it was cut.
+    cut: Option<Cut>,
+    /// The current row's length in bytes, its line end included.
+    row_bytes: u64,
 }
 
 enum Row {
     /// A row of the header's width, every cell UTF-8: a copy of the record, in buffers of
     /// its own size.
     Readable(csv::StringRecord),
+    /// A cut row of a line-item-per-row event whose identifier is known.
+    Cut,
     Broken(RawEvent),
 }
 
 impl Rows {
+    /// Takes the measure of the row just read: its length, and whether it was cut (then
+    /// the lines skipped with it shift the parser's line numbers after it).
+    fn measure(&mut self) {
+        let start = self.record.position().map_or(0, csv::Position::byte);
+        let end = self.csv.position().byte();
+        self.offset = self.next_offset;
+        self.cut = None;
+        self.row_bytes = end - start;
+        while let Some(cut) = self.watch.take_cut(end) {
+            self.next_offset += cut.lines;
+            self.row_bytes = cut.bytes;
+            self.cut = Some(cut);
+        }
+    }
+
+    /// The current row's line in the input.
+    fn line(&self) -> usize {
+        (self.record.position().map_or(0, csv::Position::line) + self.offset) as usize
+    }
+
+    /// The current row's request unique identifier, when its cell can be read whole.
+    fn rui(&self) -> Value {
+        self.rui_column
+            // A cut row's last cell is cut.
+            .filter(|&i| self.cut.is_none() || i + 1 < self.record.len())
+            .and_then(|i| self.record.get(i))
+            .and_then(|cell| std::str::from_utf8(cell).ok())
+            .filter(|cell| !cell.is_empty())
+            .map_or(Value::Null, |cell| Value::String(cell.to_owned()))
+    }
+
     fn row(&self) -> Row {
-        let line = self.record.position().map_or(0, csv::Position::line);
-        let broken = |value: String, allowed: String| {
+        let line = self.line();
+        let broken_by = |error: EventError| {
             // The request unique identifier, when its cell can be read, so scripts can
             // match the row.
-            let rui = self
-                .rui_column
-                .and_then(|i| self.record.get(i))
-                .and_then(|cell| std::str::from_utf8(cell).ok())
-                .filter(|cell| !cell.is_empty())
-                .map_or(Value::Null, |cell| Value::String(cell.to_owned()));
             Row::Broken(RawEvent {
                 body: Body::Broken {
-                    rui,
-                    error: EventError::InvalidValue {
-                        value,
-                        path: format!("line {line}"),
-                        allowed,
-                    },
+                    rui: self.rui(),
+                    error,
                 },
                 numbers: Numbers::Strings,
-                origin: Origin::Line(line as usize),
+                origin: Origin::Line(line),
             })
         };
+        let broken = |value: String, allowed: String| {
+            broken_by(EventError::InvalidValue {
+                value,
+                path: format!("line {line}"),
+                allowed,
+            })
+        };
+        if let Some(cut) = self.cut {
+            return broken_by(too_long(cut.bytes, line));
+        }
         if self.record.len() != self.columns.len() {
             return broken(
                 format!("{} fields", self.record.len()),
@@ -287,17 +279,19 @@ impl Rows {
             .unwrap_or_default()
     }
 
-    fn start(&self, row: csv::StringRecord) -> Group {
-        let line = self.record.position().map_or(0, csv::Position::line) as usize;
+    fn start(&self, row: Option<csv::StringRecord>) -> Group {
         Group {
             rui: String::from_utf8_lossy(self.rui_cell()).into_owned(),
             event: CsvEvent {
                 columns: Arc::clone(&self.columns),
                 grouped: self.grouped,
-                rows: vec![row],
+                rows: row.into_iter().collect(),
             },
             inconsistent: None,
-            line,
+            line: self.line(),
+            bytes: self.row_bytes,
+            items: 1,
+            set: self.set.unwrap_or_default(),
         }
     }
 
@@ -305,7 +299,15 @@ impl Rows {
         self.grouped && !group.rui.is_empty() && self.rui_cell() == group.rui.as_bytes()
     }
 
-    fn extend(&self, group: &mut Group, row: csv::StringRecord) {
+    /// Adds the current row to `group`: its copy `row`, unless the row was cut.
+    fn extend(&self, group: &mut Group, row: Option<csv::StringRecord>) {
+        group.bytes += self.row_bytes;
+        group.items += 1;
+        let Some(row) = row.filter(|_| !group.over()) else {
+            // Past a cap the event is unprocessed: its rows are only counted from then on.
+            group.event.rows = Vec::new();
+            return;
+        };
         if group.inconsistent.is_none()
             && let Some(first) = group.event.rows.first()
         {
@@ -334,7 +336,7 @@ impl Iterator for Rows {
             match self.csv.read_byte_record(&mut self.record) {
                 Ok(false) => {
                     self.done = true;
-                    if self.open_quote.load(Ordering::Relaxed)
+                    if self.watch.open_quote()
                         && let Some(group) = self.pending.take()
                     {
                         return Some(Ok(RawEvent {
@@ -357,10 +359,10 @@ impl Iterator for Rows {
                     }
                     continue;
                 }
-                Ok(true) => {}
+                Ok(true) => self.measure(),
                 Err(e) => {
                     self.done = true;
-                    let line = e.position().map_or(0, csv::Position::line);
+                    let line = e.position().map_or(0, csv::Position::line) + self.next_offset;
                     // Events already grouped stand; the rest of the input cannot be read.
                     self.pending = None;
                     return Some(Err(RequestError::invalid(
@@ -370,7 +372,25 @@ impl Iterator for Rows {
                     )));
                 }
             }
-            match self.row() {
+            // A cut row of a line-item-per-row event makes the whole event unprocessed, so
+            // its other rows do not come back as a second event of the same identifier.
+            let cut_item = self.grouped && self.cut.is_some() && !self.rui().is_null();
+            let row = match cut_item {
+                true => Row::Cut,
+                false => self.row(),
+            };
+            match row {
+                Row::Cut => match self.pending.take() {
+                    Some(mut group) if self.continues(&group) => {
+                        self.extend(&mut group, None);
+                        self.pending = Some(group);
+                    }
+                    Some(group) => {
+                        self.pending = Some(self.start(None));
+                        return Some(Ok(group.into_raw()));
+                    }
+                    None => self.pending = Some(self.start(None)),
+                },
                 Row::Broken(raw) => {
                     return match self.pending.take() {
                         Some(group) => {
@@ -386,14 +406,14 @@ impl Iterator for Rows {
                     }
                     match self.pending.take() {
                         Some(mut group) if self.continues(&group) => {
-                            self.extend(&mut group, row);
+                            self.extend(&mut group, Some(row));
                             self.pending = Some(group);
                         }
                         Some(group) => {
-                            self.pending = Some(self.start(row));
+                            self.pending = Some(self.start(Some(row)));
                             return Some(Ok(group.into_raw()));
                         }
-                        None => self.pending = Some(self.start(row)),
+                        None => self.pending = Some(self.start(Some(row))),
                     }
                 }
             }
@@ -405,23 +425,6 @@ impl Iterator for Rows {
 mod tests {
     use super::*;
     use crate::json::tree::Tree;
-
-    proptest::proptest! {
-        /// Whatever the bytes and wherever a read ends, the quote-to-quote scan ends in the
-        /// state of the byte-by-byte one.
-        #[test]
-        fn scanning_from_quote_to_quote_agrees_with_stepping_byte_by_byte(
-            text in proptest::collection::vec(
-                proptest::sample::select(b"\",\n\ra".to_vec()),
-                0..48,
-            ),
-            split in 0usize..48,
-        ) {
-            let stepped = text.iter().fold(Quoting::FieldStart, |s, &b| s.step(b));
-            let (first, second) = text.split_at(split.min(text.len()));
-            proptest::prop_assert_eq!(Quoting::FieldStart.after(first).after(second), stepped);
-        }
-    }
 
     fn read(kind: Kind, text: &'static str) -> Result<Vec<RawEvent>, RequestError> {
         events("f.csv", kind, Box::new(text.as_bytes()))?.collect()
