@@ -185,6 +185,10 @@ enum Raw {
     Stop,
 }
 
+/// Marked batches that may wait for the writer: the judged ones already wait in the ordered
+/// hand-over, so more here would only hold memory.
+const MARKED_AHEAD: usize = 2;
+
 /// Judged batches, per worker, that may wait behind the one the writer waits for.
 ///
 /// Why several: the workers run at a lower priority (crate::import::workers), so the writer,
@@ -281,7 +285,7 @@ impl Stages<'_> {
             let (written_tx, written_rx) = sync_channel::<(Vec<Value>, Vec<Outcome>)>(2);
             // Repeated identifiers are marked on a thread of their own, in input order, so
             // that the one writer does only the store's work.
-            let (marked_tx, marked_rx) = sync_channel::<JudgedBatch>(GROUP);
+            let (marked_tx, marked_rx) = sync_channel::<JudgedBatch>(MARKED_AHEAD);
             let marking = spawn(scope, "cebulk-repeats", move || -> Result<(), Fatal> {
                 let mut repeats = Repeats::new()?;
                 while let Some((ruis, mut batch)) = judged_rx.recv() {
