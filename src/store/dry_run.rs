@@ -28,13 +28,8 @@ const DOING: &str = "keeping the dry run's events in a temporary file (in TMPDIR
 impl DryRun {
     /// An empty memory.
     pub fn new() -> Result<DryRun, StoreError> {
-        // An empty name is SQLite's private temporary database.
-        let conn = Connection::open("").doing(DOING)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = OFF;
-             PRAGMA synchronous = OFF;
-             PRAGMA cache_size = -2048;
-             CREATE TABLE created (
+        let conn = super::temporary::open(
+            "CREATE TABLE created (
                  kind INTEGER NOT NULL, rui TEXT NOT NULL, content BLOB NOT NULL,
                  id TEXT NOT NULL, number INTEGER NOT NULL,
                  PRIMARY KEY (kind, rui, content)) WITHOUT ROWID;
@@ -42,8 +37,9 @@ impl DryRun {
                  kind INTEGER NOT NULL, system TEXT NOT NULL, reference TEXT NOT NULL,
                  PRIMARY KEY (kind, system, reference)) WITHOUT ROWID;
              CREATE TABLE referred (participant TEXT PRIMARY KEY) WITHOUT ROWID;",
-        )
-        .doing(DOING)?;
+            2048,
+            DOING,
+        )?;
         Ok(DryRun {
             conn,
             last_number: HashMap::new(),

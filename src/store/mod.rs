@@ -13,4 +13,5 @@ pub mod reference;
 pub mod repeats;
 pub mod schema;
 pub mod seen;
+pub mod temporary;
 pub mod writer;

@@ -29,14 +29,11 @@ pub struct Repeats {
 impl Repeats {
     /// An empty memory, for a new request.
     pub fn new() -> Result<Repeats, StoreError> {
-        let conn = Connection::open("").doing(DOING)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = OFF;
-             PRAGMA synchronous = OFF;
-             PRAGMA cache_size = -1024;
-             CREATE TABLE used (rui TEXT PRIMARY KEY) WITHOUT ROWID;",
-        )
-        .doing(DOING)?;
+        let conn = super::temporary::open(
+            "CREATE TABLE used (rui TEXT PRIMARY KEY) WITHOUT ROWID;",
+            1024,
+            DOING,
+        )?;
         Ok(Repeats {
             conn,
             filter: Vec::new(),
