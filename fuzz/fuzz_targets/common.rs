@@ -1,0 +1,37 @@
+//! What every reader's target does with a request it read: judge each of its events, in
+//! batches, against the repository's fixture reference data, as an import does.
+
+use std::sync::LazyLock;
+
+use cebulk::input::request::Request;
+use cebulk::judge::batch::judge_batch;
+use cebulk::judge::resolve::Context;
+use cebulk::reference::maps::ReferenceMaps;
+
+/// The fixture reference data, merged once.
+static MAPS: LazyLock<ReferenceMaps> = LazyLock::new(|| {
+    let text = include_str!("../../fixtures/reference.json");
+    let value: serde_json::Value = serde_json::from_str(text).expect("the fixture is JSON");
+    let records = cebulk::reference::document::read(&value).expect("the fixture reads");
+    cebulk::reference::merge::merge(&ReferenceMaps::default(), records)
+        .expect("the fixture merges")
+        .maps
+});
+
+/// Judges every event of `request`, batches of 7.
+pub fn judge_all(request: Request) {
+    let context = Context {
+        kind: request.kind,
+        maps: &MAPS,
+        intended_currency: request.intended_currency.as_ref(),
+    };
+    let mut batch = Vec::new();
+    for item in request.events {
+        let Ok(raw) = item else { break };
+        batch.push(raw);
+        if batch.len() == 7 {
+            let _ = judge_batch(request.kind, &context, std::mem::take(&mut batch));
+        }
+    }
+    let _ = judge_batch(request.kind, &context, batch);
+}

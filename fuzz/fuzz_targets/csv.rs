@@ -1,0 +1,20 @@
+//! CSV, header and rows, read and judged as purchases (whose line items may come one a row).
+#![no_main]
+
+#[path = "common.rs"]
+mod common;
+
+use cebulk::domain::kind::Kind;
+use cebulk::input::request::Request;
+
+libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
+    let reader = Box::new(std::io::Cursor::new(bytes.to_vec()));
+    if let Ok(events) = cebulk::input::csv::reader::events("fuzz.csv", Kind::Purchases, reader) {
+        common::judge_all(Request {
+            kind: Kind::Purchases,
+            fields_set: None,
+            intended_currency: None,
+            events,
+        });
+    }
+});
