@@ -1,5 +1,8 @@
 //! Judging one batch on a worker: each raw event parsed (when it came as text), validated
-//! and resolved, then every outcome settled by [`precedence`].
+//! and resolved. Repeated identifiers (stage 3 of [`precedence`]) are marked afterwards,
+//! across the whole request, by [`precedence::mark_repeats`].
+//!
+//! [`precedence`]: crate::judge::precedence
 
 use serde_json::Value;
 
@@ -8,7 +11,6 @@ use crate::domain::kind::Kind;
 use crate::input::position::json_error_what;
 use crate::input::request::{Body, RawEvent, echoed_rui};
 use crate::judge::judged::Judged;
-use crate::judge::precedence::{self, Findings};
 use crate::judge::resolve::{self, Context};
 use crate::judge::validate::validate;
 
@@ -21,16 +23,13 @@ pub type JudgedBatch = (Vec<Value>, Vec<Result<Judged, EventError>>);
 pub fn judge_batch(kind: Kind, context: &Context<'_>, batch: Vec<RawEvent>) -> JudgedBatch {
     // One pass an event, so the validated event can borrow the parsed tree instead of
     // copying every value out of it.
-    let checked: Vec<(Value, Findings)> = batch
+    batch
         .into_iter()
         .map(|raw| check(kind, raw, context))
-        .collect();
-    let (ruis, findings): (Vec<Value>, Vec<Findings>) = checked.into_iter().unzip();
-    let outcomes = precedence::verdicts(&ruis, findings);
-    (ruis, outcomes)
+        .unzip()
 }
 
-fn check(kind: Kind, raw: RawEvent, context: &Context<'_>) -> (Value, Findings) {
+fn check(kind: Kind, raw: RawEvent, context: &Context<'_>) -> (Value, Result<Judged, EventError>) {
     let whole = |value: String, allowed: String| EventError::InvalidValue {
         value: quote_text(&value),
         path: raw.origin.path(kind),
@@ -39,7 +38,7 @@ fn check(kind: Kind, raw: RawEvent, context: &Context<'_>) -> (Value, Findings) 
     let judge_tree = |tree: &crate::json::tree::Tree<'_>| match tree {
         crate::json::tree::Tree::Object(_) => (
             echoed_rui(tree),
-            validate(kind, tree, raw.numbers).map(|event| resolve::resolve(context, event)),
+            validate(kind, tree, raw.numbers).and_then(|event| resolve::resolve(context, event)),
         ),
         other => (
             Value::Null,

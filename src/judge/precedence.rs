@@ -3,8 +3,9 @@
 //!
 //! 1. structure and types, then 2. mandatory and semi-optional parameters: [`validate`]
 //!    (two passes, so that a type error anywhere comes before a missing parameter);
-//! 3. a request unique identifier used earlier in the request: [`verdicts`] below within a
-//!    batch, then [`mark_repeats`] across the batches of the request, in input order;
+//! 3. a request unique identifier used earlier in the request: [`mark_repeats`] below, over
+//!    the judged batches of the request in input order (which error an event already has
+//!    tells whether it passed stages 1–2: [`repeat_overrides`]);
 //! 4. identifier resolution in the seed's field order, then 5. the kind's rules that need
 //!    reference data: [`resolve`] (which calls [`rules`] once every identifier resolved);
 //! 6. the rules that need the store (re-run recognition, external references, participants
@@ -14,38 +15,10 @@
 //! [`resolve`]: crate::judge::resolve
 //! [`rules`]: crate::judge::rules
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 
 use crate::domain::codes::EventError;
 use crate::judge::judged::Judged;
-
-/// What stages 1–2 and 4–5 found for one event, before the batch-wide stage 3: invalid
-/// (the outer error), or valid with what resolution and the rules gave (the inner result).
-pub type Findings = Result<Result<Judged, EventError>, EventError>;
-
-/// Each event's outcome, the first problem in the order above: `ruis` are the events'
-/// echoed request unique identifiers, in input order. An invalid event keeps its own error;
-/// a valid one whose identifier an earlier event of the batch used (valid or not) is the
-/// duplicate, whatever its resolution gave.
-pub fn verdicts(ruis: &[Value], findings: Vec<Findings>) -> Vec<Result<Judged, EventError>> {
-    let mut used =
-        HashSet::with_capacity_and_hasher(ruis.len(), foldhash::fast::RandomState::default());
-    ruis.iter()
-        .zip(findings)
-        .map(|(rui, found)| {
-            let used_before = rui.as_str().is_some_and(|rui| !used.insert(rui));
-            match found {
-                Err(invalid) => Err(invalid),
-                Ok(_) if used_before => Err(EventError::DuplicateRequest {
-                    value: rui.as_str().unwrap_or_default().to_owned(),
-                }),
-                Ok(resolved) => resolved,
-            }
-        })
-        .collect()
-}
 
 /// Whether a repeated request unique identifier (stage 3) is what `outcome` reports instead:
 /// the event passed validation (stages 1–2), whatever resolution and the rules found.
@@ -64,9 +37,9 @@ pub fn repeat_overrides(outcome: &Result<Judged, EventError>) -> bool {
     }
 }
 
-/// Stage 3 across the batches of a request: each batch in input order, after
-/// [`verdicts`] settled it. `first_use` notes an identifier and tells whether the request
-/// had not used it before (whatever became of the event that did).
+/// Stage 3 across the batches of a request, each batch in input order. `first_use` notes an
+/// identifier and tells whether the request had not used it before (whatever became of the
+/// event that did).
 pub fn mark_repeats<E>(
     ruis: &[Value],
     outcomes: &mut [Result<Judged, EventError>],
@@ -87,9 +60,24 @@ pub fn mark_repeats<E>(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
     use crate::domain::codes::EventCode;
     use serde_json::json;
+
+    /// The error codes of `outcomes` once [`mark_repeats`] ran over them as one batch.
+    fn marked(ruis: &[Value], mut outcomes: Vec<Result<Judged, EventError>>) -> Vec<EventCode> {
+        let mut used = HashSet::new();
+        mark_repeats(ruis, &mut outcomes, |rui| {
+            Ok::<_, ()>(used.insert(rui.to_owned()))
+        })
+        .unwrap();
+        outcomes
+            .into_iter()
+            .filter_map(|v| v.err().map(|e| e.code()))
+            .collect()
+    }
 
     fn not_found() -> EventError {
         EventError::NotFound {
@@ -109,15 +97,10 @@ mod tests {
     #[test]
     fn the_second_use_of_an_identifier_is_the_duplicate_before_resolution() {
         let ruis = [json!("1"), json!("1"), json!("2")];
-        let findings = vec![
-            Ok(Err(not_found())),
-            Ok(Err(not_found())),
-            Ok(Err(not_found())),
-        ];
-        let codes: Vec<EventCode> = verdicts(&ruis, findings)
-            .into_iter()
-            .filter_map(|v| v.err().map(|e| e.code()))
-            .collect();
+        let codes = marked(
+            &ruis,
+            vec![Err(not_found()), Err(not_found()), Err(not_found())],
+        );
         assert_eq!(
             codes,
             [
@@ -131,16 +114,13 @@ mod tests {
     #[test]
     fn an_invalid_event_keeps_its_error_and_still_uses_its_identifier() {
         let ruis = [json!("1"), json!("1"), json!(null), json!(null)];
-        let findings = vec![
+        let outcomes = vec![
             Err(invalid()),
             Err(invalid()),
-            Ok(Err(not_found())),
-            Ok(Err(not_found())),
+            Err(not_found()),
+            Err(not_found()),
         ];
-        let codes: Vec<EventCode> = verdicts(&ruis, findings)
-            .into_iter()
-            .filter_map(|v| v.err().map(|e| e.code()))
-            .collect();
+        let codes = marked(&ruis, outcomes);
         assert_eq!(
             codes,
             [
