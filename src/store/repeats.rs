@@ -8,21 +8,18 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
+use super::bloom::Bloom;
 use super::error::{Doing, StoreError};
+use crate::judge::judged::request_key;
 
 /// Where a failure of this memory happened, for its message.
 const DOING: &str = "keeping the request's identifiers in a temporary file (in TMPDIR)";
 
-/// Bits of the Bloom filter: 16 Mi bits (2 MiB), about 1 % false positives at a million
-/// identifiers; past that a query confirms more of them.
-const FILTER_BITS: usize = 1 << 24;
-
 /// The identifiers one request has used.
 pub struct Repeats {
     conn: Connection,
-    filter: Vec<u64>,
-    /// Identifiers noted since the last flush, written together (one statement each but
-    /// one transaction for all).
+    filter: Bloom,
+    /// Identifiers noted since the last flush, written together by the next one.
     pending: Vec<String>,
 }
 
@@ -36,26 +33,15 @@ impl Repeats {
         )?;
         Ok(Repeats {
             conn,
-            filter: Vec::new(),
+            filter: Bloom::default(),
             pending: Vec::new(),
         })
     }
 
     /// Notes a use of `rui`; whether it is its first use in the request.
     pub fn first_use(&mut self, rui: &str) -> Result<bool, StoreError> {
-        if self.filter.is_empty() {
-            self.filter = vec![0; FILTER_BITS / 64];
-        }
-        let hash = hash(rui);
-        let positions = [
-            hash as usize,
-            (hash >> 24) as usize,
-            (hash >> 48) as usize ^ (hash as usize >> 7),
-        ]
-        .map(|p| p % FILTER_BITS);
-        let maybe_seen = positions
-            .iter()
-            .all(|&bit| self.filter[bit / 64] & (1 << (bit % 64)) != 0);
+        let hash = request_key(rui);
+        let maybe_seen = self.filter.may_contain(hash);
         if maybe_seen {
             self.flush()?;
             let seen = self
@@ -68,9 +54,7 @@ impl Repeats {
                 return Ok(false);
             }
         }
-        for bit in positions {
-            self.filter[bit / 64] |= 1 << (bit % 64);
-        }
+        self.filter.insert(hash);
         self.pending.push(rui.to_owned());
         Ok(true)
     }
@@ -112,12 +96,6 @@ fn insert_rows(rows: usize) -> String {
         sql.push_str(", (?)");
     }
     sql
-}
-
-/// foldhash with a fixed seed: the filter only has to agree with itself.
-fn hash(rui: &str) -> u64 {
-    use std::hash::BuildHasher;
-    foldhash::quality::FixedState::with_seed(0x7265_7065_6174).hash_one(rui)
 }
 
 #[cfg(test)]
