@@ -2,12 +2,11 @@
 //! what is checked). A problem found is exit status 3, as for a store that fails: the
 //! store must not be imported into before it is looked at.
 
-use std::io::Write;
 use std::path::Path;
 
 use super::store::{fatal, open_read};
 use crate::cli::fatal::{EXIT_FAILURE, EXIT_OK, Fatal};
-use crate::report::destination::{BrokenPipeIsFine, ReportError};
+use crate::report::destination::print;
 use crate::store::check::check;
 use crate::store::open::{NotAStore, OpenError};
 
@@ -36,9 +35,7 @@ pub fn run(store_path: &Path) -> Result<u8, Fatal> {
         };
         text.push_str(&format!("not ok: {problems} found in {counts}\n"));
     }
-    BrokenPipeIsFine(std::io::stdout().lock())
-        .write_all(text.as_bytes())
-        .map_err(|source| Fatal::Report(ReportError::writing("to standard output", source)))?;
+    print(text.as_bytes())?;
     Ok(if findings.sound() {
         EXIT_OK
     } else {

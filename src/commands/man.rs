@@ -1,8 +1,6 @@
 //! `cebulk man [COMMAND]`: the manual page in roff, generated from the command line's
 //! definition, with the examples, exit statuses and environment of [`crate::cli::help`].
 
-use std::io::Write;
-
 use clap::CommandFactory;
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, roman};
@@ -10,14 +8,12 @@ use clap_mangen::roff::{Roff, bold, roman};
 use crate::cli::args::Args;
 use crate::cli::fatal::{EXIT_OK, Fatal};
 use crate::cli::help::{self, Example};
-use crate::report::destination::{BrokenPipeIsFine, ReportError};
+use crate::report::destination::{ReportError, print};
 
 /// Prints the page of cebulk, or of its command `command`.
 pub fn run(command: Option<&str>) -> Result<u8, Fatal> {
     let page = page(command)?;
-    BrokenPipeIsFine(std::io::stdout().lock())
-        .write_all(&page)
-        .map_err(|source| Fatal::Report(ReportError::writing("to standard output", source)))?;
+    print(&page)?;
     Ok(EXIT_OK)
 }
 

@@ -251,6 +251,15 @@ fn where_created(path: &Path) -> PathBuf {
     }
 }
 
+/// Writes `bytes` to standard output, whole: what the small commands print (a man page, a
+/// completion script, a verdict). A reader that stops early is not a failure.
+pub fn print(bytes: &[u8]) -> Result<(), ReportError> {
+    let mut out = BrokenPipeIsFine(std::io::stdout().lock());
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|source| ReportError::writing("to standard output", source))
+}
+
 /// Standard output where a reader that stops early (`| head`) is not a failure of ours.
 pub struct BrokenPipeIsFine<W>(pub W);
 
