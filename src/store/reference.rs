@@ -33,8 +33,27 @@ pub fn load(conn: &Connection) -> Result<ReferenceMaps, StoreError> {
     Ok(ReferenceMaps::from_records(records))
 }
 
-/// Writes new and changed records, in one transaction.
+/// Writes new and changed records, in one transaction. On failure the transaction is
+/// rolled back before this returns, so a failed load leaves the store as it was and
+/// readable (see [`roll_back_after_failure`]).
 pub fn write(conn: &mut Connection, changed: &[(Entity, Record)]) -> Result<(), StoreError> {
+    let written = write_all(conn, changed);
+    if written.is_err() {
+        roll_back_after_failure(conn);
+    }
+    written
+}
+
+/// After a write that failed part-way (a full disk while the transaction spilled pages into
+/// the store), SQLite leaves its rollback journal beside the store and rolls it back only
+/// at the next read; a read-only command cannot, and would refuse the store until a writing
+/// command ran. This connection still may, so it reads once now. Best effort: if even that
+/// fails, the next writing command rolls it back, as the read-only ones' error says.
+fn roll_back_after_failure(conn: &Connection) {
+    let _rolled_back = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()));
+}
+
+fn write_all(conn: &mut Connection, changed: &[(Entity, Record)]) -> Result<(), StoreError> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .doing("starting the reference transaction")?;

@@ -114,3 +114,43 @@ fn a_full_disk_stops_with_status_3_whole_batches_and_a_valid_report_and_a_rerun_
     );
     assert_eq!(numbers(&store).len(), EVENTS);
 }
+
+#[test]
+fn a_reference_load_that_fills_the_disk_leaves_the_store_as_it_was_and_readable() {
+    let store = store_with_reference();
+    let before = store.bytes();
+    // Far more than the 1 MB the load may write: the disk fills while its transaction runs.
+    let accounts: Vec<Value> = (0..60_000)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("{i:032X}"),
+                "number": format!("PARTNER{i:08}"),
+                "name": format!("Partner account {i}"),
+            })
+        })
+        .collect();
+    let document = store.file(
+        "accounts.json",
+        serde_json::json!({ "accounts_receivable": accounts }).to_string(),
+    );
+
+    let failed = store
+        .cebulk()
+        .args(["reference", "load", &document])
+        .shell(r#"trap "" XFSZ; ulimit -f 1000"#)
+        .run();
+    assert_eq!(failed.code, Some(3), "stderr: {}", failed.stderr);
+
+    assert!(
+        !std::path::Path::new(&store.path("store.db-journal")).exists(),
+        "the failed load's journal was rolled back, not left for the next writer"
+    );
+    assert_eq!(store.bytes(), before, "the store is as it was");
+    // Read-only commands read it at once, and nothing of the failed load is in it.
+    store.run(&["check"]).code(0);
+    store.run(&["events"]).code(0);
+    let accounts: Vec<i64> = store.column("SELECT count(*) FROM accounts_receivable");
+    let expected: Vec<i64> =
+        store_with_reference().column("SELECT count(*) FROM accounts_receivable");
+    assert_eq!(accounts, expected);
+}
