@@ -7,7 +7,7 @@ use crate::cli::fatal::Fatal;
 use crate::cli::stderr;
 use crate::domain::codes::RequestCode;
 use crate::import::interrupt::Interrupt;
-use crate::import::pipeline::{Imported, import};
+use crate::import::pipeline::{Imported, import, summary};
 use crate::reference::file::read_and_merge;
 use crate::report::destination::{Committed, Pending, close_report, open_report};
 use crate::report::envelope::{Report, Status};
@@ -51,7 +51,7 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
             .name("cebulk-close".into())
             .spawn_scoped(scope, move || drop(store))
             .ok();
-        let finished = finish_import(imported, report, target, config.dry_run);
+        let finished = finish_import(imported, report, target, config);
         if let Some(closing) = closing {
             closing
                 .join()
@@ -75,8 +75,9 @@ fn finish_import(
     imported: Result<Imported, Fatal>,
     mut report: Report,
     target: Option<Pending>,
-    dry_run: bool,
+    config: &ImportConfig,
 ) -> Result<u8, Fatal> {
+    let dry_run = config.dry_run;
     // The report lists a processed entry for each event committed, and only once committed.
     let kept = committed(dry_run, report.processed_count());
     let imported = match imported {
@@ -101,8 +102,7 @@ fn finish_import(
         Err(other) => return Err(other),
     };
     for rejected in &imported.rejected {
-        let report = miette::Report::msg(rejected.to_string());
-        stderr::line(format_args!("{report:?}"));
+        stderr::line(format_args!("cebulk: {rejected}"));
     }
     let reported = report.processed_count();
     if let Some(signal) = imported.interrupted {
@@ -117,6 +117,9 @@ fn finish_import(
         });
     }
     close_report(report, target).map_err(|error| error.after(kept))?;
+    if !config.quiet {
+        summary(&imported);
+    }
     if let Some(signal) = imported.interrupted {
         let done = if dry_run {
             "reported (a dry run: nothing committed)"
