@@ -1,6 +1,7 @@
 //! `cebulk events`: lists the created events that its filters pick, as JSON, NDJSON or CSV,
 //! one at a time from the store, or counts them.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::io::Write;
@@ -13,6 +14,7 @@ use super::store::open_existing;
 use crate::cli::args::{EventsArgs, ListFormat};
 use crate::cli::fatal::{EXIT_OK, Fatal};
 use crate::cli::stderr;
+use crate::judge::decoded::for_each_cell;
 use crate::report::destination::{BrokenPipeIsFine, ReportError, print};
 use crate::store::error::StoreError;
 use crate::store::listing::{self, Selection};
@@ -60,7 +62,8 @@ fn list(conn: &Connection, args: &EventsArgs) -> Result<u8, Fatal> {
         return Ok(EXIT_OK);
     }
     let fail = |source| Fatal::Report(ReportError::writing("to standard output", source));
-    let mut out = std::io::BufWriter::new(BrokenPipeIsFine(std::io::stdout().lock()));
+    let mut out =
+        std::io::BufWriter::with_capacity(1 << 16, BrokenPipeIsFine(std::io::stdout().lock()));
     let written = match args.format {
         ListFormat::Json => {
             let mut first = true;
@@ -68,12 +71,12 @@ fn list(conn: &Connection, args: &EventsArgs) -> Result<u8, Fatal> {
             let listed = listing::for_each_event(conn, &selection, |event| {
                 out.write_all(if first { b"\n" } else { b",\n" })?;
                 first = false;
-                serde_json::to_writer_pretty(&mut out, &event).map_err(std::io::Error::from)
+                serde_json::to_writer_pretty(&mut out, event).map_err(std::io::Error::from)
             })?;
             listed.and_then(|()| out.write_all(if first { b"]\n" } else { b"\n]\n" }))
         }
         ListFormat::Ndjson => listing::for_each_event(conn, &selection, |event| {
-            serde_json::to_writer(&mut out, &event).map_err(std::io::Error::from)?;
+            serde_json::to_writer(&mut out, event).map_err(std::io::Error::from)?;
             out.write_all(b"\n")
         })?,
         ListFormat::Csv => {
@@ -100,7 +103,7 @@ type Header = HashMap<String, usize, RandomState>;
 fn csv_header(conn: &Connection, selection: &Selection) -> Result<Header, StoreError> {
     let mut header = Header::default();
     let Ok(()) = listing::for_each_event(conn, selection, |event| {
-        listing::for_each_cell(&event, |path, _| {
+        for_each_cell(event, |path, _| {
             if !header.contains_key(path) {
                 header.insert(path.to_owned(), header.len());
             }
@@ -133,18 +136,18 @@ fn write_csv(
         return Ok(Err(e.into()));
     }
     let listed = listing::for_each_event(conn, selection, |event| {
-        let mut row = vec![""; names.len()];
-        listing::for_each_cell(&event, |path, text| {
+        let mut row = vec![Cow::Borrowed(""); names.len()];
+        for_each_cell(event, |path, text| {
             // A path the header lacks cannot come: both passes read one snapshot.
             if let Some(&at) = header.get(path) {
                 row[at] = text;
             }
         });
         for text in row {
-            if escape && runs_as_formula(text) {
+            if escape && runs_as_formula(&text) {
                 csv.write_field(format!("'{text}"))?;
             } else {
-                csv.write_field(text)?;
+                csv.write_field(text.as_bytes())?;
             }
         }
         csv.write_record(None::<&[u8]>)

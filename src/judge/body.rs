@@ -13,7 +13,6 @@
 
 use serde_json::{Map, Value};
 
-use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
 use crate::domain::schema;
 use crate::domain::schema::field::{Field, FieldType};
@@ -97,27 +96,13 @@ fn position(level: &[Field], from: usize, name: &str) -> Option<usize> {
 /// The listing of a `kind` event from its stored form: field names back, identifiers as
 /// `{"id": X}`. `None` when `stored` is not a JSON object.
 pub fn decode(kind: Kind, stored: &str) -> Option<Map<String, Value>> {
-    decode_with(kind, stored, &mut |_, _, _| {})
-}
-
-/// [`decode`], with `named` called on each identifier object once its `id` is in it (the
-/// entity, the id, the object), to add what the caller knows of the record.
-pub fn decode_with(
-    kind: Kind,
-    stored: &str,
-    named: &mut impl FnMut(Entity, &Value, &mut Map<String, Value>),
-) -> Option<Map<String, Value>> {
     match serde_json::from_str::<Value>(stored).ok()? {
-        Value::Object(map) => Some(decode_level(schema::fields(kind), map, named)),
+        Value::Object(map) => Some(decode_level(schema::fields(kind), map)),
         _ => None,
     }
 }
 
-fn decode_level(
-    level: &'static [Field],
-    stored: Map<String, Value>,
-    named: &mut impl FnMut(Entity, &Value, &mut Map<String, Value>),
-) -> Map<String, Value> {
+fn decode_level(level: &'static [Field], stored: Map<String, Value>) -> Map<String, Value> {
     let mut out = Map::with_capacity(stored.len());
     for (key, value) in stored {
         let Some(field) = key.parse::<usize>().ok().and_then(|at| level.get(at)) else {
@@ -126,17 +111,16 @@ fn decode_level(
             continue;
         };
         let value = match (field.ty, value) {
-            (FieldType::Identifier(entity), id) => {
-                let mut object = Map::with_capacity(1 + entity.listed_columns().len());
-                named(entity, &id, &mut object);
-                object.shift_insert(0, "id".into(), id);
+            (FieldType::Identifier(_), id) => {
+                let mut object = Map::with_capacity(1);
+                object.insert("id".into(), id);
                 Value::Object(object)
             }
             (FieldType::Set(inner), Value::Array(lines)) => Value::Array(
                 lines
                     .into_iter()
                     .map(|line| match line {
-                        Value::Object(line) => Value::Object(decode_level(inner, line, named)),
+                        Value::Object(line) => Value::Object(decode_level(inner, line)),
                         other => other,
                     })
                     .collect(),

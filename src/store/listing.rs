@@ -4,9 +4,12 @@
 
 use std::collections::HashMap;
 
+use std::borrow::Cow;
+use std::rc::Rc;
+
 use foldhash::fast::RandomState;
 use rusqlite::{Connection, OptionalExtension, Statement, params_from_iter, types::Value as Sql};
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
 
 use super::error::{Doing, StoreError};
 use super::schema::seq;
@@ -14,6 +17,7 @@ use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
 use crate::domain::values::Moment;
 use crate::judge::body;
+use crate::judge::decoded::{self, Decoded, shared};
 
 /// Which events to list (`cebulk events`' filters). Every filter given must hold.
 #[derive(Debug, Clone, Default)]
@@ -106,7 +110,7 @@ pub fn account_id(conn: &Connection, number: &str) -> Result<Option<String>, Sto
 pub fn for_each_event<E>(
     conn: &Connection,
     selection: &Selection,
-    mut each: impl FnMut(Value) -> Result<(), E>,
+    mut each: impl FnMut(&Decoded<'_>) -> Result<(), E>,
 ) -> Result<Result<(), E>, StoreError> {
     let doing = "listing events";
     let mut names = Names::new(conn);
@@ -115,21 +119,22 @@ pub fn for_each_event<E>(
         if left == 0 {
             break;
         }
+        let kind_name = shared(kind.name());
         let (sql, values) = selection.query(kind, "id, number, body");
         let mut statement = conn.prepare(&sql).doing(doing)?;
         let mut rows = statement.query(params_from_iter(values)).doing(doing)?;
         while let Some(row) = rows.next().doing(doing)? {
             if selection.dated() {
-                let performed_on: Option<String> = row.get(3).doing(doing)?;
-                if !selection.in_time(performed_on.as_deref()) {
+                let performed_on = row.get_ref(3).doing(doing)?.as_str_or_null().ok().flatten();
+                if !selection.in_time(performed_on) {
                     continue;
                 }
             }
-            let id: String = row.get(0).doing(doing)?;
+            let id = row.get_ref(0).doing(doing)?.as_str().unwrap_or_default();
             let number: i64 = row.get(1).doing(doing)?;
-            let stored: String = row.get(2).doing(doing)?;
+            let stored = row.get_ref(2).doing(doing)?.as_str().unwrap_or_default();
             let mut failed = None;
-            let fields = body::decode_with(kind, &stored, &mut |entity, id, object| {
+            let fields = decoded::decode(kind, stored, &mut |entity, id, object| {
                 if let Err(e) = names.add(entity, id, object) {
                     failed.get_or_insert(e);
                 }
@@ -137,12 +142,19 @@ pub fn for_each_event<E>(
             if let Some(e) = failed {
                 return Err(e);
             }
-            let mut event = Map::new();
-            event.insert("kind".into(), Value::String(kind.name().to_owned()));
-            event.insert("id".into(), Value::String(id));
-            event.insert("number".into(), Value::String(number.to_string()));
+            let mut event = vec![
+                (
+                    Cow::Borrowed("kind"),
+                    Decoded::Shared(Rc::clone(&kind_name)),
+                ),
+                (Cow::Borrowed("id"), Decoded::text(id)),
+                (
+                    Cow::Borrowed("number"),
+                    Decoded::text(itoa::Buffer::new().format(number)),
+                ),
+            ];
             event.extend(fields.unwrap_or_default());
-            if let Err(e) = each(Value::Object(event)) {
+            if let Err(e) = each(&Decoded::Object(event)) {
                 return Ok(Err(e));
             }
             left -= 1;
@@ -165,8 +177,8 @@ pub fn count(conn: &Connection, selection: &Selection) -> Result<u64, StoreError
             let mut statement = conn.prepare(&sql).doing(doing)?;
             let mut rows = statement.query(params_from_iter(values)).doing(doing)?;
             while let Some(row) = rows.next().doing(doing)? {
-                let performed_on: Option<String> = row.get(1).doing(doing)?;
-                counted += u64::from(selection.in_time(performed_on.as_deref()));
+                let performed_on = row.get_ref(1).doing(doing)?.as_str_or_null().ok().flatten();
+                counted += u64::from(selection.in_time(performed_on));
             }
         } else {
             let (sql, values) = selection.query(kind, "count(*)");
@@ -190,8 +202,8 @@ struct Names<'c> {
     kept: HashMap<Entity, HashMap<String, Listed, RandomState>, RandomState>,
 }
 
-/// A record's listed columns that have a value, by name.
-type Listed = Vec<(&'static str, Value)>;
+/// A record's listed columns that have a value, by name, as JSON strings.
+type Listed = Vec<(&'static str, Rc<RawValue>)>;
 
 impl<'c> Names<'c> {
     const KEPT: usize = 65_536;
@@ -206,17 +218,14 @@ impl<'c> Names<'c> {
 
     /// Adds the listed columns of the `entity` record with id `id` to `object` (nothing for
     /// an id the store has no record of, or a column without a value).
-    fn add(
+    fn add<'s>(
         &mut self,
         entity: Entity,
-        id: &Value,
-        object: &mut Map<String, Value>,
+        id: &str,
+        object: &mut Vec<(Cow<'s, str>, Decoded<'s>)>,
     ) -> Result<(), StoreError> {
-        let Value::String(id) = id else {
-            return Ok(());
-        };
         let kept = self.kept.entry(entity).or_default();
-        if !kept.contains_key(id.as_str()) {
+        if !kept.contains_key(id) {
             if kept.len() >= Self::KEPT {
                 kept.clear();
             }
@@ -236,8 +245,8 @@ impl<'c> Names<'c> {
                 .query_row([id], |row| {
                     let mut columns = Vec::new();
                     for (i, name) in entity.listed_columns().iter().enumerate() {
-                        if let Some(text) = row.get::<_, Option<String>>(i)? {
-                            columns.push((*name, Value::String(text)));
+                        if let Some(text) = row.get_ref(i)?.as_str_or_null()? {
+                            columns.push((*name, shared(text)));
                         }
                     }
                     Ok(columns)
@@ -245,10 +254,10 @@ impl<'c> Names<'c> {
                 .optional()
                 .doing(&doing)?
                 .unwrap_or_default();
-            kept.insert(id.clone(), columns);
+            kept.insert(id.to_owned(), columns);
         }
-        for (name, value) in kept.get(id.as_str()).into_iter().flatten() {
-            object.insert((*name).to_owned(), value.clone());
+        for (name, value) in kept.get(id).into_iter().flatten() {
+            object.push((Cow::Borrowed(*name), Decoded::Shared(Rc::clone(value))));
         }
         Ok(())
     }
@@ -259,45 +268,6 @@ impl<'c> Names<'c> {
 pub fn snapshot(conn: &Connection) -> Result<rusqlite::Transaction<'_>, StoreError> {
     conn.unchecked_transaction()
         .doing("starting the listing's read transaction")
-}
-
-/// Calls `each` with every cell of the event as CSV: its dotted JSON path (the import's own
-/// header form) and its text, in the event's key order. The path is built in one buffer and
-/// the text borrowed from the event, so that a listing allocates nothing per cell.
-pub fn for_each_cell<'v>(event: &'v Value, mut each: impl FnMut(&str, &'v str)) {
-    let mut path = String::new();
-    walk(event, &mut path, &mut each);
-}
-
-fn walk<'v>(value: &'v Value, path: &mut String, each: &mut impl FnMut(&str, &'v str)) {
-    // Appends `.key` (or `key` at the top) to the path, walks `inner`, and takes it off again.
-    let mut descend = |path: &mut String, key: &str, inner: &'v Value| {
-        let len = path.len();
-        if len > 0 {
-            path.push('.');
-        }
-        path.push_str(key);
-        walk(inner, path, each);
-        path.truncate(len);
-    };
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map {
-                descend(path, key, inner);
-            }
-        }
-        Value::Array(items) => {
-            let mut index = itoa::Buffer::new();
-            for (i, inner) in items.iter().enumerate() {
-                descend(path, index.format(i), inner);
-            }
-        }
-        Value::Null => each(path, ""),
-        Value::Bool(b) => each(path, if *b { "true" } else { "false" }),
-        // With arbitrary_precision, a number keeps its digits as text.
-        Value::Number(n) => each(path, n.as_str()),
-        Value::String(s) => each(path, s),
-    }
 }
 
 #[cfg(test)]
@@ -358,28 +328,5 @@ mod tests {
         assert!(!selection.in_time(Some("2016-06-01T01:00:00+02:00")));
         assert!(!selection.in_time(None));
         assert!(Selection::default().in_time(None));
-    }
-
-    #[test]
-    fn flattens_to_the_import_header_form() {
-        let event = serde_json::json!({
-            "a": {"id": "X"},
-            "products_set": [{"net_amount": 1.5}, {"quantity": 2, "p": {"id": "Y"}}],
-            "b": null,
-            "c": true
-        });
-        let mut cells = Vec::new();
-        for_each_cell(&event, |path, text| cells.push((path.to_owned(), text)));
-        assert_eq!(
-            cells,
-            [
-                ("a.id".to_owned(), "X"),
-                ("products_set.0.net_amount".to_owned(), "1.5"),
-                ("products_set.1.quantity".to_owned(), "2"),
-                ("products_set.1.p.id".to_owned(), "Y"),
-                ("b".to_owned(), ""),
-                ("c".to_owned(), "true"),
-            ]
-        );
     }
 }
