@@ -18,19 +18,21 @@ fn web(rui: &str, account: &str, performed_on: &str) -> Value {
 const ANDREAS: &str = "ACR0000000020";
 const KATERINA: &str = "ACR0000000050";
 
+/// A store holding the seed's purchases, with the reference data: `31` and `32` created.
+fn purchases() -> Store {
+    let store = Store::new();
+    let purchases = fixture("requests/purchases.json");
+    store
+        .import(&["--quiet", "--reference", &reference(), &purchases])
+        .code(1);
+    store
+}
+
 /// A store holding the seed's two purchases (`31`, `32`, of ACR0000000228, performed
 /// 2016-06-22T15:00:00) and web events around June 2016, in two runs: the second reuses
 /// `w3` with other content, which makes a second event with that identifier.
 fn store() -> Store {
-    let store = Store::new();
-    store
-        .import(&[
-            "--quiet",
-            "--reference",
-            &reference(),
-            &fixture("requests/purchases.json"),
-        ])
-        .code(1);
+    let store = purchases();
     let first = [
         web("w1", ANDREAS, "2016-05-31T23:59:59"),
         // 2016-05-31T23:00:00Z: before June.
@@ -230,15 +232,7 @@ fn bad_filter_values_are_usage_errors() {
 
 #[test]
 fn identifiers_show_their_natural_keys_beside_their_ids_in_every_format() {
-    let store = Store::new();
-    store
-        .import(&[
-            "--quiet",
-            "--reference",
-            &reference(),
-            &fixture("requests/purchases.json"),
-        ])
-        .code(1);
+    let store = purchases();
     let account = json!({
         "id": reference_id("accounts_receivable", "number", "ACR0000000228"),
         "number": "ACR0000000228",
