@@ -110,7 +110,9 @@ pub enum Fatal {
     #[error("store failure")]
     #[diagnostic(
         code(cebulk::store::failure),
-        help("batches committed before the failure are kept; re-run the same command to finish")
+        help(
+            "batches committed before the failure are kept; once its cause is fixed, re-running the same command finishes the job"
+        )
     )]
     Store(#[source] StoreError),
 

@@ -14,6 +14,10 @@ use crate::report::envelope::{Report, Status};
 use crate::store::reference;
 use crate::store::writer::Writer;
 
+/// What to do about a store that fails during a dry run, which changes nothing in it.
+pub const DRY_RUN_FAILED: &str =
+    "a dry run changes nothing in the store; once the cause is fixed, run it again";
+
 /// Runs an import; returns its exit status.
 pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
     // First, so that a signal from here on ends the run with a valid report.

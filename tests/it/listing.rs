@@ -49,7 +49,15 @@ fn store() -> Store {
     store.import(&["--quiet", "--kind", "web", &file]).code(0);
     let mut again = web("w3", KATERINA, "2016-06-02");
     again["website"] = json!("www.example.com");
-    let file = store.file("second.ndjson", ndjson(&[again]));
+    // No account named: the rewards participant's, ACR0000000050, is the event's account.
+    let mut participant = web("p1", KATERINA, "2016-08-01");
+    let event = participant.as_object_mut().unwrap();
+    event.remove("accounts_receivable_identifier");
+    event.insert(
+        "rewards_participant_identifier".into(),
+        json!({"number": "RP0000000004"}),
+    );
+    let file = store.file("second.ndjson", ndjson(&[again, participant]));
     store.import(&["--quiet", "--kind", "web", &file]).code(0);
     store
 }
@@ -96,7 +104,7 @@ fn each_filter_picks_exactly_its_events_in_every_format_and_in_count() {
     let web = |ruis: &[&str]| ruis.iter().map(|r| format!("web:{r}")).collect::<Vec<_>>();
     let all = [
         vec!["purchases:31".to_owned(), "purchases:32".to_owned()],
-        web(&["w1", "w2", "w3", "w4", "w5", "w6", "31", "w3"]),
+        web(&["w1", "w2", "w3", "w4", "w5", "w6", "31", "w3", "p1"]),
     ]
     .concat();
     assert_eq!(listed(&store, &[]), all, "by kind, then number");
@@ -111,7 +119,7 @@ fn each_filter_picks_exactly_its_events_in_every_format_and_in_count() {
     assert_eq!(listed(&store, &["--rid", "nope"]), Vec::<String>::new());
     assert_eq!(
         listed(&store, &["--account", KATERINA]),
-        web(&["w3", "w5", "w3"])
+        web(&["w3", "w5", "w3", "p1"])
     );
     assert_eq!(
         listed(&store, &["--account", "ACR0000000228"]),
@@ -132,7 +140,10 @@ fn each_filter_picks_exactly_its_events_in_every_format_and_in_count() {
         ),
         web(&["w3", "w4", "w5", "31", "w3"])
     );
-    assert_eq!(listed(&store, &["--since", "2016-07-01"]), web(&["w6"]));
+    assert_eq!(
+        listed(&store, &["--since", "2016-07-01"]),
+        web(&["w6", "p1"])
+    );
     assert_eq!(
         listed(
             &store,
@@ -157,6 +168,16 @@ fn each_filter_picks_exactly_its_events_in_every_format_and_in_count() {
     assert_eq!(
         listed(&store, &["--kind", "web", "--limit", "100"]),
         all[2..]
+    );
+    // The participant's natural key beside its id.
+    let run = store.run(&["events", "--rid", "p1"]);
+    run.code(0);
+    assert_eq!(
+        run.json()[0]["rewards_participant_identifier"],
+        json!({
+            "id": reference_id("rewards_participants", "number", "RP0000000004"),
+            "number": "RP0000000004"
+        })
     );
     // Every filter together.
     assert_eq!(
