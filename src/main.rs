@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(fatal) => {
             let code = fatal.exit_code();
-            cebulk::cli::stderr::line(format_args!("{:?}", miette::Report::new(fatal)));
+            cebulk::cli::stderr::line(format_args!("{}", fatal.message()));
             ExitCode::from(code)
         }
     }

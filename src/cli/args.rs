@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::cli::help;
 use crate::domain::kind::Kind;
+use crate::domain::values::Moment;
 use crate::input::source::Format;
 
 /// Create CRM.COM customer events in bulk from files, over a local SQLite store.
@@ -40,7 +41,7 @@ pub enum Command {
         #[command(subcommand)]
         command: ReferenceCommand,
     },
-    /// List created events as JSON or CSV.
+    /// List (or count) created events as JSON, NDJSON or CSV, with filters.
     #[command(after_help = help::examples_text(help::EVENTS_EXAMPLES))]
     Events(EventsArgs),
     /// Check the store for damage: SQLite's integrity check and cebulk's own invariants.
@@ -133,6 +134,34 @@ pub struct EventsArgs {
     #[arg(long, value_parser = kind_parser())]
     pub kind: Option<Kind>,
 
+    /// Only events with this request unique identifier (of any run: an identifier reused
+    /// with other content made another event).
+    #[arg(long, value_name = "ID")]
+    pub rid: Option<String>,
+
+    /// Only events of the account with this number (the account the event names, or its
+    /// rewards participant's).
+    #[arg(long, value_name = "NUMBER")]
+    pub account: Option<String>,
+
+    /// Only events performed on or after DATE (YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS with an
+    /// optional fraction and Z or ±HH:MM; without an offset, UTC).
+    #[arg(long, value_name = "DATE", value_parser = moment_parser)]
+    pub since: Option<Moment>,
+
+    /// Only events performed before DATE (same forms as --since): --since 2016-06-01
+    /// --until 2016-07-01 lists June.
+    #[arg(long, value_name = "DATE", value_parser = moment_parser)]
+    pub until: Option<Moment>,
+
+    /// At most N events (the first N, by kind and then number).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+
+    /// Print only how many events would be listed.
+    #[arg(long, conflicts_with_all = ["format", "no_formula_escaping"])]
+    pub count: bool,
+
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     pub format: ListFormat,
@@ -151,6 +180,8 @@ pub enum ListFormat {
     Json,
     /// CSV with dotted-path headers (the union of every listed event's fields).
     Csv,
+    /// One JSON event a line.
+    Ndjson,
 }
 
 /// Input formats.
@@ -162,6 +193,15 @@ pub enum InputFormat {
     Csv,
     /// One JSON event a line.
     Ndjson,
+}
+
+/// `--since` and `--until`: a date in a form the import accepts for `performed_on`.
+fn moment_parser(text: &str) -> Result<Moment, String> {
+    Moment::parse(text).ok_or_else(|| {
+        "not a date: give YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, with an optional fraction \
+         (.250) and offset (Z, +02:00)"
+            .to_owned()
+    })
 }
 
 /// `--kind`: one of the seven kinds by name, each listed in `--help` with its API method.

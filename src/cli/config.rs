@@ -73,9 +73,11 @@ impl ImportConfig {
         if args.kind.is_none()
             && let Some(input) = inputs.iter().find(|i| i.format != Format::Json)
         {
+            let kinds: Vec<&str> = Kind::ALL.iter().map(|kind| kind.name()).collect();
             return Err(Fatal::Usage(format!(
-                "{}: CSV and NDJSON inputs need --kind (the events carry no set key)",
-                input.name
+                "{}: CSV and NDJSON inputs need --kind (the events carry no set key): one of {}",
+                input.name,
+                kinds.join(", ")
             )));
         }
         if inputs.iter().filter(|i| i.name == "-").count() > 1 {

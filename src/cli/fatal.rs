@@ -9,7 +9,7 @@ use miette::Diagnostic;
 use crate::reference::file::ReferenceError;
 use crate::report::destination::ReportError;
 use crate::store::error::StoreError;
-use crate::store::open::{NotAStore, OpenError};
+use crate::store::open::{NotAStore, NotWritable, OpenError};
 
 /// Exit status: every event processed.
 pub const EXIT_OK: u8 = 0;
@@ -54,7 +54,7 @@ pub enum Fatal {
     },
 
     /// The store cannot be opened.
-    #[error("cannot open the store {path}")]
+    #[error("cannot open the store {}", path.display())]
     #[diagnostic(code(cebulk::store::open))]
     StoreOpen {
         /// The store's path.
@@ -62,6 +62,33 @@ pub enum Fatal {
         /// Why.
         #[source]
         source: OpenError,
+    },
+
+    /// A command that writes cannot write the store (checked before anything is done).
+    #[error("cannot write to the store {}: {reason}", path.display())]
+    #[diagnostic(code(cebulk::store::not_writable))]
+    StoreNotWritable {
+        /// The store's path.
+        path: PathBuf,
+        /// Why.
+        reason: NotWritable,
+        /// What to do about it.
+        #[help]
+        help: &'static str,
+    },
+
+    /// A command that only reads the store (`events`, `check`) was given a path with no
+    /// file at it.
+    #[error("there is no store at {}: no such file", path.display())]
+    #[diagnostic(
+        code(cebulk::store::missing),
+        help(
+            "check --store and CEBULK_STORE (the default is ./cebulk.db); an import or `cebulk reference load` creates a store"
+        )
+    )]
+    NoStore {
+        /// The store's path, as given.
+        path: PathBuf,
     },
 
     /// The file at the store's path is not a store this cebulk can use; it was left as it
@@ -75,7 +102,7 @@ pub enum Fatal {
         reason: NotAStore,
         /// What to do about it.
         #[help]
-        help: &'static str,
+        help: String,
     },
 
     /// The store failed during the run. Committed batches stay; the batch under way was
@@ -83,9 +110,24 @@ pub enum Fatal {
     #[error("store failure")]
     #[diagnostic(
         code(cebulk::store::failure),
-        help("batches committed before the failure are kept; re-run the same command to finish")
+        help(
+            "batches committed before the failure are kept; once its cause is fixed, re-running the same command finishes the job"
+        )
     )]
     Store(#[source] StoreError),
+
+    /// The store failed while a command read it (`events`, `check`) or loaded reference
+    /// data into it (all or nothing): nothing in it was changed.
+    #[error("store failure")]
+    #[diagnostic(code(cebulk::store::failure))]
+    StoreUnchanged {
+        /// What failed.
+        #[source]
+        source: StoreError,
+        /// What to do about it.
+        #[help]
+        help: &'static str,
+    },
 
     /// The store contradicts itself: an insert broke a constraint that the writer's checks
     /// had found free (a sequence behind its events, …). Committed batches stay; the batch
@@ -118,16 +160,58 @@ impl From<StoreError> for Fatal {
 }
 
 impl Fatal {
+    /// A store failure of a command that changes nothing in the store when it fails (the
+    /// batches-committed hint of [`Fatal::Store`] does not apply), with `help` instead.
+    #[must_use]
+    pub fn nothing_changed(self, help: &'static str) -> Fatal {
+        match self {
+            Fatal::Store(source) => Fatal::StoreUnchanged { source, help },
+            other => other,
+        }
+    }
+
+    /// The error as standard error shows it: `cebulk: ` and one line, what failed and then
+    /// each cause that line does not already say, and, when there is one, a second line
+    /// with what to do (`hint: …`).
+    pub fn message(&self) -> String {
+        let mut text = format!("cebulk: {}", one_line(self));
+        if let Some(help) = miette::Diagnostic::help(self) {
+            text.push_str(&format!("\nhint: {help}"));
+        }
+        text
+    }
+
     /// The exit status for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
             Fatal::Usage(_) | Fatal::Reference(_) => EXIT_REJECTED,
             Fatal::Thread { .. }
             | Fatal::StoreOpen { .. }
+            | Fatal::NoStore { .. }
+            | Fatal::StoreNotWritable { .. }
+            | Fatal::StoreUnchanged { .. }
             | Fatal::NotAStore { .. }
             | Fatal::Store(_)
             | Fatal::Inconsistent(_)
             | Fatal::Report(_) => EXIT_FAILURE,
         }
     }
+}
+
+/// `error` and its causes on one line: `cannot open the store x.db: its directory d does
+/// not exist`. The chain stops at the first cause whose text the line already holds: a
+/// store failure's text includes SQLite's, whose own cause repeats it with a code.
+pub fn one_line(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if text.contains(&cause_text) {
+            break;
+        }
+        text.push_str(": ");
+        text.push_str(&cause_text);
+        source = cause.source();
+    }
+    text
 }

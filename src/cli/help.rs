@@ -14,7 +14,7 @@ pub const EXIT_STATUSES: &[(&str, &str)] = &[
     ),
     (
         "3",
-        "store or I/O failure (batches committed before it stay; a re-run finishes the job), or a problem that `check` found",
+        "store or I/O failure (batches committed before it stay; once its cause is fixed, a re-run finishes the job), a store path that cannot be used (no such file for a command that reads, a directory, not writable), or a problem that `check` found",
     ),
     (
         "130",
@@ -90,6 +90,18 @@ pub const EVENTS_EXAMPLES: &[Example] = &[
     (
         "List the purchases as CSV:",
         "cebulk --store events.db events --kind purchases --format csv > purchases.csv",
+    ),
+    (
+        "List one account's events of June 2016, one JSON event a line:",
+        "cebulk --store events.db events --account ACR0000000228 --since 2016-06-01 --until 2016-07-01 --format ndjson",
+    ),
+    (
+        "Find the events of one request unique identifier:",
+        "cebulk --store events.db events --rid 31",
+    ),
+    (
+        "Count the purchases:",
+        "cebulk --store events.db events --kind purchases --count",
     ),
     (
         "List as CSV for another program, without escaping cells that start like formulas:",

@@ -4,20 +4,20 @@
 
 use std::path::Path;
 
-use super::store::{fatal, open_read};
+use super::store::open_existing;
 use crate::cli::fatal::{EXIT_FAILURE, EXIT_OK, Fatal};
 use crate::report::destination::print;
 use crate::store::check::check;
-use crate::store::open::{NotAStore, OpenError};
 
 /// Checks the store at `store_path`, printing the problems found and a verdict.
 pub fn run(store_path: &Path) -> Result<u8, Fatal> {
     // A path with nothing at it is not a store to call sound: most likely a mistyped one.
-    if !store_path.exists() {
-        return Err(fatal(store_path, OpenError::NotAStore(NotAStore::Missing)));
-    }
-    let store = open_read(store_path)?;
-    let findings = check(&store.conn)?;
+    let store = open_existing(store_path)?;
+    let findings = check(&store.conn).map_err(|e| {
+        Fatal::from(e).nothing_changed(
+            "the check changed nothing in the store; a store SQLite cannot read is damaged: restore it from a backup",
+        )
+    })?;
     let mut text = String::new();
     for problem in &findings.problems {
         text.push_str(&format!("problem: {problem}\n"));

@@ -7,12 +7,16 @@ use crate::cli::fatal::Fatal;
 use crate::cli::stderr;
 use crate::domain::codes::RequestCode;
 use crate::import::interrupt::Interrupt;
-use crate::import::pipeline::{Imported, import};
+use crate::import::pipeline::{Imported, import, summary};
 use crate::reference::file::read_and_merge;
 use crate::report::destination::{Committed, Pending, close_report, open_report};
 use crate::report::envelope::{Report, Status};
 use crate::store::reference;
 use crate::store::writer::Writer;
+
+/// What to do about a store that fails during a dry run, which changes nothing in it.
+pub const DRY_RUN_FAILED: &str =
+    "a dry run changes nothing in the store; once the cause is fixed, run it again";
 
 /// Runs an import; returns its exit status.
 pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
@@ -51,7 +55,7 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
             .name("cebulk-close".into())
             .spawn_scoped(scope, move || drop(store))
             .ok();
-        let finished = finish_import(imported, report, target, config.dry_run);
+        let finished = finish_import(imported, report, target, config);
         if let Some(closing) = closing {
             closing
                 .join()
@@ -75,8 +79,9 @@ fn finish_import(
     imported: Result<Imported, Fatal>,
     mut report: Report,
     target: Option<Pending>,
-    dry_run: bool,
+    config: &ImportConfig,
 ) -> Result<u8, Fatal> {
+    let dry_run = config.dry_run;
     // The report lists a processed entry for each event committed, and only once committed.
     let kept = committed(dry_run, report.processed_count());
     let imported = match imported {
@@ -101,8 +106,7 @@ fn finish_import(
         Err(other) => return Err(other),
     };
     for rejected in &imported.rejected {
-        let report = miette::Report::msg(rejected.to_string());
-        stderr::line(format_args!("{report:?}"));
+        stderr::line(format_args!("cebulk: {rejected}"));
     }
     let reported = report.processed_count();
     if let Some(signal) = imported.interrupted {
@@ -117,6 +121,9 @@ fn finish_import(
         });
     }
     close_report(report, target).map_err(|error| error.after(kept))?;
+    if !config.quiet {
+        summary(&imported);
+    }
     if let Some(signal) = imported.interrupted {
         let done = if dry_run {
             "reported (a dry run: nothing committed)"

@@ -10,7 +10,11 @@ pub fn run(args: Args) -> Result<u8, Fatal> {
     match args.command {
         Command::Import(import_args) => {
             let config = ImportConfig::new(args.store, import_args)?;
-            import::run(&config)
+            let dry_run = config.dry_run;
+            import::run(&config).map_err(|fatal| match dry_run {
+                true => fatal.nothing_changed(import::DRY_RUN_FAILED),
+                false => fatal,
+            })
         }
         Command::Reference {
             command: ReferenceCommand::Load { path },

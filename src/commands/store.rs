@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::fatal::Fatal;
-use crate::store::open::{OpenError, Store, open_for_write, open_read_only};
+use crate::store::open::{NotAStore, OpenError, Store, open_for_write, open_read_only};
 
 /// Opens the store for writing (created on first use).
 pub fn open_write(path: &Path) -> Result<Store, Fatal> {
@@ -15,10 +15,33 @@ pub fn open_read(path: &Path) -> Result<Store, Fatal> {
     open_read_only(path).map_err(|source| fatal(path, source))
 }
 
+/// Opens the store read-only for a command that only reads an existing store (`events`,
+/// `check`): a path with nothing at it is most likely a mistyped one, not an empty store.
+pub fn open_existing(path: &Path) -> Result<Store, Fatal> {
+    let missing = std::fs::metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+    if missing {
+        return Err(Fatal::NoStore {
+            path: path.to_owned(),
+        });
+    }
+    open_read(path)
+}
+
 /// The fatal error of a store at `path` that cannot be opened.
 pub fn fatal(path: &Path, source: OpenError) -> Fatal {
     match source {
         OpenError::NotAStore(reason) => Fatal::NotAStore {
+            path: path.to_owned(),
+            help: match reason {
+                NotAStore::Directory => format!(
+                    "give --store (or CEBULK_STORE) the path of a store file, such as {}",
+                    path.join("cebulk.db").display()
+                ),
+                _ => reason.help().to_owned(),
+            },
+            reason,
+        },
+        OpenError::NotWritable(reason) => Fatal::StoreNotWritable {
             path: path.to_owned(),
             help: reason.help(),
             reason,

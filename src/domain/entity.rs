@@ -181,6 +181,21 @@ impl Entity {
         }
     }
 
+    /// The columns `cebulk events` shows beside a resolved identifier's `id`, so that a
+    /// person can read the listing: the natural key, and an account's name too.
+    pub fn listed_columns(self) -> &'static [&'static str] {
+        match self {
+            Entity::Account => &["number", "name"],
+            Entity::Currency | Entity::Product => &["code"],
+            Entity::Participant | Entity::Invoice => &["number"],
+            Entity::Unit
+            | Entity::Classification
+            | Entity::PaymentMediumBrand
+            | Entity::PaymentMediumType
+            | Entity::Kpi => &["name"],
+        }
+    }
+
     /// The fields an identifier object of this entity may name, in the seed's order.
     pub fn identifier_fields(self) -> &'static [&'static str] {
         match self {
@@ -233,6 +248,10 @@ mod tests {
                 assert!(*field == "id" || is_text_column, "{entity}.{field}");
             }
             assert!(entity.column_index(entity.natural_key()).is_some());
+            assert_eq!(entity.listed_columns()[0], entity.natural_key());
+            for column in entity.listed_columns() {
+                assert!(entity.column_index(column).is_some(), "{entity}.{column}");
+            }
         }
     }
 

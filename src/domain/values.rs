@@ -101,6 +101,62 @@ fn is_time_and_zone(b: &[u8]) -> bool {
     }
 }
 
+/// A point in time, from a date in one of [`is_date`]'s forms, for comparing dates written
+/// with different offsets and precisions: seconds and nanoseconds since 0001-01-01T00:00:00
+/// UTC. A date alone is its midnight, and a time without an offset counts as UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Moment {
+    seconds: i64,
+    nanos: u32,
+}
+
+impl Moment {
+    /// The moment `text` names; `None` when it is not a date [`is_date`] accepts.
+    pub fn parse(text: &str) -> Option<Moment> {
+        if !is_date(text) {
+            return None;
+        }
+        let b = text.as_bytes();
+        let number = |from: usize, to: usize| {
+            b[from..to]
+                .iter()
+                .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'))
+        };
+        let days = days_before(number(0, 4), number(5, 7), number(8, 10));
+        let mut seconds = days * 86_400;
+        let mut nanos = 0u32;
+        if b.len() > 10 {
+            seconds += number(11, 13) * 3600 + number(14, 16) * 60 + number(17, 19);
+            let mut zone = &b[19..];
+            if let [b'.', fraction @ ..] = zone {
+                let n = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
+                let digits = fraction[..n]
+                    .iter()
+                    .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+                nanos = digits * 10u32.pow(9 - n as u32);
+                zone = &fraction[n..];
+            }
+            if let [sign @ (b'+' | b'-'), offset @ ..] = zone {
+                let hours = i64::from(offset[0] - b'0') * 10 + i64::from(offset[1] - b'0');
+                let minutes = i64::from(offset[3] - b'0') * 10 + i64::from(offset[4] - b'0');
+                let offset = hours * 3600 + minutes * 60;
+                // Local time is UTC plus the offset.
+                seconds -= if *sign == b'+' { offset } else { -offset };
+            }
+        }
+        Some(Moment { seconds, nanos })
+    }
+}
+
+/// Days from 0001-01-01 to `year`-`month`-`day` in the proleptic Gregorian calendar.
+fn days_before(year: i64, month: i64, day: i64) -> i64 {
+    let y = year - 1;
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    const BEFORE_MONTH: [i64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    let month_days = BEFORE_MONTH[(month - 1) as usize] + i64::from(leap && month > 2);
+    y * 365 + y / 4 - y / 100 + y / 400 + month_days + day - 1
+}
+
 /// Parses an exact decimal from JSON number text or a CSV cell, and gives it back in
 /// canonical form (`120.50` → `120.5`, `1e2` → `100`). `None` when it is not a finite
 /// number in the range a decimal holds (28 digits).
@@ -254,6 +310,49 @@ mod tests {
                 canonical_decimal(text).map(|c| !c.starts_with('-') && c.as_ref() != "0");
             assert_eq!(decimal_is_positive(text), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn moments_order_dates_across_offsets_and_precisions() {
+        let m = |text| Moment::parse(text).unwrap_or_else(|| panic!("{text}"));
+        assert_eq!(m("2016-06-22"), m("2016-06-22T00:00:00"));
+        assert_eq!(m("2016-06-22T00:00:00"), m("2016-06-22T00:00:00.000Z"));
+        assert_eq!(m("2016-06-22T15:00:00+02:00"), m("2016-06-22T13:00:00Z"));
+        assert_eq!(m("2016-06-22T15:00:00-05:30"), m("2016-06-22T20:30:00"));
+        assert_eq!(
+            m("2016-06-22T15:00:00.5"),
+            m("2016-06-22T15:00:00.500000000")
+        );
+        assert!(m("2016-06-22T15:00:00.000000001") > m("2016-06-22T15:00:00"));
+        assert!(m("2016-06-21T23:59:59.999999999") < m("2016-06-22"));
+        assert!(m("2016-06-22T01:00:00+02:00") < m("2016-06-22"));
+        assert!(m("2016-02-29") < m("2016-03-01"));
+        assert!(m("2015-12-31T23:59:59") < m("2016-01-01"));
+        assert_eq!(
+            m("0001-01-01"),
+            Moment {
+                seconds: 0,
+                nanos: 0
+            }
+        );
+        // One day after another, across every month and leap rule, is 86 400 s later.
+        let mut previous = m("1899-12-31");
+        for year in [1900, 2000, 2015, 2016, 2100] {
+            for month in 1..=12 {
+                for day in 1..=31 {
+                    let text = format!("{year:04}-{month:02}-{day:02}");
+                    if let Some(next) = Moment::parse(&text) {
+                        if day == 1 && month == 1 && year != 1900 {
+                            previous = Moment::parse(&format!("{}-12-31", year - 1)).unwrap();
+                        }
+                        assert_eq!(next.seconds - previous.seconds, 86_400, "{text}");
+                        previous = next;
+                    }
+                }
+            }
+        }
+        assert_eq!(Moment::parse("2016-06-22 15:00"), None);
+        assert_eq!(Moment::parse("yesterday"), None);
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Imported {
     pub unprocessed: usize,
     /// The signal that stopped the import before the end of its input, if one did.
     pub interrupted: Option<Signal>,
+    /// How long the import took.
+    pub elapsed: std::time::Duration,
 }
 
 impl Imported {
@@ -149,9 +151,7 @@ pub fn import(
     }
     imported.processed = report.processed_count();
     imported.unprocessed = report.unprocessed_count();
-    if !config.quiet {
-        summary(&imported, started);
-    }
+    imported.elapsed = started.elapsed();
     Ok(imported)
 }
 
@@ -424,9 +424,11 @@ fn spawn<'scope, 'env, T: Send + 'scope>(
         })
 }
 
-fn summary(imported: &Imported, started: Instant) {
+/// The summary line on standard error, printed once the report is written (so that no
+/// summary comes before an error that stops the run).
+pub fn summary(imported: &Imported) {
     let read = imported.processed + imported.unprocessed;
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = imported.elapsed.as_secs_f64();
     let rate = if elapsed > 0.0 {
         read as f64 / elapsed
     } else {

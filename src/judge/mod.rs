@@ -5,6 +5,7 @@
 
 pub mod batch;
 pub mod body;
+pub mod decoded;
 pub mod judged;
 pub mod precedence;
 pub mod resolve;

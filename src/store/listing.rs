@@ -1,44 +1,266 @@
 //! Reading created events back for `cebulk events`, one at a time, so that listing a large
-//! store does not hold it in memory.
+//! store does not hold it in memory: the events a [`Selection`] picks, each with the
+//! natural keys of the records its identifiers name.
 
-use rusqlite::Connection;
-use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+use std::borrow::Cow;
+use std::rc::Rc;
+
+use foldhash::fast::RandomState;
+use rusqlite::{Connection, OptionalExtension, Statement, params_from_iter, types::Value as Sql};
+use serde_json::value::RawValue;
 
 use super::error::{Doing, StoreError};
+use super::schema::seq;
+use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
+use crate::domain::values::Moment;
+use crate::judge::body;
+use crate::judge::decoded::{self, Decoded, shared};
 
-/// Calls `each` with every created event (of one kind, or all), by kind and then number: its
-/// request object with identifiers resolved, plus `kind`, `id` and `number`. Stops at the
-/// first error `each` returns.
+/// Which events to list (`cebulk events`' filters). Every filter given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Only this kind (`--kind`): a range of rowids.
+    pub kind: Option<Kind>,
+    /// Only this request unique identifier (`--rid`): through the `events_request` index.
+    pub rid: Option<String>,
+    /// Only events of the account with this id (`--account`, its number resolved with
+    /// [`account_id`]): a scan of the kinds' rows, as no index holds accounts.
+    pub account_id: Option<String>,
+    /// Only events performed at or after this moment (`--since`).
+    pub since: Option<Moment>,
+    /// Only events performed before this moment (`--until`).
+    pub until: Option<Moment>,
+    /// At most this many events (`--limit`).
+    pub limit: Option<u64>,
+}
+
+impl Selection {
+    /// The kinds to read, in listing order.
+    fn kinds(&self) -> Vec<Kind> {
+        let mut kinds: Vec<Kind> = match self.kind {
+            Some(kind) => vec![kind],
+            None => Kind::ALL.to_vec(),
+        };
+        kinds.sort_by_key(|kind| kind.ordinal());
+        kinds
+    }
+
+    fn dated(&self) -> bool {
+        self.since.is_some() || self.until.is_some()
+    }
+
+    /// Whether an event performed at `performed_on` is within `--since` and `--until`.
+    fn in_time(&self, performed_on: Option<&str>) -> bool {
+        let Some(moment) = performed_on.and_then(Moment::parse) else {
+            return !self.dated();
+        };
+        self.since.is_none_or(|since| moment >= since)
+            && self.until.is_none_or(|until| moment < until)
+    }
+
+    /// The query of one kind's events: `columns` of its rows that pass the filters SQLite
+    /// applies (kind, identifier, account), in number order, then, with `--since` or
+    /// `--until`, the stored `performed_on` as the last column, for [`Selection::in_time`].
+    fn query(&self, kind: Kind, columns: &str) -> (String, Vec<Sql>) {
+        let mut sql = format!("SELECT {columns}");
+        let mut values = vec![
+            Sql::Integer(seq(kind.ordinal(), 0)),
+            Sql::Integer(seq(kind.ordinal() + 1, 0)),
+        ];
+        if self.dated() {
+            let path = body::path(kind, &["performed_on"]).unwrap_or_default();
+            values.push(Sql::Text(path));
+            sql.push_str(&format!(", body ->> ?{}", values.len()));
+        }
+        sql.push_str(" FROM events WHERE seq >= ?1 AND seq < ?2");
+        if let Some(rid) = &self.rid {
+            values.push(Sql::Text(rid.clone()));
+            sql.push_str(&format!(
+                " AND request_unique_identifier = ?{}",
+                values.len()
+            ));
+        }
+        if let Some(account) = &self.account_id {
+            values.push(Sql::Text(account.clone()));
+            sql.push_str(&format!(" AND accounts_receivable_id = ?{}", values.len()));
+        }
+        sql.push_str(" ORDER BY seq");
+        (sql, values)
+    }
+}
+
+/// The id of the account numbered `number` in the store's reference data, if there is one.
+pub fn account_id(conn: &Connection, number: &str) -> Result<Option<String>, StoreError> {
+    conn.query_row(
+        "SELECT id FROM accounts_receivable WHERE number = ?1",
+        [number],
+        |row| row.get(0),
+    )
+    .optional()
+    .doing("looking the account up")
+}
+
+/// Calls `each` with every event `selection` picks, by kind and then number: its request
+/// object with identifiers resolved (each `{"id": …}` with its record's
+/// [`Entity::listed_columns`]), plus `kind`, `id` and `number`. Stops at the first error
+/// `each` returns.
 pub fn for_each_event<E>(
     conn: &Connection,
-    kind: Option<Kind>,
-    mut each: impl FnMut(Value) -> Result<(), E>,
+    selection: &Selection,
+    mut each: impl FnMut(&Decoded<'_>) -> Result<(), E>,
 ) -> Result<Result<(), E>, StoreError> {
     let doing = "listing events";
-    let mut statement = conn
-        .prepare(
-            "SELECT kind, id, number, body FROM events
-             WHERE ?1 IS NULL OR kind = ?1 ORDER BY seq",
-        )
-        .doing(doing)?;
-    let mut rows = statement.query([kind.map(Kind::name)]).doing(doing)?;
-    while let Some(row) = rows.next().doing(doing)? {
-        let kind: String = row.get(0).doing(doing)?;
-        let id: String = row.get(1).doing(doing)?;
-        let number: i64 = row.get(2).doing(doing)?;
-        let body: String = row.get(3).doing(doing)?;
-        let fields = Kind::from_name(&kind).and_then(|k| crate::judge::body::decode(k, &body));
-        let mut event = Map::new();
-        event.insert("kind".into(), Value::String(kind));
-        event.insert("id".into(), Value::String(id));
-        event.insert("number".into(), Value::String(number.to_string()));
-        event.extend(fields.unwrap_or_default());
-        if let Err(e) = each(Value::Object(event)) {
-            return Ok(Err(e));
+    let mut names = Names::new(conn);
+    let mut left = selection.limit.unwrap_or(u64::MAX);
+    for kind in selection.kinds() {
+        if left == 0 {
+            break;
+        }
+        let kind_name = shared(kind.name());
+        let (sql, values) = selection.query(kind, "id, number, body");
+        let mut statement = conn.prepare(&sql).doing(doing)?;
+        let mut rows = statement.query(params_from_iter(values)).doing(doing)?;
+        while let Some(row) = rows.next().doing(doing)? {
+            if selection.dated() {
+                let performed_on = row.get_ref(3).doing(doing)?.as_str_or_null().ok().flatten();
+                if !selection.in_time(performed_on) {
+                    continue;
+                }
+            }
+            let id = row.get_ref(0).doing(doing)?.as_str().unwrap_or_default();
+            let number: i64 = row.get(1).doing(doing)?;
+            let stored = row.get_ref(2).doing(doing)?.as_str().unwrap_or_default();
+            let mut failed = None;
+            let fields = decoded::decode(kind, stored, &mut |entity, id, object| {
+                if let Err(e) = names.add(entity, id, object) {
+                    failed.get_or_insert(e);
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            let mut event = vec![
+                (
+                    Cow::Borrowed("kind"),
+                    Decoded::Shared(Rc::clone(&kind_name)),
+                ),
+                (Cow::Borrowed("id"), Decoded::text(id)),
+                (
+                    Cow::Borrowed("number"),
+                    Decoded::text(itoa::Buffer::new().format(number)),
+                ),
+            ];
+            event.extend(fields.unwrap_or_default());
+            if let Err(e) = each(&Decoded::Object(event)) {
+                return Ok(Err(e));
+            }
+            left -= 1;
+            if left == 0 {
+                break;
+            }
         }
     }
     Ok(Ok(()))
+}
+
+/// How many events `selection` picks: counted by SQLite, unless `--since` or `--until`
+/// needs each event's date.
+pub fn count(conn: &Connection, selection: &Selection) -> Result<u64, StoreError> {
+    let doing = "counting events";
+    let mut counted = 0u64;
+    for kind in selection.kinds() {
+        if selection.dated() {
+            let (sql, values) = selection.query(kind, "seq");
+            let mut statement = conn.prepare(&sql).doing(doing)?;
+            let mut rows = statement.query(params_from_iter(values)).doing(doing)?;
+            while let Some(row) = rows.next().doing(doing)? {
+                let performed_on = row.get_ref(1).doing(doing)?.as_str_or_null().ok().flatten();
+                counted += u64::from(selection.in_time(performed_on));
+            }
+        } else {
+            let (sql, values) = selection.query(kind, "count(*)");
+            let sql = sql.replace(" ORDER BY seq", "");
+            let n: i64 = conn
+                .query_row(&sql, params_from_iter(values), |row| row.get(0))
+                .doing(doing)?;
+            counted += n.unsigned_abs();
+        }
+    }
+    Ok(selection.limit.map_or(counted, |limit| counted.min(limit)))
+}
+
+/// Reference records met in the listing, by entity and id: their listed columns, read
+/// through the primary key the first time an id comes and kept for the next events
+/// (a few units, products and accounts recur in most listings). Each entity keeps at most
+/// [`Names::KEPT`] ids, so memory stays flat on a listing of any length.
+struct Names<'c> {
+    conn: &'c Connection,
+    statements: HashMap<Entity, Statement<'c>, RandomState>,
+    kept: HashMap<Entity, HashMap<String, Listed, RandomState>, RandomState>,
+}
+
+/// A record's listed columns that have a value, by name, as JSON strings.
+type Listed = Vec<(&'static str, Rc<RawValue>)>;
+
+impl<'c> Names<'c> {
+    const KEPT: usize = 65_536;
+
+    fn new(conn: &'c Connection) -> Names<'c> {
+        Names {
+            conn,
+            statements: HashMap::default(),
+            kept: HashMap::default(),
+        }
+    }
+
+    /// Adds the listed columns of the `entity` record with id `id` to `object` (nothing for
+    /// an id the store has no record of, or a column without a value).
+    fn add<'s>(
+        &mut self,
+        entity: Entity,
+        id: &str,
+        object: &mut Vec<(Cow<'s, str>, Decoded<'s>)>,
+    ) -> Result<(), StoreError> {
+        let kept = self.kept.entry(entity).or_default();
+        if !kept.contains_key(id) {
+            if kept.len() >= Self::KEPT {
+                kept.clear();
+            }
+            let doing = format!("reading {} record {id}", entity.key());
+            let statement = match self.statements.entry(entity) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let sql = format!(
+                        "SELECT {} FROM {} WHERE id = ?1",
+                        entity.listed_columns().join(", "),
+                        entity.key()
+                    );
+                    e.insert(self.conn.prepare(&sql).doing(&doing)?)
+                }
+            };
+            let columns = statement
+                .query_row([id], |row| {
+                    let mut columns = Vec::new();
+                    for (i, name) in entity.listed_columns().iter().enumerate() {
+                        if let Some(text) = row.get_ref(i)?.as_str_or_null()? {
+                            columns.push((*name, shared(text)));
+                        }
+                    }
+                    Ok(columns)
+                })
+                .optional()
+                .doing(&doing)?
+                .unwrap_or_default();
+            kept.insert(id.to_owned(), columns);
+        }
+        for (name, value) in kept.get(id).into_iter().flatten() {
+            object.push((Cow::Borrowed(*name), Decoded::Shared(Rc::clone(value))));
+        }
+        Ok(())
+    }
 }
 
 /// A read transaction on `conn`, until dropped: the listings made in it see the same events
@@ -48,69 +270,63 @@ pub fn snapshot(conn: &Connection) -> Result<rusqlite::Transaction<'_>, StoreErr
         .doing("starting the listing's read transaction")
 }
 
-/// Calls `each` with every cell of the event as CSV: its dotted JSON path (the import's own
-/// header form) and its text, in the event's key order. The path is built in one buffer and
-/// the text borrowed from the event, so that a listing allocates nothing per cell.
-pub fn for_each_cell<'v>(event: &'v Value, mut each: impl FnMut(&str, &'v str)) {
-    let mut path = String::new();
-    walk(event, &mut path, &mut each);
-}
-
-fn walk<'v>(value: &'v Value, path: &mut String, each: &mut impl FnMut(&str, &'v str)) {
-    // Appends `.key` (or `key` at the top) to the path, walks `inner`, and takes it off again.
-    let mut descend = |path: &mut String, key: &str, inner: &'v Value| {
-        let len = path.len();
-        if len > 0 {
-            path.push('.');
-        }
-        path.push_str(key);
-        walk(inner, path, each);
-        path.truncate(len);
-    };
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map {
-                descend(path, key, inner);
-            }
-        }
-        Value::Array(items) => {
-            let mut index = itoa::Buffer::new();
-            for (i, inner) in items.iter().enumerate() {
-                descend(path, index.format(i), inner);
-            }
-        }
-        Value::Null => each(path, ""),
-        Value::Bool(b) => each(path, if *b { "true" } else { "false" }),
-        // With arbitrary_precision, a number keeps its digits as text.
-        Value::Number(n) => each(path, n.as_str()),
-        Value::String(s) => each(path, s),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// SQLite's plan for `selection`'s query of purchases, one line a step.
+    fn plan(selection: &Selection) -> String {
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::schema::create(&conn).unwrap();
+        let (sql, values) = selection.query(Kind::Purchases, "id, number, body");
+        let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let steps = statement
+            .query_map(params_from_iter(values), |row| row.get::<_, String>(3))
+            .unwrap();
+        steps.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+    }
+
     #[test]
-    fn flattens_to_the_import_header_form() {
-        let event = serde_json::json!({
-            "a": {"id": "X"},
-            "products_set": [{"net_amount": 1.5}, {"quantity": 2, "p": {"id": "Y"}}],
-            "b": null,
-            "c": true
-        });
-        let mut cells = Vec::new();
-        for_each_cell(&event, |path, text| cells.push((path.to_owned(), text)));
-        assert_eq!(
-            cells,
-            [
-                ("a.id".to_owned(), "X"),
-                ("products_set.0.net_amount".to_owned(), "1.5"),
-                ("products_set.1.quantity".to_owned(), "2"),
-                ("products_set.1.p.id".to_owned(), "Y"),
-                ("b".to_owned(), ""),
-                ("c".to_owned(), "true"),
-            ]
+    fn filters_use_the_rowid_range_and_the_request_index() {
+        let kind = plan(&Selection::default());
+        assert!(
+            kind.contains("USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"),
+            "{kind}"
         );
+        let rid = plan(&Selection {
+            rid: Some("7".into()),
+            ..Selection::default()
+        });
+        assert!(rid.contains("USING INDEX events_request"), "{rid}");
+        assert!(!rid.contains("TEMP B-TREE"), "{rid}");
+        let both = plan(&Selection {
+            rid: Some("7".into()),
+            account_id: Some("A".into()),
+            since: Moment::parse("2016-01-01"),
+            ..Selection::default()
+        });
+        assert!(both.contains("USING INDEX events_request"), "{both}");
+        let account = plan(&Selection {
+            account_id: Some("A".into()),
+            ..Selection::default()
+        });
+        assert!(account.contains("USING INTEGER PRIMARY KEY"), "{account}");
+    }
+
+    #[test]
+    fn since_is_inclusive_and_until_exclusive() {
+        let selection = Selection {
+            since: Moment::parse("2016-06-01"),
+            until: Moment::parse("2016-07-01"),
+            ..Selection::default()
+        };
+        assert!(selection.in_time(Some("2016-06-01")));
+        assert!(selection.in_time(Some("2016-06-30T23:59:59.999")));
+        assert!(selection.in_time(Some("2016-07-01T01:00:00+02:00")));
+        assert!(!selection.in_time(Some("2016-07-01")));
+        assert!(selection.in_time(Some("2016-05-31T23:00:00-02:00")));
+        assert!(!selection.in_time(Some("2016-06-01T01:00:00+02:00")));
+        assert!(!selection.in_time(None));
+        assert!(Selection::default().in_time(None));
     }
 }

@@ -50,6 +50,10 @@ pub enum OpenError {
         "a write to the store was cut short (its rollback journal is beside it) and must be rolled back before it can be read; run `cebulk reference load` or an import without --dry-run once, which does that"
     )]
     Unfinished,
+    /// A command that writes cannot write the store, as the file system says before
+    /// anything is tried (so that the message says why, and no batch fails half way).
+    #[error("cannot write to it: {0}")]
+    NotWritable(NotWritable),
     /// An older store, opened read-only, so it cannot be brought up to date here.
     #[error(
         "the store has schema version {found}; this cebulk reads version {supported} and upgrades older stores when it opens them for writing (run `cebulk reference load` or an import without --dry-run once)"
@@ -62,13 +66,78 @@ pub enum OpenError {
     },
 }
 
+/// Why a command that writes cannot write the store.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotWritable {
+    /// The directory the store is to be in does not exist.
+    #[error("its directory {} does not exist", .0.display())]
+    NoDirectory(PathBuf),
+    /// The store's file is read-only for this user.
+    #[error("the file is read-only (its permissions do not let this user write to it)")]
+    ReadOnlyFile,
+    /// The store's directory is read-only for this user: SQLite creates the store, and its
+    /// journal at each commit, beside it.
+    #[error(
+        "its directory {} is read-only for this user, and SQLite writes its journal beside the store",
+        .0.display()
+    )]
+    ReadOnlyDirectory(PathBuf),
+    /// The store is on a read-only file system.
+    #[error("it is on a read-only file system")]
+    ReadOnlyFileSystem,
+}
+
+impl NotWritable {
+    /// What to do about it.
+    pub fn help(&self) -> &'static str {
+        match self {
+            NotWritable::NoDirectory(_) => {
+                "create the directory first, or give --store (or CEBULK_STORE) a path in an existing one"
+            }
+            NotWritable::ReadOnlyFile => {
+                "make the file writable (chmod u+w) for commands that write; `cebulk events` and `cebulk check` only read it"
+            }
+            NotWritable::ReadOnlyDirectory(_) => {
+                "make the directory writable for this user, or move the store to a directory that is"
+            }
+            NotWritable::ReadOnlyFileSystem => {
+                "copy the store to a writable file system; `cebulk events` and `cebulk check` only read it"
+            }
+        }
+    }
+}
+
+/// Whether this user may write the store at `path` (the file, if there is one, and its
+/// directory), as `access(2)` answers: a command that writes says why it cannot before it
+/// starts, rather than fail at its first commit with SQLite's "unable to open database
+/// file" or "attempt to write a readonly database".
+fn writable(path: &Path) -> Result<(), NotWritable> {
+    use rustix::fs::{Access, access};
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(NotWritable::NoDirectory(dir.to_owned()));
+    }
+    let refused = |error: rustix::io::Errno, read_only: NotWritable| {
+        if error == rustix::io::Errno::ROFS {
+            NotWritable::ReadOnlyFileSystem
+        } else {
+            read_only
+        }
+    };
+    if path.exists() {
+        access(path, Access::WRITE_OK).map_err(|e| refused(e, NotWritable::ReadOnlyFile))?;
+    }
+    access(dir, Access::WRITE_OK)
+        .map_err(|e| refused(e, NotWritable::ReadOnlyDirectory(dir.to_owned())))
+}
+
 /// Why the file at the store's path is not a store this cebulk can use. Shown after
 /// "PATH is not a cebulk store".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotAStore {
-    /// There is no file at the path (for a command that needs one: `cebulk check`).
-    #[error(": there is no file there")]
-    Missing,
     /// A directory.
     #[error(": it is a directory")]
     Directory,
@@ -106,6 +175,7 @@ impl NotAStore {
             NotAStore::Newer { .. } => {
                 "cebulk left the file as it was; use the newer cebulk that made it"
             }
+
             _ => {
                 "cebulk left the file as it was; give --store (or CEBULK_STORE) the path of a cebulk store, or of a file that does not exist yet"
             }
@@ -222,6 +292,7 @@ fn check_version(conn: &Connection) -> Result<i64, OpenError> {
 /// Opens the store for writing, creating it and its schema if needed.
 pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
     let probed = probe(path)?;
+    writable(path).map_err(OpenError::NotWritable)?;
     let conn = Connection::open(path).doing("opening the store")?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .doing("setting the busy timeout")?;

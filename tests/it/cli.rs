@@ -119,21 +119,30 @@ fn purchases_land_in_the_store_with_resolved_ids_quantity_and_amounts() {
             "the report's number for {rui}"
         );
         numbers.push(number.clone());
+        // Each identifier resolved to its record's id, with its natural key (and an
+        // account's name) beside it.
         assert_eq!(
             event["accounts_receivable_identifier"],
-            json!({"id": account})
+            json!({"id": account, "number": "ACR0000000228", "name": "Costas Charalambous"})
         );
-        assert_eq!(event["performed_by_unit_identifier"], json!({"id": unit}));
+        assert_eq!(
+            event["performed_by_unit_identifier"],
+            json!({"id": unit, "name": "Admin Unit"})
+        );
         assert_eq!(event["performed_on"], "2016-06-22T15:00:00");
         assert_eq!(event["reference_number"], "RF01");
         let lines = event["products_set"].as_array().unwrap();
         assert_eq!(lines.len(), 2, "{event}");
         let expected = [
-            (&serendipity, "50", "10", "60"),
-            (&bronze, "160", "20", "180"),
+            (&serendipity, "Serendipity", "50", "10", "60"),
+            (&bronze, "Bronze", "160", "20", "180"),
         ];
-        for (line, (product, net, vat, total)) in lines.iter().zip(expected) {
-            assert_eq!(line["product_identifier"], json!({"id": product}), "{line}");
+        for (line, (product, code, net, vat, total)) in lines.iter().zip(expected) {
+            assert_eq!(
+                line["product_identifier"],
+                json!({"id": product, "code": code}),
+                "{line}"
+            );
             assert_eq!(line["quantity"], json!(1), "quantity filled in: {line}");
             assert_eq!(line["net_amount"].to_string(), net, "{line}");
             assert_eq!(line["vat_amount"].to_string(), vat, "{line}");
@@ -278,7 +287,11 @@ fn every_event_processed_exits_zero() {
     assert_eq!(events[0]["website"], "www.crm.com");
     assert_eq!(
         events[0]["accounts_receivable_identifier"],
-        json!({"id": reference_id("accounts_receivable", "number", "ACR0000000020")})
+        json!({
+            "id": reference_id("accounts_receivable", "number", "ACR0000000020"),
+            "number": "ACR0000000020",
+            "name": "Andreas Georgiou"
+        })
     );
 }
 
@@ -696,7 +709,10 @@ fn the_seed_financial_statements_set_name_needs_kind_financial_statements() {
     assert_eq!(store.count("event_kpis"), 3);
     assert_eq!(
         events[1]["measured_key_performance_indicators_set"][0]["key_performance_indicator_identifier"],
-        json!({"id": reference_id("key_performance_indicators", "name", "Monthly Spend")})
+        json!({
+            "id": reference_id("key_performance_indicators", "name", "Monthly Spend"),
+            "name": "Monthly Spend"
+        })
     );
 
     // Without --kind: financial achievements, which have no measured KPIs.

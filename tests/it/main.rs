@@ -14,7 +14,10 @@
 //!   items and its escaping of formulas;
 //! - `install`: completion scripts, the man page and `--version`;
 //! - `journal`: rollback journal and WAL, a killed writer's journal;
+//! - `listing`: `cebulk events`' filters, formats, `--count` and natural keys;
 //! - `layout`: the source layout's rules (no module cycles, what each layer may name);
+//! - `messages`: fatal errors as one line and a hint, each mistake with the store's path,
+//!   a missing `--kind`, `--help`'s examples;
 //! - `migration`: stores of older schemas (`tests/store_v1/`, `tests/store_v2/`) upgraded;
 //! - `properties`: proptest over random inputs and formats;
 //! - `readme`: the README's console examples print what it shows;
@@ -46,6 +49,8 @@ mod hardening_values;
 mod install;
 mod journal;
 mod layout;
+mod listing;
+mod messages;
 mod migration;
 mod properties;
 mod readme;

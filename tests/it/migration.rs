@@ -102,7 +102,9 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
     assert_eq!(listing.code, Some(0));
     let expected =
         std::fs::read(crate_path("tests/store_v1/events.json")).expect("the schema 1 listing");
-    assert_eq!(json(&listing.stdout), json(&expected));
+    // The listing kept in tests/store_v1/ shows identifiers by id alone, as listings did
+    // then; the natural keys now beside them come from the reference data.
+    assert_eq!(ids_only(json(&listing.stdout)), json(&expected));
 
     // A new event continues its kind's numbering.
     let event = r#"{"request_unique_identifier":"new-1","accounts_receivable_identifier":{"number":"ACR0000000020"},"performed_by_unit_identifier":{"name":"Admin Unit"},"performed_on":"2016-06-22T15:00:00","reference_number":"RF9","products_set":[{"product_identifier":{"code":"Serendipity"},"net_amount":5,"vat_amount":1,"total_amount":6}]}"#;
@@ -113,4 +115,21 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
         report["data"]["processed_customer_events_set"][0]["number"], "3",
         "{report}"
     );
+}
+
+/// A listing with each identifier object cut back to its `id`: without the natural keys
+/// (`number`, `name`, `code`) that `cebulk events` shows beside it.
+fn ids_only(listing: Value) -> Value {
+    match listing {
+        Value::Object(map) if map.contains_key("id") && !map.contains_key("kind") => {
+            Value::Object(map.into_iter().filter(|(key, _)| key == "id").collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, value)| (key, ids_only(value)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(ids_only).collect()),
+        other => other,
+    }
 }

@@ -228,7 +228,10 @@ fn check_on_a_path_with_no_store_is_refused_and_creates_nothing() {
     let run = check(&store);
     run.code_without_panic(3);
     assert!(
-        said(&run).contains("is not a cebulk store: there is no file there"),
+        said(&run).contains(&format!(
+            "there is no store at {}: no such file",
+            store.db().display()
+        )),
         "{}",
         run.context()
     );

@@ -29,6 +29,7 @@ pub struct Cebulk {
     args: Vec<OsString>,
     stdin: Vec<u8>,
     shell: Option<String>,
+    unprivileged: bool,
     stdout: Option<Stdio>,
     stderr: Option<Stdio>,
 }
@@ -42,9 +43,18 @@ impl Cebulk {
             args: Vec::new(),
             stdin: Vec::new(),
             shell: None,
+            unprivileged: false,
             stdout: None,
             stderr: None,
         }
+    }
+
+    /// Runs the binary as user and group `nobody` through `setpriv` when the tests run as
+    /// root, for whom no file permission can fail (as the current user otherwise). The
+    /// files it reads and writes must be open to that user; see [`can_run_unprivileged`].
+    pub fn unprivileged(mut self) -> Cebulk {
+        self.unprivileged = true;
+        self
     }
 
     /// Runs in `dir` (relative paths of the arguments are read from there).
@@ -120,6 +130,13 @@ impl Cebulk {
     fn command(&self) -> Command {
         let binary = assert_cmd::cargo::cargo_bin("cebulk");
         let mut command = match &self.shell {
+            None if self.unprivileged && is_root() => {
+                let mut setpriv = Command::new("setpriv");
+                setpriv
+                    .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                    .arg(binary);
+                setpriv
+            }
             None => Command::new(binary),
             Some(prelude) => {
                 let mut shell = Command::new("/bin/sh");
@@ -209,6 +226,26 @@ impl Cebulk {
             command: self.display(),
         }
     }
+}
+
+/// Whether the tests run as root.
+fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// Whether [`Cebulk::unprivileged`] can run the binary as a user whom file permissions bind:
+/// the tests do not run as root, or `setpriv` can drop root for `nobody`, who can reach the
+/// binary. `false` means a permission test cannot fail here and is to be skipped.
+pub fn can_run_unprivileged() -> bool {
+    if !is_root() {
+        return true;
+    }
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(assert_cmd::cargo::cargo_bin("cebulk"))
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success())
 }
 
 /// The writing end of a pipe whose reader has already gone, as when `| head` has exited:

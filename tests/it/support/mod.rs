@@ -14,7 +14,7 @@ pub mod inputs;
 pub mod report;
 pub mod store;
 
-pub use cebulk::{Cebulk, Run, gone_reader};
+pub use cebulk::{Cebulk, Run, can_run_unprivileged, gone_reader};
 pub use fixtures::{
     ENTITIES, KINDS, crate_path, fixture, reference, reference_id, reference_json, reference_names,
 };
