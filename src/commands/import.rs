@@ -161,8 +161,8 @@ fn finish_import(
         };
         stderr::line(format_args!(
             "cebulk: stopped: more than {max} events unprocessed (--max-errors {max}); the \
-             {reported} events before are {done}; fix the input or the reference data and \
-             import it again"
+             {reported} events processed before it are {done}; fix the input or the \
+             reference data and import it again"
         ));
     }
     if let Some(signal) = imported.interrupted {

@@ -467,7 +467,7 @@ impl Stages<'_> {
                                         .as_ref()
                                         .and_then(|kept| kept.get(index))
                                         .and_then(|v| v.as_deref());
-                                    rejects.write(verbatim, 0, &error)?;
+                                    rejects.write(verbatim, &error)?;
                                 }
                                 report.unprocessed(rui, &error, fields)
                             }

@@ -108,14 +108,14 @@ impl Rejects {
         ReportError::writing(format_args!("the rejects file {}", self.path.display()), e)
     }
 
-    /// Writes one unprocessed event: what was read of it (`None`: nothing was kept), and why.
+    /// Writes one unprocessed event: what was read of it (`None`: nothing was kept, and
+    /// its line is not known: 0), and why.
     pub fn write(
         &mut self,
         verbatim: Option<&Verbatim>,
-        line: usize,
         error: &EventError,
     ) -> Result<(), ReportError> {
-        let line = verbatim.map_or(line, |v| v.line);
+        let line = verbatim.map_or(0, |v| v.line);
         let annotations = [
             error.code().as_str().to_owned(),
             error.description(),
