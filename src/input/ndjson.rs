@@ -214,6 +214,27 @@ mod tests {
     }
 
     #[test]
+    fn kept_lines_are_as_read_without_their_line_end() {
+        let reader = std::io::BufReader::new(&b"{\"a\":1}\r\n\n\xff\n"[..]);
+        let kept: Vec<Option<Verbatim>> = events("f.ndjson", Box::new(reader), true)
+            .map(|item| item.ok().and_then(|raw| raw.verbatim.map(|v| *v)))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                Some(Verbatim {
+                    line: 1,
+                    read: Read::Json(b"{\"a\":1}".to_vec())
+                }),
+                Some(Verbatim {
+                    line: 3,
+                    read: Read::Json(b"\xff".to_vec())
+                }),
+            ]
+        );
+    }
+
+    #[test]
     fn one_event_a_line_blank_lines_skipped_lines_counted() {
         let items = read(b"{\"request_unique_identifier\":\"1\"}\n\n{\"a\":\n\xff\xfe\n");
         let lines: Vec<Origin> = items.iter().flatten().map(|e| e.origin).collect();

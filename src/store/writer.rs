@@ -307,29 +307,24 @@ fn already_created(
         return Ok(Earlier::None);
     }
     pending.flush()?;
-    // One lookup on the identifier's index tells both: the identical event first, if any.
-    let found = tx
-        .prepare_cached(
+    // One lookup on the identifier's index tells both, as the plain lookup of the identical
+    // event did: the same rows, read in index order with no sort.
+    let look = || -> rusqlite::Result<Earlier> {
+        let mut statement = tx.prepare_cached(
             "SELECT id, number, body = ?3 FROM events
-             WHERE kind = ?1 AND request_unique_identifier = ?2
-             ORDER BY body = ?3 DESC LIMIT 1",
-        )
-        .and_then(|mut s| {
-            s.query_row(params![kind.name(), event.rui, event.listing], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, bool>(2)?,
-                ))
-            })
-            .optional()
-        })
-        .doing("looking for an earlier run's event")?;
-    Ok(match found {
-        None => Earlier::None,
-        Some((id, number, true)) => Earlier::Same(id, number),
-        Some(_) => Earlier::Other,
-    })
+             WHERE kind = ?1 AND request_unique_identifier = ?2",
+        )?;
+        let mut rows = statement.query(params![kind.name(), event.rui, event.listing])?;
+        let mut earlier = Earlier::None;
+        while let Some(row) = rows.next()? {
+            if row.get::<_, bool>(2)? {
+                return Ok(Earlier::Same(row.get(0)?, row.get(1)?));
+            }
+            earlier = Earlier::Other;
+        }
+        Ok(earlier)
+    };
+    look().doing("looking for an earlier run's event")
 }
 
 /// The rules that need every event created so far.

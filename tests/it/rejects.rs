@@ -6,15 +6,32 @@
 
 use serde_json::Value;
 
-use crate::support::{PROCESSED, Store, UNPROCESSED, fixture, set};
+use crate::support::{PROCESSED, Run, Store, UNPROCESSED, fixture, set};
 
 /// The fix of the fixtures' two missing accounts (ACR00008 and ACR0000058).
 fn fix() -> String {
     fixture("missing_accounts.json")
 }
 
+/// `import --kind KIND --reference fixtures/reference.json --report out.json --rejects
+/// REJECTS ARGS…`
+fn import_with_rejects(store: &Store, kind: &str, rejects: &str, args: &[&str]) -> Run {
+    let reference = fixture("reference.json");
+    let flags = [
+        "--kind",
+        kind,
+        "--reference",
+        &reference,
+        "--report",
+        "out.json",
+        "--rejects",
+        rejects,
+    ];
+    store.import(&[&flags[..], args].concat())
+}
+
 /// The report of a run that wrote it to standard output.
-fn report(run: &crate::support::Run) -> Value {
+fn report(run: &Run) -> Value {
     run.json()
 }
 
@@ -219,17 +236,7 @@ fn unreadable_rows_and_empty_identifiers_come_back_as_read_with_their_line() {
                ,ACR0000000020,Admin Unit,2016-06-22T15:00:00,w\n\
                4,ACR0000000020,Admin Unit,2016-06-22T15:00:00,w,extra,\"x\"\"y\"\n";
     let input = store.file("web.csv", csv);
-    let run = store.import(&[
-        "--kind",
-        "web",
-        "--reference",
-        &fixture("reference.json"),
-        "--report",
-        "out.json",
-        "--rejects",
-        "rejects.csv",
-        &input,
-    ]);
+    let run = import_with_rejects(&store, "web", "rejects.csv", &[&input]);
     run.code(1);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -255,17 +262,7 @@ fn unreadable_rows_and_empty_identifiers_come_back_as_read_with_their_line() {
 
     let ndjson = "{\"request_unique_identifier\":\"1\",\n\n{\"request_unique_identifier\":\"\",\"website\":\"w\"}\n[1]\n";
     let input = store.file("web.ndjson", ndjson);
-    let run = store.import(&[
-        "--kind",
-        "web",
-        "--reference",
-        &fixture("reference.json"),
-        "--report",
-        "out.json",
-        "--rejects",
-        "rejects.ndjson",
-        &input,
-    ]);
+    let run = import_with_rejects(&store, "web", "rejects.ndjson", &[&input]);
     run.code(1);
     let text = std::fs::read_to_string(store.path("rejects.ndjson")).unwrap();
     let lines: Vec<Value> = text
@@ -288,19 +285,7 @@ fn unreadable_rows_and_empty_identifiers_come_back_as_read_with_their_line() {
 fn every_event_processed_leaves_a_rejects_file_with_only_its_header() {
     let store = Store::new();
     let input = fixture("requests/web.csv");
-    let run = store.import(&[
-        "--kind",
-        "web",
-        "--reference",
-        &fixture("reference.json"),
-        "--report",
-        "out.json",
-        "--rejects",
-        "rejects.csv",
-        "--id-seed",
-        "1",
-        &input,
-    ]);
+    let run = import_with_rejects(&store, "web", "rejects.csv", &["--id-seed", "1", &input]);
     let text = std::fs::read_to_string(store.path("rejects.csv")).unwrap();
     let unprocessed = set(
         &serde_json::from_str(&std::fs::read_to_string(store.path("out.json")).unwrap()).unwrap(),
@@ -320,18 +305,7 @@ fn several_inputs_write_one_rejects_file_each_in_a_directory() {
     let store = Store::new();
     let csv = fixture("requests/purchases.csv");
     let ndjson = fixture("requests/purchases.ndjson");
-    let run = store.import(&[
-        "--kind",
-        "purchases",
-        "--reference",
-        &fixture("reference.json"),
-        "--report",
-        "out.json",
-        "--rejects",
-        "rejects",
-        &csv,
-        &ndjson,
-    ]);
+    let run = import_with_rejects(&store, "purchases", "rejects", &[&csv, &ndjson]);
     run.code(1);
     let csv_rejects = std::fs::read_to_string(store.path("rejects/purchases.csv")).unwrap();
     let ndjson_rejects = std::fs::read_to_string(store.path("rejects/purchases.ndjson")).unwrap();
