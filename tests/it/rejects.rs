@@ -344,3 +344,55 @@ fn a_rejects_path_that_is_an_input_or_the_store_is_refused() {
         std::fs::read_to_string(fixture("requests/web.csv")).unwrap()
     );
 }
+
+#[test]
+fn a_line_over_the_cap_is_annotated_not_copied() {
+    let store = Store::new();
+    let long = format!("{{\"website\":\"{}\"}}", "w".repeat(1 << 20));
+    let input = store.file("web.ndjson", format!("{long}\n{{}}\n"));
+    let run = import_with_rejects(&store, "web", "rejects.ndjson", &[&input]);
+    run.code(1);
+    let text = std::fs::read_to_string(store.path("rejects.ndjson")).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", run.context());
+    assert_eq!(lines[0]["cebulk_source"], format!("{input}:1"));
+    assert!(lines[0].get("cebulk_text").is_none() && lines[0].get("website").is_none());
+    assert!(text.len() < 4096, "the long line was copied");
+    assert_eq!(lines[1]["cebulk_source"], format!("{input}:2"));
+}
+
+#[test]
+fn standard_input_is_named_stdin_in_the_source() {
+    let store = Store::new();
+    let csv = std::fs::read(fixture("requests/purchases.csv")).unwrap();
+    let reference = fixture("reference");
+    let run = store
+        .cebulk()
+        .args([
+            "import",
+            "--kind",
+            "purchases",
+            "--format",
+            "csv",
+            "--reference",
+            &reference,
+        ])
+        .args(["--report", "out.json", "--rejects", "rejects.csv", "-"])
+        .stdin(csv)
+        .run();
+    run.code(1);
+    let text = std::fs::read_to_string(store.path("rejects.csv")).unwrap();
+    let sources: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        ["stdin:5", "stdin:5", "stdin:7", "stdin:7"],
+        "{text}"
+    );
+}
