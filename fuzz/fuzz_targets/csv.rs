@@ -9,7 +9,7 @@ use cebulk::input::request::Request;
 
 libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
     let reader = Box::new(std::io::Cursor::new(bytes.to_vec()));
-    if let Ok(events) = cebulk::input::csv::reader::events("fuzz.csv", Kind::Purchases, reader) {
+    if let Ok((events, _)) = cebulk::input::csv::reader::events("fuzz.csv", Kind::Purchases, reader, true) {
         common::judge_all(Request {
             kind: Kind::Purchases,
             fields_set: None,

@@ -5,7 +5,7 @@
 mod common;
 
 libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
-    if let Ok(request) = cebulk::input::document::read("fuzz.json", bytes, None) {
+    if let Ok(request) = cebulk::input::document::read("fuzz.json", bytes, None, true) {
         common::judge_all(request);
     }
 });

@@ -9,7 +9,7 @@ use cebulk::input::request::Request;
 
 libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
     let reader = Box::new(std::io::Cursor::new(bytes.to_vec()));
-    let events = cebulk::input::ndjson::events("fuzz.ndjson", reader);
+    let events = cebulk::input::ndjson::events("fuzz.ndjson", reader, true);
     common::judge_all(Request {
         kind: Kind::Purchases,
         fields_set: None,

@@ -113,6 +113,22 @@ pub struct ImportArgs {
     /// Make event ids deterministic (for replays whose reports are compared).
     #[arg(long)]
     pub id_seed: Option<u64>,
+
+    /// Write every event reported unprocessed here, in its input's format, annotated with
+    /// cebulk_error_code, cebulk_error_description and cebulk_source: fix and import it as it
+    /// is. With several inputs (or a directory), one file each in that directory, named after
+    /// the input.
+    #[arg(long, value_name = "PATH")]
+    pub rejects: Option<PathBuf>,
+
+    /// Write the summary (counts, errors by code, missing references) here as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+
+    /// Stop reading once more than N events are unprocessed (exit status 4); what was
+    /// committed stays committed and reported.
+    #[arg(long, value_name = "N")]
+    pub max_errors: Option<u64>,
 }
 
 /// `cebulk reference …`

@@ -36,6 +36,12 @@ pub struct ImportConfig {
     pub quiet: bool,
     /// How ids are made.
     pub ids: IdGenerator,
+    /// `--rejects`: each input's rejects file, in the inputs' order.
+    pub rejects: Option<Vec<PathBuf>>,
+    /// `--summary`
+    pub summary: Option<PathBuf>,
+    /// `--max-errors`
+    pub max_errors: Option<u64>,
 }
 
 /// `--jobs` is at most this many threads a core: more workers only queue for the cores and
@@ -85,8 +91,25 @@ impl ImportConfig {
                 "standard input (-) can be read only once".into(),
             ));
         }
-        if let Some(report) = &args.report {
-            refuse_replacing(report, &store, &inputs, args.reference.as_deref())?;
+        let protected = protected_files(&store, &inputs, args.reference.as_deref());
+        let rejects = match &args.rejects {
+            None => None,
+            Some(path) => Some(rejects_files(path, &inputs)?),
+        };
+        let mut written: Vec<(&str, &Path)> = Vec::new();
+        written.extend(args.report.as_deref().map(|p| ("--report", p)));
+        written.extend(args.summary.as_deref().map(|p| ("--summary", p)));
+        for file in rejects.iter().flatten() {
+            written.push(("--rejects", file));
+        }
+        for (i, (flag, path)) in written.iter().enumerate() {
+            let mut others = protected.clone();
+            others.extend(
+                written[..i]
+                    .iter()
+                    .map(|(other, path)| (format!("the file of {other}"), path.to_path_buf())),
+            );
+            refuse_replacing(flag, path, &others, &inputs)?;
         }
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let jobs = match args.jobs.map(usize::from) {
@@ -115,19 +138,59 @@ impl ImportConfig {
             ids: args
                 .id_seed
                 .map_or(IdGenerator::TimeOrdered, IdGenerator::Seeded),
+            rejects,
+            summary: args.summary,
+            max_errors: args.max_errors,
         })
     }
 }
 
-/// Refuses, before anything is read, a report path whose file would replace an input, the
-/// reference data or the store (or one of the store's companion files): the report is
-/// renamed onto its path, or written through a symbolic link, at the end of the run.
-fn refuse_replacing(
-    report: &Path,
+/// Each input's rejects file under `--rejects PATH`: PATH itself for one input, unless it is
+/// a directory; else, in the directory PATH (created when missing), a file named after each
+/// input (`stdin.csv`, … for standard input). Two inputs of one name are refused.
+fn rejects_files(path: &Path, inputs: &[Source]) -> Result<Vec<PathBuf>, Fatal> {
+    if inputs.len() == 1 && !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    if path.exists() && !path.is_dir() {
+        return Err(Fatal::Usage(format!(
+            "--rejects {}: with several inputs, give a directory (one rejects file each, named after its input)",
+            path.display()
+        )));
+    }
+    let mut files: Vec<PathBuf> = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let name = match input.name.as_str() {
+            "-" => format!("stdin.{}", input.format.extension()),
+            name => Path::new(name)
+                .file_name()
+                .map_or_else(|| name.to_owned(), |n| n.to_string_lossy().into_owned()),
+        };
+        let file = path.join(&name);
+        if files.contains(&file) {
+            return Err(Fatal::Usage(format!(
+                "--rejects {}: two inputs are named {name}, and their rejects files would be one;                  import them in separate runs",
+                path.display()
+            )));
+        }
+        files.push(file);
+    }
+    std::fs::create_dir_all(path).map_err(|e| {
+        Fatal::Usage(format!(
+            "--rejects {}: cannot create the directory: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(files)
+}
+
+/// The files that a file cebulk writes must never replace: the inputs, the store (and its
+/// companion files) and the reference data, each with what it is, for the message.
+fn protected_files(
     store: &Path,
     inputs: &[Source],
     reference: Option<&Path>,
-) -> Result<(), Fatal> {
+) -> Vec<(String, PathBuf)> {
     let mut files: Vec<(String, PathBuf)> = inputs
         .iter()
         .filter(|input| input.name != "-")
@@ -169,12 +232,24 @@ fn refuse_replacing(
         )),
         None => {}
     }
+    files
+}
+
+/// Refuses, before anything is read, a path of `flag` (`--report`, …) whose file would
+/// replace one of `files`: cebulk's files are renamed onto their paths, or written through
+/// a symbolic link, at the end of the run.
+fn refuse_replacing(
+    flag: &str,
+    path: &Path,
+    files: &[(String, PathBuf)],
+    inputs: &[Source],
+) -> Result<(), Fatal> {
     let stdin = inputs.iter().any(|input| input.name == "-");
-    match would_replace(report, &files, stdin) {
+    match would_replace(path, files, stdin) {
         None => Ok(()),
         Some(what) => Err(Fatal::Usage(format!(
-            "--report {}: that is {what}, which the report would replace; give another path",
-            report.display()
+            "{flag} {}: that is {what}, which {flag} would replace; give another path",
+            path.display()
         ))),
     }
 }

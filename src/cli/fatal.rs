@@ -19,6 +19,9 @@ pub const EXIT_UNPROCESSED: u8 = 1;
 pub const EXIT_REJECTED: u8 = 2;
 /// Exit status: store or I/O failure.
 pub const EXIT_FAILURE: u8 = 3;
+/// Exit status: more than `--max-errors` events were unprocessed, and the import stopped
+/// reading; what it committed is reported.
+pub const EXIT_TOO_MANY_UNPROCESSED: u8 = 4;
 /// Exit status: the import was interrupted by SIGINT (128 + 2, as shells give); what it
 /// committed is reported.
 pub const EXIT_SIGINT: u8 = 130;

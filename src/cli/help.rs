@@ -17,6 +17,10 @@ pub const EXIT_STATUSES: &[(&str, &str)] = &[
         "store or I/O failure (batches committed before it stay; once its cause is fixed, a re-run finishes the job), a store path that cannot be used (no such file for a command that reads, a directory, not writable), or a problem that `check` found",
     ),
     (
+        "4",
+        "stopped by --max-errors N: more than N events unprocessed; the batches committed before it are reported",
+    ),
+    (
         "130",
         "interrupted by SIGINT: the batches committed before it are reported; a re-run finishes the job",
     ),

@@ -7,10 +7,13 @@ use crate::cli::fatal::Fatal;
 use crate::cli::stderr;
 use crate::domain::codes::RequestCode;
 use crate::import::interrupt::Interrupt;
-use crate::import::pipeline::{Imported, import, summary};
+use crate::import::pipeline::{Imported, import};
 use crate::reference::file::read_and_merge;
-use crate::report::destination::{Committed, Pending, close_report, open_report};
+use crate::report::destination::{
+    Committed, Pending, ReportError, close_report, open_file, open_report,
+};
 use crate::report::envelope::{Report, Status};
+use crate::report::summary::Ending;
 use crate::store::reference;
 use crate::store::writer::Writer;
 
@@ -120,9 +123,50 @@ fn finish_import(
             ),
         });
     }
+    if imported.too_many_unprocessed
+        && imported.interrupted.is_none()
+        && let Some(max) = config.max_errors
+    {
+        report.interrupt(Status {
+            code: RequestCode::TooManyUnprocessed,
+            message: format!("more than {max} events unprocessed (--max-errors {max})"),
+            description: format!(
+                "the import stopped reading its input once more than {max} events were \
+                 unprocessed; the events listed are the batches committed before it stopped"
+            ),
+        });
+    }
     close_report(report, target).map_err(|error| error.after(kept))?;
+    let ending = match imported.interrupted {
+        Some(signal) => Ending::Interrupted(signal.name()),
+        None if imported.too_many_unprocessed => Ending::TooManyUnprocessed,
+        None => Ending::Finished,
+    };
+    if let Some(path) = &config.summary {
+        let json = imported
+            .summary
+            .json(imported.took, dry_run, ending, imported.rejected.len());
+        write_summary(path, &json).map_err(|error| error.after(kept))?;
+    }
     if !config.quiet {
-        summary(&imported);
+        for line in imported.summary.lines(imported.took, dry_run, ending) {
+            stderr::line(format_args!("{line}"));
+        }
+    }
+    if imported.too_many_unprocessed
+        && imported.interrupted.is_none()
+        && let Some(max) = config.max_errors
+    {
+        let done = if dry_run {
+            "reported (a dry run: nothing committed)"
+        } else {
+            "committed and reported"
+        };
+        stderr::line(format_args!(
+            "cebulk: stopped: more than {max} events unprocessed (--max-errors {max}); the \
+             {reported} events processed before it are {done}; fix the input or the \
+             reference data and import it again"
+        ));
     }
     if let Some(signal) = imported.interrupted {
         let done = if dry_run {
@@ -151,4 +195,19 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Writes the JSON summary to `path`, which, like the report, appears only when complete.
+fn write_summary(path: &std::path::Path, json: &serde_json::Value) -> Result<(), ReportError> {
+    let failed = |e| ReportError::writing(format_args!("the summary to {}", path.display()), e);
+    let (mut out, pending) = open_file(path, ".cebulk-summary-").map_err(failed)?;
+    let mut text = serde_json::to_string_pretty(json).map_err(|e| failed(e.into()))?;
+    text.push('\n');
+    std::io::Write::write_all(&mut out, text.as_bytes()).map_err(failed)?;
+    std::io::Write::flush(&mut out).map_err(failed)?;
+    drop(out);
+    if let Some(pending) = pending {
+        pending.persist().map_err(failed)?;
+    }
+    Ok(())
 }

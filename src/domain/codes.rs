@@ -370,17 +370,21 @@ pub enum RequestCode {
     /// SIGINT or SIGTERM stopped the import before the end of its input (exit status 130 or
     /// 143); the report lists the events of the batches committed before.
     Interrupted,
+    /// More than `--max-errors` events were unprocessed, and the import stopped reading
+    /// (exit status 4); the report lists the events of the batches committed before.
+    TooManyUnprocessed,
 }
 
 impl RequestCode {
     /// Every code, in ERRORS.md's order.
-    pub const ALL: [RequestCode; 6] = [
+    pub const ALL: [RequestCode; 7] = [
         RequestCode::InvalidRequestDocument,
         RequestCode::UnknownCustomerEventsSet,
         RequestCode::TooManyCustomerEvents,
         RequestCode::InvalidFieldsSet,
         RequestCode::StoreFailure,
         RequestCode::Interrupted,
+        RequestCode::TooManyUnprocessed,
     ];
 
     /// The code as the report's `status.code` writes it.
@@ -392,6 +396,7 @@ impl RequestCode {
             RequestCode::InvalidFieldsSet => "InvalidFieldsSetException",
             RequestCode::StoreFailure => "StoreFailureException",
             RequestCode::Interrupted => "InterruptedException",
+            RequestCode::TooManyUnprocessed => "TooManyUnprocessedEventsException",
         }
     }
 }
@@ -400,6 +405,23 @@ impl fmt::Display for RequestCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// What cebulk's own columns and keys begin with: an import leaves out every column and
+/// event key named so (docs/spec.md §1), so a rejects file imports as it is.
+pub const ANNOTATION_PREFIX: &str = "cebulk_";
+
+/// The annotations of a rejects file, in order: the error code, its description, and where
+/// the event was read (`file:line`).
+pub const ANNOTATIONS: [&str; 3] = [
+    "cebulk_error_code",
+    "cebulk_error_description",
+    "cebulk_source",
+];
+
+/// Whether a column or event key is one of cebulk's own (`cebulk_*`).
+pub fn is_annotation(name: &str) -> bool {
+    name.starts_with(ANNOTATION_PREFIX)
 }
 
 /// Longest caller value quoted in an error text.

@@ -4,4 +4,6 @@
 pub mod handover;
 pub mod interrupt;
 pub mod pipeline;
+pub mod reference_gaps;
+pub mod rejects;
 pub mod workers;

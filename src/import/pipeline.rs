@@ -6,30 +6,35 @@
 //! entries of committed batches. Channels are bounded, so memory stays a few batches deep
 //! (plus one group's outcomes) whatever the input's size, and every stage keeps input order.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::time::Instant;
 
 use serde_json::Value;
 
 use crate::cli::config::ImportConfig;
-use crate::cli::fatal::{EXIT_OK, EXIT_REJECTED, EXIT_UNPROCESSED, Fatal};
+use crate::cli::fatal::{
+    EXIT_OK, EXIT_REJECTED, EXIT_TOO_MANY_UNPROCESSED, EXIT_UNPROCESSED, Fatal,
+};
 use crate::cli::progress::Progress;
 use crate::cli::stderr;
 use crate::domain::kind::Kind;
 use crate::import::handover::{self, Pending};
 use crate::import::interrupt::{Interrupt, Signal};
+use crate::import::reference_gaps;
+use crate::import::rejects::Rejects;
 use crate::input::document;
 use crate::input::open::{Opened, open};
-use crate::input::request::{RawEvent, RequestError};
+use crate::input::request::{RawEvent, RequestError, Verbatim};
 use crate::judge::batch::{JudgedBatch, judge_batch};
 use crate::judge::precedence::mark_repeats;
 use crate::judge::resolve::Context;
 use crate::reference::maps::ReferenceMaps;
 use crate::report::destination::{Committed, ReportError};
 use crate::report::envelope::{FieldsSet, Report};
+use crate::report::summary::Summary;
 use crate::store::repeats::Repeats;
-use crate::store::writer::{Outcome, Writer};
+use crate::store::writer::{Creation, Outcome, Writer};
 
 /// What an import did, besides the report it wrote.
 #[derive(Debug, Default)]
@@ -42,8 +47,12 @@ pub struct Imported {
     pub unprocessed: usize,
     /// The signal that stopped the import before the end of its input, if one did.
     pub interrupted: Option<Signal>,
+    /// Whether `--max-errors` stopped the import before the end of its input.
+    pub too_many_unprocessed: bool,
+    /// What happened to the events read.
+    pub summary: Summary,
     /// How long the import took.
-    pub elapsed: std::time::Duration,
+    pub took: std::time::Duration,
 }
 
 impl Imported {
@@ -51,6 +60,8 @@ impl Imported {
     pub fn exit_code(&self) -> u8 {
         if let Some(signal) = self.interrupted {
             signal.exit_code()
+        } else if self.too_many_unprocessed {
+            EXIT_TOO_MANY_UNPROCESSED
         } else if !self.rejected.is_empty() {
             EXIT_REJECTED
         } else if self.unprocessed > 0 {
@@ -91,6 +102,8 @@ pub fn import(
     // Events committed so far, counted by the writer after each commit: when the report
     // fails, its message says how many the store keeps for a re-run to recognise.
     let committed = AtomicUsize::new(0);
+    // Events the writer found unprocessed so far, against `--max-errors`.
+    let unprocessed = AtomicU64::new(0);
     let report_failed = |error: ReportError| {
         Fatal::Report(error.after(if config.dry_run {
             Committed::DryRun
@@ -99,12 +112,14 @@ pub fn import(
         }))
     };
 
-    for input in &config.inputs {
+    // Kinds whose reference data was looked at.
+    let mut warned: Vec<Kind> = Vec::new();
+    for (index, input) in config.inputs.iter().enumerate() {
         if let Some(signal) = interrupt.signal() {
             imported.interrupted = Some(signal);
             break;
         }
-        let opened = match open(input, config.kind) {
+        let opened = match open(input, config.kind, config.rejects.is_some()) {
             Ok(opened) => opened,
             Err(error) => {
                 report.reject(error.status());
@@ -112,10 +127,24 @@ pub fn import(
                 continue;
             }
         };
+        let kind = opened.request.kind;
+        if !warned.contains(&kind) {
+            warned.push(kind);
+            if let Some(warning) = reference_gaps::warning(maps, kind) {
+                stderr::line(format_args!("{warning}"));
+            }
+        }
         let fields = cli_fields
             .clone()
             .or_else(|| opened.request.fields_set.clone())
             .unwrap_or_default();
+        let mut rejects = match config.rejects.as_ref().and_then(|files| files.get(index)) {
+            Some(path) => Some(
+                Rejects::create(path, &input.name, opened.request.shape.clone())
+                    .map_err(report_failed)?,
+            ),
+            None => None,
+        };
         let progress = Progress::new(&input.name, opened.size, config.quiet);
         let stage = Stages {
             batch_size: config.batch_size,
@@ -125,20 +154,38 @@ pub fn import(
             progress: &progress,
             committed: &committed,
             interrupt,
+            max_errors: config.max_errors,
+            unprocessed: &unprocessed,
         };
         let ended = stage
-            .run(opened, writer, report)
+            .run(
+                opened,
+                writer,
+                Reporting {
+                    report,
+                    summary: &mut imported.summary,
+                    rejects: rejects.as_mut(),
+                },
+            )
             .map_err(|fatal| match fatal {
                 Fatal::Report(error) => report_failed(error),
                 other => other,
             })?;
-        if let Ended::Interrupted(signal) = ended {
-            progress.finish();
-            imported.interrupted = Some(signal);
-            break;
+        // The rejects file lists what the report lists of the input, however it ended.
+        if let Some(rejects) = rejects {
+            rejects.finish().map_err(report_failed)?;
         }
         match ended {
-            Ended::Interrupted(_) => {}
+            Ended::Interrupted(signal) => {
+                progress.finish();
+                imported.interrupted = Some(signal);
+                break;
+            }
+            Ended::TooManyUnprocessed => {
+                progress.finish();
+                imported.too_many_unprocessed = true;
+                break;
+            }
             Ended::CutShort(error) => {
                 report.reject(error.status());
                 imported.rejected.push(error);
@@ -151,8 +198,15 @@ pub fn import(
     }
     imported.processed = report.processed_count();
     imported.unprocessed = report.unprocessed_count();
-    imported.elapsed = started.elapsed();
+    imported.took = started.elapsed();
     Ok(imported)
+}
+
+/// Where a request's outcomes go: the report, the summary, and the input's rejects file.
+struct Reporting<'r> {
+    report: &'r mut Report,
+    summary: &'r mut Summary,
+    rejects: Option<&'r mut Rejects>,
 }
 
 struct Stages<'a> {
@@ -163,6 +217,10 @@ struct Stages<'a> {
     progress: &'a Progress,
     committed: &'a AtomicUsize,
     interrupt: &'a Interrupt,
+    /// `--max-errors`
+    max_errors: Option<u64>,
+    /// Events the writer found unprocessed so far, every request included.
+    unprocessed: &'a AtomicU64,
 }
 
 /// How the reading of a request ended.
@@ -173,6 +231,9 @@ enum Ended {
     CutShort(RequestError),
     /// At a signal: the batches read before it were judged, committed and reported.
     Interrupted(Signal),
+    /// Past `--max-errors` unprocessed events: the batches written until then were
+    /// committed and reported.
+    TooManyUnprocessed,
 }
 
 /// What the reader hands to the workers.
@@ -217,8 +278,13 @@ impl Stages<'_> {
         &self,
         opened: Opened,
         writer: &mut Writer<'_>,
-        report: &mut Report,
+        reporting: Reporting<'_>,
     ) -> Result<Ended, Fatal> {
+        let Reporting {
+            report,
+            summary,
+            mut rejects,
+        } = reporting;
         let Opened { request, read, .. } = opened;
         let kind = request.kind;
         let context = Context {
@@ -232,37 +298,52 @@ impl Stages<'_> {
         // A signal ends the batches the workers take, even while the reader waits for input
         // that may never come (a pipe kept open).
         let stop_tx = raw_tx.clone();
+        // And so does going past `--max-errors`.
+        let stop_tx_for_errors = raw_tx.clone();
         let _waking = self.interrupt.on_signal(move || {
             let _ = stop_tx.send(Raw::Stop);
         });
         // Not a scoped thread: after a signal the reader is left behind, blocked in a read
         // perhaps, and ends with the process; it keeps nothing that needs closing.
         let interrupt = self.interrupt.clone();
+        // With a rejects file, what was read of each event goes to the report thread beside
+        // its batch, in the same order. Unbounded, yet never more than the batches in flight:
+        // the reader sends each batch's share just before the batch itself.
+        let (kept_tx, kept_rx) = match rejects.is_some() {
+            true => {
+                let (tx, rx) = channel::<Kept>();
+                (Some(tx), Some(rx))
+            }
+            false => (None, None),
+        };
         let reader = std::thread::Builder::new()
             .name("cebulk-reader".into())
             .spawn(move || {
                 let raw_tx = Ending(raw_tx);
+                let send = |batch: Vec<RawEvent>| {
+                    let batch = keep_apart(batch, kept_tx.as_ref());
+                    raw_tx.0.send(Raw::Batch(batch))
+                };
                 let mut batch = Vec::with_capacity(batch_size);
                 for item in events {
                     match item {
                         Ok(raw) => batch.push(raw),
                         Err(error) => {
                             if !batch.is_empty() {
-                                let _ = raw_tx.0.send(Raw::Batch(batch));
+                                let _ = send(batch);
                             }
                             return Some(error);
                         }
                     }
                     if batch.len() == batch_size {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
-                        if interrupt.signal().is_some() || raw_tx.0.send(Raw::Batch(full)).is_err()
-                        {
+                        if interrupt.signal().is_some() || send(full).is_err() {
                             return None;
                         }
                     }
                 }
                 if !batch.is_empty() {
-                    let _ = raw_tx.0.send(Raw::Batch(batch));
+                    let _ = send(batch);
                 }
                 None
             })
@@ -277,11 +358,17 @@ impl Stages<'_> {
         let (judged_tx, mut judged_rx) =
             handover::channel::<JudgedBatch>(workers * AHEAD_PER_WORKER);
 
+        // Set by the writer when it went past `--max-errors`.
+        let too_many = AtomicBool::new(false);
         std::thread::scope(|scope| {
             // Named threads show as such in profilers and panic messages.
             let fields = self.fields;
             let progress = self.progress;
             let committed = self.committed;
+            let max_errors = self.max_errors;
+            let unprocessed = self.unprocessed;
+            let too_many = &too_many;
+            let stop_tx = stop_tx_for_errors;
             let (written_tx, written_rx) = sync_channel::<(Vec<Value>, Vec<Outcome>)>(2);
             // Repeated identifiers are marked on a thread of their own, in input order, so
             // that the one writer does only the store's work.
@@ -301,14 +388,30 @@ impl Stages<'_> {
                 // Batches are written as they come, into a transaction kept open for up to
                 // GROUP batches or GROUP_TIME, then committed together: each touched page
                 // is written to the WAL once a commit, not once a batch.
+                // Past `--max-errors`, the group commits at the end of the batch that went
+                // past, and no further batch is taken.
+                let over = |outcomes: &[Outcome]| {
+                    let errors = outcomes
+                        .iter()
+                        .filter(|outcome| matches!(outcome, Outcome::Unprocessed(_)))
+                        .count() as u64;
+                    let total = unprocessed.fetch_add(errors, Ordering::Relaxed) + errors;
+                    max_errors.is_some_and(|max| total > max)
+                };
                 while let Ok((ruis, batch)) = marked_rx.recv() {
                     let opened = Instant::now();
                     let mut group = writer.group()?;
-                    let mut written = vec![(ruis, group.write(kind, batch)?)];
-                    while written.len() < GROUP {
+                    let outcomes = group.write(kind, batch)?;
+                    let mut stop = over(&outcomes);
+                    let mut written = vec![(ruis, outcomes)];
+                    while written.len() < GROUP && !stop {
                         let left = GROUP_TIME.saturating_sub(opened.elapsed());
                         match marked_rx.recv_timeout(left) {
-                            Ok((ruis, batch)) => written.push((ruis, group.write(kind, batch)?)),
+                            Ok((ruis, batch)) => {
+                                let outcomes = group.write(kind, batch)?;
+                                stop = over(&outcomes);
+                                written.push((ruis, outcomes));
+                            }
                             Err(_) => break,
                         }
                     }
@@ -324,6 +427,15 @@ impl Stages<'_> {
                             return Ok(());
                         }
                     }
+                    if stop {
+                        too_many.store(true, Ordering::Relaxed);
+                        // The batches behind are dropped: the repeats thread's next send
+                        // fails, and the workers' side, perhaps waiting for the reader, is
+                        // told to take no more.
+                        drop(marked_rx);
+                        let _ = stop_tx.try_send(Raw::Stop);
+                        return Ok(());
+                    }
                 }
                 Ok(())
             })?;
@@ -333,12 +445,32 @@ impl Stages<'_> {
                 for (ruis, outcomes) in written_rx {
                     report.begin_request()?;
                     let count = outcomes.len();
-                    for (rui, outcome) in ruis.into_iter().zip(outcomes) {
+                    let kept = kept_rx.as_ref().and_then(|rx| rx.recv().ok());
+                    for (index, (rui, outcome)) in ruis.into_iter().zip(outcomes).enumerate() {
                         match outcome {
-                            Outcome::Created { id, number } => {
+                            Outcome::Created {
+                                id,
+                                number,
+                                creation,
+                            } => {
+                                match creation {
+                                    Creation::Recognised => summary.recognised(),
+                                    Creation::New => summary.created(false, &rui),
+                                    Creation::Amended => summary.created(true, &rui),
+                                }
                                 report.processed(rui, &id, number, fields)
                             }
-                            Outcome::Unprocessed(error) => report.unprocessed(rui, &error, fields),
+                            Outcome::Unprocessed(error) => {
+                                summary.unprocessed(&error);
+                                if let Some(rejects) = rejects.as_deref_mut() {
+                                    let verbatim = kept
+                                        .as_ref()
+                                        .and_then(|kept| kept.get(index))
+                                        .and_then(|v| v.as_deref());
+                                    rejects.write(verbatim, &error)?;
+                                }
+                                report.unprocessed(rui, &error, fields)
+                            }
                         }?;
                     }
                     progress.advance(count, read.load(std::sync::atomic::Ordering::Relaxed));
@@ -358,6 +490,10 @@ impl Stages<'_> {
             marked.and(written).and(reported)?;
             if let Some(signal) = signal {
                 return Ok(Ended::Interrupted(signal));
+            }
+            // The reader is left where it is, perhaps blocked on input that never comes.
+            if too_many.load(Ordering::Relaxed) {
+                return Ok(Ended::TooManyUnprocessed);
             }
             // The reader has sent its end, or stopped for a writer that stopped: it returns
             // now.
@@ -399,6 +535,20 @@ impl Stages<'_> {
     }
 }
 
+/// What was read of each event of a batch, in order (`--rejects`).
+type Kept = Vec<Option<Box<Verbatim>>>;
+
+/// Takes what was read of each event of `batch` out of it, and sends it on `kept` (with
+/// `--rejects`), so that the workers do not carry it.
+fn keep_apart(mut batch: Vec<RawEvent>, kept: Option<&Sender<Kept>>) -> Vec<RawEvent> {
+    if let Some(kept) = kept {
+        let verbatims = batch.iter_mut().map(|raw| raw.verbatim.take()).collect();
+        // Only fails once the report thread has stopped, and the run with it.
+        let _ = kept.send(verbatims);
+    }
+    batch
+}
+
 /// The reader's sending side, which sends the end of the input however the reader returns,
 /// a panic included: the stop sender kept for a signal holds the channel open, so the
 /// workers' side cannot learn of the end from the channel closing.
@@ -422,20 +572,4 @@ fn spawn<'scope, 'env, T: Send + 'scope>(
             what: format!("the {name} thread"),
             source: Box::new(e),
         })
-}
-
-/// The summary line on standard error, printed once the report is written (so that no
-/// summary comes before an error that stops the run).
-pub fn summary(imported: &Imported) {
-    let read = imported.processed + imported.unprocessed;
-    let elapsed = imported.elapsed.as_secs_f64();
-    let rate = if elapsed > 0.0 {
-        read as f64 / elapsed
-    } else {
-        0.0
-    };
-    stderr::line(format_args!(
-        "cebulk: {read} events read, {} processed, {} unprocessed in {elapsed:.2} s ({rate:.0} events/s)",
-        imported.processed, imported.unprocessed
-    ));
 }

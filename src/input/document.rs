@@ -5,7 +5,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::position::line_column;
-use super::request::{Body, Origin, RawEvent, Request, RequestError};
+use super::request::{Body, Origin, RawEvent, Read, Request, RequestError, Shape, Verbatim};
 use crate::domain::codes::quote_text;
 use crate::domain::codes::{EventError, RequestCode};
 use crate::domain::entity::Entity;
@@ -23,7 +23,13 @@ const SET_SUFFIX: &str = "_customer_events_set";
 
 /// Reads a request document. `kind` is `--kind`, which also settles the seed's financial
 /// statements quirk (its page names the set `financial_achievement_customer_events_set`).
-pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, RequestError> {
+/// `keep`: each event keeps its text as written ([`RawEvent::verbatim`]).
+pub fn read(
+    file: &str,
+    bytes: &[u8],
+    kind: Option<Kind>,
+    keep: bool,
+) -> Result<Request, RequestError> {
     let invalid = |message: &str, detail: String| {
         RequestError::new(file, RequestCode::InvalidRequestDocument, message, detail)
     };
@@ -90,7 +96,15 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
     let mut fields_set = None;
     let mut intended_currency = None;
     let mut events = None;
+    let (mut before, mut after) = (Vec::new(), Vec::new());
     for (key, value) in &top {
+        if key.as_ref() != set_key {
+            let member = format!("{}:{}", Value::String(key.to_string()), value.get());
+            match events {
+                None => before.push(member),
+                Some(_) => after.push(member),
+            }
+        }
         match key.as_ref() {
             "token" => {}
             "fields_set" => {
@@ -139,10 +153,25 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
             ),
         ));
     }
+    // Lines are counted on from one event to the next, so the document is read once.
+    let mut counted = (0, 1);
+    let mut line_of = |event: &RawValue| {
+        let offset = (event.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        let (from, line) = counted;
+        let between = text.as_bytes().get(from..offset).unwrap_or_default();
+        counted = (offset, line + memchr::memchr_iter(b'\n', between).count());
+        counted.1
+    };
     let events: Vec<RawEvent> = events
         .into_iter()
         .enumerate()
         .map(|(i, event)| {
+            let verbatim = match keep {
+                true => {
+                    Verbatim::boxed(line_of(event), Read::Json(event.get().as_bytes().to_vec()))
+                }
+                false => None,
+            };
             let body = match parse::parse_raw(event) {
                 Ok(tree) => Body::Tree(tree.into_owned()),
                 Err(e) => Body::Broken {
@@ -161,6 +190,7 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
                 body,
                 numbers: Numbers::Json,
                 origin: Origin::Index(i),
+                verbatim,
             }
         })
         .collect();
@@ -169,6 +199,11 @@ pub fn read(file: &str, bytes: &[u8], kind: Option<Kind>) -> Result<Request, Req
         fields_set,
         intended_currency,
         events: Box::new(events.into_iter().map(Ok)),
+        shape: Shape::Document {
+            before,
+            set_key,
+            after,
+        },
     })
 }
 
@@ -232,7 +267,9 @@ mod tests {
     use super::*;
 
     fn code(text: &str, kind: Option<Kind>) -> Option<RequestCode> {
-        read("f.json", text.as_bytes(), kind).err().map(|e| e.code)
+        read("f.json", text.as_bytes(), kind, false)
+            .err()
+            .map(|e| e.code)
     }
 
     #[test]
@@ -241,6 +278,7 @@ mod tests {
             "f.json",
             br#"{"token":"t","web_customer_events_set":[]}"#,
             None,
+            false,
         );
         assert_eq!(request.map(|r| r.kind).ok(), Some(Kind::Web));
     }
@@ -248,12 +286,17 @@ mod tests {
     #[test]
     fn the_financial_statements_quirk_needs_kind() {
         let doc = r#"{"financial_achievement_customer_events_set":[]}"#;
-        let request = read("f.json", doc.as_bytes(), Some(Kind::FinancialStatements));
+        let request = read(
+            "f.json",
+            doc.as_bytes(),
+            Some(Kind::FinancialStatements),
+            false,
+        );
         assert_eq!(
             request.map(|r| r.kind).ok(),
             Some(Kind::FinancialStatements)
         );
-        let request = read("f.json", doc.as_bytes(), None);
+        let request = read("f.json", doc.as_bytes(), None, false);
         assert_eq!(
             request.map(|r| r.kind).ok(),
             Some(Kind::FinancialAchievements)
@@ -290,7 +333,13 @@ mod tests {
 
     #[test]
     fn malformed_json_names_line_and_column() {
-        let error = read("f.json", b"{\n  \"web_customer_events_set\": [,]\n}", None).err();
+        let error = read(
+            "f.json",
+            b"{\n  \"web_customer_events_set\": [,]\n}",
+            None,
+            false,
+        )
+        .err();
         let detail = error.map(|e| e.detail).unwrap_or_default();
         assert!(detail.starts_with("line 2, column"), "{detail}");
     }

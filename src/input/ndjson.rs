@@ -1,22 +1,25 @@
 //! NDJSON (`.ndjson`, `.jsonl`): one event object a line, no envelope, read line by line.
 //! A line that is not JSON makes that event unprocessed; the lines after it still count.
-//! So does a line longer than the cap, skipped without being stored.
+//! So does a line longer than the cap, skipped without being stored. For a rejects file,
+//! each event can keep its line as read.
 
 use std::io::BufRead;
 
 use serde_json::Value;
 
-use super::request::{Body, EventStream, Origin, RawEvent, RequestError};
+use super::request::{Body, EventStream, Origin, RawEvent, Read, RequestError, Verbatim};
 use crate::domain::codes::EventError;
 use crate::domain::codes::quote_text;
 use crate::domain::values::Numbers;
 use crate::input::limits::{MAX_EVENT_BYTES, too_long};
 
-/// Streams the events of an NDJSON input.
-pub fn events(file: &str, reader: Box<dyn BufRead + Send>) -> EventStream {
+/// Streams the events of an NDJSON input; `keep`: each event keeps its line as read
+/// ([`RawEvent::verbatim`]).
+pub fn events(file: &str, reader: Box<dyn BufRead + Send>, keep: bool) -> EventStream {
     Box::new(Lines {
         file: file.to_owned(),
         reader,
+        keep,
         line: 0,
         buffer: Vec::new(),
         done: false,
@@ -26,6 +29,7 @@ pub fn events(file: &str, reader: Box<dyn BufRead + Send>) -> EventStream {
 struct Lines {
     file: String,
     reader: Box<dyn BufRead + Send>,
+    keep: bool,
     line: usize,
     buffer: Vec<u8>,
     done: bool,
@@ -55,6 +59,10 @@ impl Iterator for Lines {
                         },
                         numbers: Numbers::Json,
                         origin: Origin::Line(self.line),
+                        verbatim: match self.keep {
+                            true => Verbatim::boxed(self.line, Read::Dropped),
+                            false => None,
+                        },
                     }));
                 }
                 Err(e) => {
@@ -74,7 +82,13 @@ impl Iterator for Lines {
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            return Some(Ok(parse_line(bytes, self.line)));
+            let mut event = parse_line(bytes, self.line);
+            if self.keep {
+                let end = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+                let end = end.strip_suffix(b"\r").unwrap_or(end);
+                event.verbatim = Verbatim::boxed(self.line, Read::Json(end.to_vec()));
+            }
+            return Some(Ok(event));
         }
     }
 }
@@ -147,6 +161,7 @@ fn parse_line(bytes: &[u8], line: usize) -> RawEvent {
         body,
         numbers: Numbers::Json,
         origin: Origin::Line(line),
+        verbatim: None,
     }
 }
 
@@ -155,14 +170,14 @@ mod tests {
     use super::*;
 
     fn read(text: &'static [u8]) -> Vec<Result<RawEvent, RequestError>> {
-        events("f.ndjson", Box::new(text)).collect()
+        events("f.ndjson", Box::new(text), false).collect()
     }
 
     #[test]
     fn lines_split_across_reads_are_whole() {
         // A reader that hands out three bytes at a time.
         let reader = std::io::BufReader::with_capacity(3, &b"{\"a\":1}\r\n{\"b\":2}"[..]);
-        let items: Vec<_> = events("f.ndjson", Box::new(reader)).collect();
+        let items: Vec<_> = events("f.ndjson", Box::new(reader), false).collect();
         let texts: Vec<&str> = items
             .iter()
             .map(|item| match item {
@@ -194,6 +209,27 @@ mod tests {
                 (Line::Read, "1234\n".to_owned()),
                 (Line::TooLong(8), String::new()),
                 (Line::Read, "12345\n".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn kept_lines_are_as_read_without_their_line_end() {
+        let reader = std::io::BufReader::new(&b"{\"a\":1}\r\n\n\xff\n"[..]);
+        let kept: Vec<Option<Verbatim>> = events("f.ndjson", Box::new(reader), true)
+            .map(|item| item.ok().and_then(|raw| raw.verbatim.map(|v| *v)))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                Some(Verbatim {
+                    line: 1,
+                    read: Read::Json(b"{\"a\":1}".to_vec())
+                }),
+                Some(Verbatim {
+                    line: 3,
+                    read: Read::Json(b"\xff".to_vec())
+                }),
             ]
         );
     }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::csv::reader as csv;
 use super::limits::MAX_DOCUMENT_BYTES;
-use super::request::{Request, RequestError};
+use super::request::{Request, RequestError, Shape};
 use super::source::{Format, Source};
 use super::{document, ndjson};
 use crate::domain::kind::Kind;
@@ -35,8 +35,9 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Opens `input`; `kind` is `--kind`.
-pub fn open(input: &Source, kind: Option<Kind>) -> Result<Opened, RequestError> {
+/// Opens `input`; `kind` is `--kind`; `keep`: each event keeps what was read of it, for a
+/// rejects file.
+pub fn open(input: &Source, kind: Option<Kind>, keep: bool) -> Result<Opened, RequestError> {
     let unreadable = |e: std::io::Error| {
         RequestError::invalid(&input.name, "the input cannot be read", e.to_string())
     };
@@ -68,7 +69,7 @@ pub fn open(input: &Source, kind: Option<Kind>) -> Result<Opened, RequestError> 
                     ),
                 ));
             }
-            document::read(&input.name, &bytes, kind)?
+            document::read(&input.name, &bytes, kind, keep)?
         }
         Format::Ndjson | Format::Csv => {
             let Some(kind) = kind else {
@@ -78,19 +79,19 @@ pub fn open(input: &Source, kind: Option<Kind>) -> Result<Opened, RequestError> 
                     "CSV and NDJSON inputs need --kind",
                 ));
             };
-            let events = if input.format == Format::Csv {
-                csv::events(&input.name, kind, Box::new(counted))?
+            let (events, shape) = if input.format == Format::Csv {
+                let (events, header) = csv::events(&input.name, kind, Box::new(counted), keep)?;
+                (events, Shape::Csv(header))
             } else {
-                ndjson::events(
-                    &input.name,
-                    Box::new(BufReader::with_capacity(1 << 16, counted)),
-                )
+                let reader = Box::new(BufReader::with_capacity(1 << 16, counted));
+                (ndjson::events(&input.name, reader, keep), Shape::Ndjson)
             };
             Request {
                 kind,
                 fields_set: None,
                 intended_currency: None,
                 events,
+                shape,
             }
         }
     };

@@ -38,6 +38,56 @@ pub struct RawEvent {
     pub numbers: Numbers,
     /// Where it stands in the input (for errors about the event as a whole).
     pub origin: Origin,
+    /// The event as the input had it, when kept for a rejects file (`--rejects`).
+    pub verbatim: Option<Box<Verbatim>>,
+}
+
+/// One event as its input had it, kept (with `--rejects`) until its outcome is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verbatim {
+    /// The line the event starts on.
+    pub line: usize,
+    /// What was read.
+    pub read: Read,
+}
+
+/// What was read of one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Read {
+    /// A JSON event: an NDJSON line without its line end (not necessarily UTF-8), or the
+    /// text of a request document's event.
+    Json(Vec<u8>),
+    /// The rows of a CSV event, each row's cells as read (not necessarily UTF-8, nor of
+    /// the header's count).
+    Rows(Vec<csv::ByteRecord>),
+    /// Nothing: the event was longer than a cap, and so never held in memory.
+    Dropped,
+}
+
+impl Verbatim {
+    /// A kept event, boxed as [`RawEvent::verbatim`] holds it.
+    pub fn boxed(line: usize, read: Read) -> Option<Box<Verbatim>> {
+        Some(Box::new(Verbatim { line, read }))
+    }
+}
+
+/// How a request was written, for a rejects file in the same form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    /// A JSON request document: its members other than the set, each as `"key":value`
+    /// with the value as written, before and after the set, and the set's key.
+    Document {
+        /// Members before the set.
+        before: Vec<String>,
+        /// The set's key.
+        set_key: String,
+        /// Members after the set.
+        after: Vec<String>,
+    },
+    /// CSV under this header (the names as written).
+    Csv(Vec<String>),
+    /// NDJSON.
+    Ndjson,
 }
 
 /// Where an event stands in its input.
@@ -84,6 +134,8 @@ pub struct Request {
     pub intended_currency: Option<GivenIdentifier>,
     /// The events, in input order.
     pub events: EventStream,
+    /// How the request was written.
+    pub shape: Shape,
 }
 
 /// A whole request rejected (exit status 2, nothing more imported from it).

@@ -27,6 +27,15 @@ impl Format {
             _ => None,
         }
     }
+
+    /// The usual extension of a file in this format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Ndjson => "ndjson",
+        }
+    }
 }
 
 /// One input of an import.

@@ -6,8 +6,8 @@
 
 use std::borrow::Cow;
 
-use crate::domain::codes::EventError;
 use crate::domain::codes::quote_text;
+use crate::domain::codes::{EventError, is_annotation};
 use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
 use crate::domain::schema;
@@ -125,6 +125,10 @@ fn check_types<'r, 'a>(
     let mut seen = 0u64;
     for (key, value) in pairs {
         let Some(index) = field_index(fields, key, &mut hint) else {
+            // The event's own level leaves out cebulk's annotations (a rejects file's).
+            if slots.is_some() && is_annotation(key) {
+                continue;
+            }
             return Err(EventError::Unknown {
                 path: path.dotted_with(key),
             });

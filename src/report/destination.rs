@@ -109,47 +109,60 @@ pub struct Pending {
 /// temporary file beside it, renamed onto it at the end, so that a reader never sees half a
 /// report and a failed run leaves the earlier file as it was.
 pub fn open_report(path: Option<&Path>) -> Result<(Report, Option<Pending>), ReportError> {
-    let fail = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| ReportError::report_to(path, source)
-    };
     match path {
         None => {
             let out = Box::new(BrokenPipeIsFine(std::io::BufWriter::new(std::io::stdout())));
             Ok((Report::new(out, "standard output")?, None))
         }
-        Some(path) if !is_plain_file_or_absent(path) => {
-            // A symlink, device or pipe (`/dev/stdout`, `>(jq …)`) is written through, never
-            // replaced by a rename.
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(path)
-                .map_err(fail(path))?;
-            let out = Box::new(std::io::BufWriter::new(file));
-            Ok((Report::new(out, path.display())?, None))
-        }
         Some(path) => {
-            // Created exclusively under a name nobody chose (no file of the user's is opened,
-            // let alone truncated, and no two runs share it), in the target's directory so
-            // that the rename stays on one file system. The mode is any new file's (0666
-            // less the umask), not a private temporary file's 0600.
-            let dir = match path.parent() {
-                Some(dir) if !dir.as_os_str().is_empty() => dir,
-                _ => Path::new("."),
-            };
-            let temp = tempfile::Builder::new()
-                .prefix(".cebulk-report-")
-                .permissions(std::fs::Permissions::from_mode(0o666))
-                .tempfile_in(dir)
-                .map_err(fail(path))?;
-            let (file, temp) = temp.into_parts();
-            let out = Box::new(std::io::BufWriter::new(file));
-            let report = Report::new(out, path.display())?;
-            let target = path.to_owned();
-            Ok((report, Some(Pending { temp, target })))
+            let (out, pending) = open_file(path, ".cebulk-report-")
+                .map_err(|source| ReportError::report_to(path.display(), source))?;
+            Ok((Report::new(out, path.display())?, pending))
         }
+    }
+}
+
+/// A file that appears only when complete ([`Pending::persist`]), as the report's: for a
+/// path that is a regular file or nothing yet, a temporary file beside it named with
+/// `prefix`; a symbolic link, device or pipe is written through.
+pub fn open_file(
+    path: &Path,
+    prefix: &str,
+) -> std::io::Result<(Box<dyn Write + Send>, Option<Pending>)> {
+    if !is_plain_file_or_absent(path) {
+        // A symlink, device or pipe (`/dev/stdout`, `>(jq …)`) is written through, never
+        // replaced by a rename.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)?;
+        return Ok((Box::new(std::io::BufWriter::new(file)), None));
+    }
+    // Created exclusively under a name nobody chose (no file of the user's is opened, let
+    // alone truncated, and no two runs share it), in the target's directory so that the
+    // rename stays on one file system. The mode is any new file's (0666 less the umask),
+    // not a private temporary file's 0600.
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(prefix)
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)?;
+    let (file, temp) = temp.into_parts();
+    let target = path.to_owned();
+    Ok((
+        Box::new(std::io::BufWriter::new(file)),
+        Some(Pending { temp, target }),
+    ))
+}
+
+impl Pending {
+    /// Moves the complete file onto its target.
+    pub fn persist(self) -> std::io::Result<()> {
+        self.temp.persist(&self.target).map_err(|e| e.error)
     }
 }
 
@@ -163,9 +176,11 @@ fn is_plain_file_or_absent(path: &Path) -> bool {
 /// Finishes the report and, for a file, moves it into place.
 pub fn close_report(report: Report, pending: Option<Pending>) -> Result<(), ReportError> {
     report.finish()?;
-    if let Some(Pending { temp, target }) = pending {
-        temp.persist(&target)
-            .map_err(|e| ReportError::report_to(target.display(), e.error))?;
+    if let Some(pending) = pending {
+        let target = pending.target.display().to_string();
+        pending
+            .persist()
+            .map_err(|e| ReportError::report_to(target, e))?;
     }
     Ok(())
 }

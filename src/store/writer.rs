@@ -29,10 +29,24 @@ pub enum Outcome {
         id: String,
         /// The event's number.
         number: i64,
+        /// Whether it is new, and what the store held of its request unique identifier.
+        creation: Creation,
     },
     /// Not created. Boxed: an outcome waits in memory until its group commits, and most
     /// are `Created`, half the size of an error.
     Unprocessed(Box<EventError>),
+}
+
+/// How a created event stands to the events stored before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Creation {
+    /// New, and no event of its kind had its request unique identifier.
+    New,
+    /// An earlier run's identical event (same kind, identifier and body): not created again.
+    Recognised,
+    /// New, though an event of its kind already had its request unique identifier with
+    /// other content (an amended row): the API too creates a second event.
+    Amended,
 }
 
 /// The writer.
@@ -213,12 +227,19 @@ fn judge_batch(
             }
         };
         let known = fresh.as_deref();
-        if let Some((id, number)) =
-            already_created(tx, kind, &event, dry.as_deref(), known, &mut inserts)?
+        let creation = match already_created(tx, kind, &event, dry.as_deref(), known, &mut inserts)?
         {
-            outcomes.push(Outcome::Created { id, number });
-            continue;
-        }
+            Earlier::Same(id, number) => {
+                outcomes.push(Outcome::Created {
+                    id,
+                    number,
+                    creation: Creation::Recognised,
+                });
+                continue;
+            }
+            Earlier::Other => Creation::Amended,
+            Earlier::None => Creation::New,
+        };
         if let Some(error) = store_rule(tx, kind, &event, dry.as_deref(), known, &mut inserts)? {
             outcomes.push(Outcome::Unprocessed(Box::new(error)));
             continue;
@@ -232,7 +253,11 @@ fn judge_batch(
             Some(state) => state.remember(kind, &event, &id, last)?,
             None => inserts.insert(event, &id, last)?,
         }
-        outcomes.push(Outcome::Created { id, number: last });
+        outcomes.push(Outcome::Created {
+            id,
+            number: last,
+            creation,
+        });
     }
     inserts.flush()?;
     match dry {
@@ -253,8 +278,18 @@ fn judge_batch(
     Ok(outcomes)
 }
 
-/// The id and number of the same event created earlier (docs/spec.md §5: a re-run creates
-/// nothing).
+/// What the store held of an event's request unique identifier before it.
+enum Earlier {
+    /// No event of the kind with it.
+    None,
+    /// The same event, created earlier: its id and number (docs/spec.md §5: a re-run
+    /// creates nothing).
+    Same(String, i64),
+    /// Events of the kind with it, but other content.
+    Other,
+}
+
+/// Looks for the events of `event`'s kind and request unique identifier created earlier.
 fn already_created(
     tx: &Transaction<'_>,
     kind: Kind,
@@ -262,27 +297,34 @@ fn already_created(
     dry: Option<&DryRun>,
     fresh: Option<&KindState>,
     pending: &mut Inserts<'_>,
-) -> Result<Option<(String, i64)>, StoreError> {
+) -> Result<Earlier, StoreError> {
     if let Some(state) = dry
-        && let Some(found) = state.created(kind, event)?
+        && let Some((id, number)) = state.created(kind, event)?
     {
-        return Ok(Some(found));
+        return Ok(Earlier::Same(id, number));
     }
     if fresh.is_some_and(|f| !f.may_hold_request(event.request_key)) {
-        return Ok(None);
+        return Ok(Earlier::None);
     }
     pending.flush()?;
-    tx.prepare_cached(
-        "SELECT id, number FROM events
-         WHERE kind = ?1 AND request_unique_identifier = ?2 AND body = ?3",
-    )
-    .and_then(|mut s| {
-        s.query_row(params![kind.name(), event.rui, event.listing], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-        })
-        .optional()
-    })
-    .doing("looking for an earlier run's event")
+    // One lookup on the identifier's index tells both, as the plain lookup of the identical
+    // event did: the same rows, read in index order with no sort.
+    let look = || -> rusqlite::Result<Earlier> {
+        let mut statement = tx.prepare_cached(
+            "SELECT id, number, body = ?3 FROM events
+             WHERE kind = ?1 AND request_unique_identifier = ?2",
+        )?;
+        let mut rows = statement.query(params![kind.name(), event.rui, event.listing])?;
+        let mut earlier = Earlier::None;
+        while let Some(row) = rows.next()? {
+            if row.get::<_, bool>(2)? {
+                return Ok(Earlier::Same(row.get(0)?, row.get(1)?));
+            }
+            earlier = Earlier::Other;
+        }
+        Ok(earlier)
+    };
+    look().doing("looking for an earlier run's event")
 }
 
 /// The rules that need every event created so far.

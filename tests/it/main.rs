@@ -23,6 +23,7 @@
 //! - `readme`: the README's console examples print what it shows;
 //! - `report_file`: what `--report` may not replace, report write errors, standard error
 //!   and output that nobody reads;
+//! - `rejects`: `--rejects` in each format, re-imported once the reference data is fixed;
 //! - `review`: behaviours a review pinned;
 //! - `rules`: every per-event rule of docs/ERRORS.md and their precedence;
 //! - `signals`: SIGINT and SIGTERM mid-import: a valid report of what was committed, exit
@@ -30,6 +31,7 @@
 //! - `store_check`: files that are not cebulk stores refused untouched, `cebulk check`, and
 //!   an import that meets an inconsistent store;
 //! - `store_failure`: a disk that fills up mid-import;
+//! - `summary`: the summary's counts, `--summary`, `--max-errors`, the no-reference warning;
 //! - `support`: what they share: the `Cebulk` builder that runs the binary, `Run`, `Store`,
 //!   fixtures, generated inputs and the report's parts.
 //!
@@ -54,10 +56,12 @@ mod messages;
 mod migration;
 mod properties;
 mod readme;
+mod rejects;
 mod report_file;
 mod review;
 mod rules;
 mod signals;
 mod store_check;
 mod store_failure;
+mod summary;
 mod support;

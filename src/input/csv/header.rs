@@ -1,8 +1,10 @@
 //! CSV headers: each column is a JSON path of the kind's schema joined by dots
 //! (`products_set.0.product_identifier.code`), or, for line items one per row, a path into
 //! the set without an index (`products_set.product_identifier.code`). A column that names
-//! no parameter is an error: a typo must not drop data silently.
+//! no parameter is an error: a typo must not drop data silently, except cebulk's own
+//! `cebulk_*` columns (a rejects file's annotations), which are left out.
 
+use crate::domain::codes::is_annotation;
 use crate::domain::kind::Kind;
 use crate::domain::schema;
 use crate::domain::schema::field::{Field, FieldType};
@@ -47,7 +49,11 @@ pub fn plan(kind: Kind, headers: &[String]) -> Result<Vec<Column>, String> {
         if columns.iter().any(|c: &Column| c.name == name) {
             return Err(format!("column {name:?} appears twice"));
         }
-        columns.push(column(kind, name)?);
+        columns.push(if is_annotation(name) {
+            ignored(name)
+        } else {
+            column(kind, name)?
+        });
     }
     mark_new_keys(&mut columns);
     let indexed = columns
@@ -68,6 +74,16 @@ pub fn plan(kind: Kind, headers: &[String]) -> Result<Vec<Column>, String> {
         return Err("line items one per row need a request_unique_identifier column".into());
     }
     Ok(columns)
+}
+
+/// A column whose cells go nowhere: no steps.
+fn ignored(name: &str) -> Column {
+    Column {
+        name: name.to_owned(),
+        steps: Vec::new(),
+        line_item_of: None,
+        new_keys: 0,
+    }
 }
 
 /// Sets each column's [`Column::new_keys`].

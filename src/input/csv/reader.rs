@@ -16,14 +16,19 @@ use crate::input::csv::guard::{Cut, Guard, Watch};
 use crate::input::csv::header::{Column, plan};
 use crate::input::csv::rows::CsvEvent;
 use crate::input::limits::{MAX_EVENT_BYTES, MAX_LINE_ITEMS, mib, too_long, too_many_line_items};
-use crate::input::request::{Body, EventStream, Origin, RawEvent, RequestError};
+use crate::input::request::{
+    Body, EventStream, Origin, RawEvent, Read as VerbatimRead, RequestError, Verbatim,
+};
 
-/// Reads the header and streams the events of a CSV input. A bad header rejects the input.
+/// Reads the header and streams the events of a CSV input; gives them with the header's
+/// names as written. A bad header rejects the input. `keep`: each event keeps its rows as
+/// read ([`RawEvent::verbatim`]).
 pub fn events(
     file: &str,
     kind: Kind,
     reader: Box<dyn Read + Send>,
-) -> Result<EventStream, RequestError> {
+    keep: bool,
+) -> Result<(EventStream, Vec<String>), RequestError> {
     let (reader, watch) = Guard::new(reader, MAX_EVENT_BYTES);
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -79,23 +84,27 @@ pub fn events(
         .iter()
         .position(|c| c.name == "request_unique_identifier");
     let set = columns.iter().find_map(|c| c.line_item_of);
-    Ok(Box::new(Rows {
-        file: file.to_owned(),
-        csv,
-        record: csv::ByteRecord::new(),
-        columns: columns.into(),
-        rui_column,
-        grouped: set.is_some(),
-        set,
-        pending: None,
-        stash: None,
-        done: false,
-        watch,
-        offset: 0,
-        next_offset: 0,
-        cut: None,
-        row_bytes: 0,
-    }))
+    Ok((
+        Box::new(Rows {
+            file: file.to_owned(),
+            keep,
+            csv,
+            record: csv::ByteRecord::new(),
+            columns: columns.into(),
+            rui_column,
+            grouped: set.is_some(),
+            set,
+            pending: None,
+            stash: None,
+            done: false,
+            watch,
+            offset: 0,
+            next_offset: 0,
+            cut: None,
+            row_bytes: 0,
+        }),
+        names,
+    ))
 }
 
 struct Group {
@@ -108,6 +117,8 @@ struct Group {
     items: usize,
     /// The set the rows add line items to.
     set: &'static str,
+    /// The rows as read, when kept for a rejects file.
+    kept: Option<Vec<csv::ByteRecord>>,
 }
 
 impl Group {
@@ -116,6 +127,16 @@ impl Group {
     }
 
     fn into_raw(self) -> RawEvent {
+        let verbatim = self.kept.map(|rows| {
+            let read = match self.bytes > MAX_EVENT_BYTES as u64 || self.items > MAX_LINE_ITEMS {
+                true => VerbatimRead::Dropped,
+                false => VerbatimRead::Rows(rows),
+            };
+            Box::new(Verbatim {
+                line: self.line,
+                read,
+            })
+        });
         let rui = || match self.rui.is_empty() {
             true => Value::Null,
             false => Value::String(self.rui.clone()),
@@ -146,12 +167,15 @@ impl Group {
             body,
             numbers: Numbers::Strings,
             origin: Origin::Line(self.line),
+            verbatim,
         }
     }
 }
 
 struct Rows {
     file: String,
+    /// Whether events keep their rows as read.
+    keep: bool,
     csv: csv::Reader<Box<dyn Read + Send>>,
     record: csv::ByteRecord,
     columns: Arc<[Column]>,
@@ -227,6 +251,13 @@ impl Rows {
                 },
                 numbers: Numbers::Strings,
                 origin: Origin::Line(line),
+                verbatim: self.keep.then(|| {
+                    let read = match self.cut {
+                        Some(_) => VerbatimRead::Dropped,
+                        None => VerbatimRead::Rows(vec![self.row_copy()]),
+                    };
+                    Box::new(Verbatim { line, read })
+                }),
             })
         };
         let broken = |value: String, allowed: String| {
@@ -280,6 +311,7 @@ impl Rows {
     }
 
     fn start(&self, row: Option<csv::StringRecord>) -> Group {
+        let row_was_read = row.is_some();
         Group {
             rui: String::from_utf8_lossy(self.rui_cell()).into_owned(),
             event: CsvEvent {
@@ -292,6 +324,10 @@ impl Rows {
             bytes: self.row_bytes,
             items: 1,
             set: self.set.unwrap_or_default(),
+            kept: self.keep.then(|| match row_was_read {
+                true => vec![self.row_copy()],
+                false => Vec::new(),
+            }),
         }
     }
 
@@ -306,14 +342,24 @@ impl Rows {
         let Some(row) = row.filter(|_| !group.over()) else {
             // Past a cap the event is unprocessed: its rows are only counted from then on.
             group.event.rows = Vec::new();
+            if let Some(kept) = &mut group.kept {
+                *kept = Vec::new();
+            }
             return;
         };
+        if let Some(kept) = &mut group.kept {
+            kept.push(self.row_copy());
+        }
         if group.inconsistent.is_none()
             && let Some(first) = group.event.rows.first()
         {
             let disagreeing = self.columns.iter().zip(row.iter().zip(first.iter())).find(
                 |(column, (cell, first))| {
-                    column.line_item_of.is_none() && !cell.is_empty() && cell != first
+                    // Annotation columns (no steps) are left out of the event.
+                    column.line_item_of.is_none()
+                        && !column.steps.is_empty()
+                        && !cell.is_empty()
+                        && cell != first
                 },
             );
             group.inconsistent = disagreeing.map(|(column, _)| column.name.clone());
@@ -355,6 +401,12 @@ impl Iterator for Rows {
                             },
                             numbers: Numbers::Strings,
                             origin: Origin::Line(group.line),
+                            verbatim: group.kept.map(|rows| {
+                                Box::new(Verbatim {
+                                    line: group.line,
+                                    read: VerbatimRead::Rows(rows),
+                                })
+                            }),
                         }));
                     }
                     continue;
@@ -427,7 +479,9 @@ mod tests {
     use crate::json::tree::Tree;
 
     fn read(kind: Kind, text: &'static str) -> Result<Vec<RawEvent>, RequestError> {
-        events("f.csv", kind, Box::new(text.as_bytes()))?.collect()
+        events("f.csv", kind, Box::new(text.as_bytes()), true)?
+            .0
+            .collect()
     }
 
     fn objects(events: &[RawEvent]) -> Vec<String> {
