@@ -7,6 +7,8 @@ use crate::cli::args::{ImportArgs, InputFormat};
 use crate::cli::fatal::Fatal;
 use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
+use crate::input::csv::options::CsvOptions;
+use crate::input::csv::profile::{Profile, delimiter};
 use crate::input::source::{Format, Source};
 use crate::report::destination::would_replace;
 use crate::store::ids::IdGenerator;
@@ -36,6 +38,8 @@ pub struct ImportConfig {
     pub quiet: bool,
     /// How ids are made.
     pub ids: IdGenerator,
+    /// How CSV inputs are read (`--delimiter`, `--skip-unknown-columns`, `--map`).
+    pub csv: CsvOptions,
 }
 
 /// `--jobs` is at most this many threads a core: more workers only queue for the cores and
@@ -49,7 +53,7 @@ fn format_of(name: &str, given: Option<InputFormat>) -> Result<Format, Fatal> {
     match Format::from_extension(name) {
         Some(format) => Ok(format),
         None if name == "-" => Err(Fatal::Usage(
-            "reading standard input needs --format json|csv|ndjson".into(),
+            "reading standard input needs --format json|csv|ndjson (compressed or not)".into(),
         )),
         None => Err(Fatal::Usage(format!(
             "{name}: cannot tell the format from the extension; give --format json|csv|ndjson"
@@ -86,6 +90,7 @@ impl ImportConfig {
         if let Some(report) = &args.report {
             refuse_replacing(report, &store, &inputs, args.reference.as_deref())?;
         }
+        let csv = csv_options(&args)?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let jobs = match args.jobs.map(usize::from) {
             None => cores,
@@ -113,8 +118,28 @@ impl ImportConfig {
             ids: args
                 .id_seed
                 .map_or(IdGenerator::TimeOrdered, IdGenerator::Seeded),
+            csv,
         })
     }
+}
+
+/// `--delimiter`, `--skip-unknown-columns` and `--map` (the profile read and checked
+/// against `--kind` here, before anything is imported).
+fn csv_options(args: &ImportArgs) -> Result<CsvOptions, Fatal> {
+    let profile = match (&args.map, args.kind) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(Fatal::Usage(
+                "--map needs --kind: a profile maps columns onto one kind's parameters".into(),
+            ));
+        }
+        (Some(path), Some(kind)) => Some(std::sync::Arc::new(Profile::load(path, kind)?)),
+    };
+    Ok(CsvOptions {
+        delimiter: args.delimiter.as_deref().and_then(delimiter),
+        skip_unknown_columns: args.skip_unknown_columns,
+        profile,
+    })
 }
 
 /// Refuses, before anything is read, a report path whose file would replace an input, the

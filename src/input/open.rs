@@ -1,10 +1,13 @@
 //! Opening an input (a file or standard input) as the request its format describes,
-//! counting the bytes read so that progress can be shown.
+//! decompressed when its first bytes say it is compressed (gzip, zstd), counting the bytes
+//! read (compressed, as the file's size is) so that progress can be shown.
 
 use std::io::{BufReader, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::compression::decompressed;
+use super::csv::options::CsvOptions;
 use super::csv::reader as csv;
 use super::limits::MAX_DOCUMENT_BYTES;
 use super::request::{Request, RequestError};
@@ -20,6 +23,8 @@ pub struct Opened {
     pub size: Option<u64>,
     /// Bytes read so far (updated as the request's events are consumed).
     pub read: Arc<AtomicU64>,
+    /// What to tell the user about the input before its events (CSV columns skipped).
+    pub warnings: Vec<String>,
 }
 
 struct Counting<R> {
@@ -35,8 +40,12 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Opens `input`; `kind` is `--kind`.
-pub fn open(input: &Source, kind: Option<Kind>) -> Result<Opened, RequestError> {
+/// Opens `input`; `kind` is `--kind`, `options` how CSV is read.
+pub fn open(
+    input: &Source,
+    kind: Option<Kind>,
+    options: &CsvOptions,
+) -> Result<Opened, RequestError> {
     let unreadable = |e: std::io::Error| {
         RequestError::invalid(&input.name, "the input cannot be read", e.to_string())
     };
@@ -52,6 +61,8 @@ pub fn open(input: &Source, kind: Option<Kind>) -> Result<Opened, RequestError> 
         inner: source,
         read: Arc::clone(&read),
     };
+    let counted = decompressed(Box::new(counted), Arc::clone(&read));
+    let mut warnings = Vec::new();
     let request = match input.format {
         Format::Json => {
             let mut bytes = Vec::new();
@@ -79,7 +90,9 @@ pub fn open(input: &Source, kind: Option<Kind>) -> Result<Opened, RequestError> 
                 ));
             };
             let events = if input.format == Format::Csv {
-                csv::events(&input.name, kind, Box::new(counted))?
+                let (events, skipped) = csv::events(&input.name, kind, counted, options)?;
+                warnings = skipped;
+                events
             } else {
                 ndjson::events(
                     &input.name,
@@ -98,5 +111,6 @@ pub fn open(input: &Source, kind: Option<Kind>) -> Result<Opened, RequestError> 
         request,
         size,
         read,
+        warnings,
     })
 }

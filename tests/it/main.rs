@@ -16,6 +16,8 @@
 //! - `journal`: rollback journal and WAL, a killed writer's journal;
 //! - `layout`: the source layout's rules (no module cycles, what each layer may name);
 //! - `migration`: stores of older schemas (`tests/store_v1/`, `tests/store_v2/`) upgraded;
+//! - `partner`: partner files: delimiters, gzip and zstd, forgiving headers, skipped
+//!   columns, `cebulk columns`, mapping profiles and a single reference CSV file;
 //! - `properties`: proptest over random inputs and formats;
 //! - `readme`: the README's console examples print what it shows;
 //! - `report_file`: what `--report` may not replace, report write errors, standard error
@@ -47,6 +49,7 @@ mod install;
 mod journal;
 mod layout;
 mod migration;
+mod partner;
 mod properties;
 mod readme;
 mod report_file;

@@ -13,21 +13,27 @@ use crate::domain::codes::EventError;
 use crate::domain::kind::Kind;
 use crate::domain::values::Numbers;
 use crate::input::csv::guard::{Cut, Guard, Watch};
-use crate::input::csv::header::{Column, plan};
+use crate::input::csv::header::Column;
+use crate::input::csv::layout::{Conversions, delimiter_hint, plan};
+use crate::input::csv::options::CsvOptions;
 use crate::input::csv::rows::CsvEvent;
 use crate::input::limits::{MAX_EVENT_BYTES, MAX_LINE_ITEMS, mib, too_long, too_many_line_items};
 use crate::input::request::{Body, EventStream, Origin, RawEvent, RequestError};
 
-/// Reads the header and streams the events of a CSV input. A bad header rejects the input.
+/// Reads the header and streams the events of a CSV input, with the warnings to show about
+/// its header (the columns skipped). A bad header rejects the input.
 pub fn events(
     file: &str,
     kind: Kind,
     reader: Box<dyn Read + Send>,
-) -> Result<EventStream, RequestError> {
+    options: &CsvOptions,
+) -> Result<(EventStream, Vec<String>), RequestError> {
     let (reader, watch) = Guard::new(reader, MAX_EVENT_BYTES);
+    let delimiter = options.delimiter_for(file);
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(Box::new(reader) as Box<dyn Read + Send>);
     let mut header = csv::ByteRecord::new();
     let read = csv
@@ -68,21 +74,32 @@ pub fn events(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let columns = plan(kind, &names).map_err(|why| {
+    let layout = plan(kind, &names, options).map_err(|why| {
+        let why = delimiter_hint(kind, &names, delimiter, options).unwrap_or(why);
         RequestError::invalid(
             file,
             "the CSV header cannot be used",
             format!("line 1: {why}"),
         )
     })?;
+    let warnings = layout
+        .skipped
+        .iter()
+        .map(|(name, position, why)| {
+            format!("{file}: skipping column {position} ({name:?}) and its cells: {why}")
+        })
+        .collect();
+    let columns = layout.columns;
     let rui_column = columns
         .iter()
-        .position(|c| c.name == "request_unique_identifier");
+        .position(|c| !c.steps.is_empty() && c.name == "request_unique_identifier");
     let set = columns.iter().find_map(|c| c.line_item_of);
-    Ok(Box::new(Rows {
+    let rows = Box::new(Rows {
         file: file.to_owned(),
         csv,
         record: csv::ByteRecord::new(),
+        width: layout.width,
+        conversions: layout.conversions,
         columns: columns.into(),
         rui_column,
         grouped: set.is_some(),
@@ -95,13 +112,16 @@ pub fn events(
         next_offset: 0,
         cut: None,
         row_bytes: 0,
-    }))
+    });
+    Ok((rows, warnings))
 }
 
 struct Group {
     rui: String,
     event: CsvEvent,
     inconsistent: Option<String>,
+    /// A row whose cell did not fit the mapping profile: the event is unprocessed.
+    misfit: Option<EventError>,
     line: usize,
     /// The rows' bytes and count: past a cap, the rows are dropped and only counted.
     bytes: u64,
@@ -130,6 +150,8 @@ impl Group {
                 rui: rui(),
                 error: too_long(self.bytes, self.line),
             }
+        } else if let Some(error) = self.misfit {
+            Body::Broken { rui: rui(), error }
         } else {
             match self.inconsistent {
                 Some(path) => Body::Broken {
@@ -154,6 +176,10 @@ struct Rows {
     file: String,
     csv: csv::Reader<Box<dyn Read + Send>>,
     record: csv::ByteRecord,
+    /// The cells a row must have (the columns, less the profile's constants).
+    width: usize,
+    /// The mapping profile's conversions and constants, when it has any.
+    conversions: Option<Arc<Conversions>>,
     columns: Arc<[Column]>,
     rui_column: Option<usize>,
     grouped: bool,
@@ -180,6 +206,9 @@ enum Row {
     Readable(csv::StringRecord),
     /// A cut row of a line-item-per-row event whose identifier is known.
     Cut,
+    /// A row of a line-item-per-row event whose identifier is known, with a cell that
+    /// does not fit the mapping profile: the whole event is unprocessed.
+    Misfit(EventError),
     Broken(RawEvent),
 }
 
@@ -239,24 +268,31 @@ impl Rows {
         if let Some(cut) = self.cut {
             return broken_by(too_long(cut.bytes, line));
         }
-        if self.record.len() != self.columns.len() {
+        if self.record.len() != self.width {
             return broken(
                 format!("{} fields", self.record.len()),
                 format!(
                     "Each row must have as many fields as the header ({})",
-                    self.columns.len()
+                    self.width
                 ),
             );
         }
         // One check of the whole row (StringRecord's), here on the reader thread, so that
         // the workers take the cells as `&str` without checking each again.
         match csv::StringRecord::from_byte_record(self.row_copy()) {
-            Ok(row) => Row::Readable(row),
+            Ok(row) => match &self.conversions {
+                None => Row::Readable(row),
+                Some(conversions) => match conversions.apply(&row, line) {
+                    Ok(row) => Row::Readable(row),
+                    Err(error) if self.grouped && !self.rui().is_null() => Row::Misfit(error),
+                    Err(error) => broken_by(error),
+                },
+            },
             Err(error) => {
                 let i = error.utf8_error().field();
                 broken(
                     String::from_utf8_lossy(self.record.get(i).unwrap_or_default()).into_owned(),
-                    format!("Column {} must be UTF-8", self.columns[i].name),
+                    format!("Column {} must be UTF-8", self.column_name(i)),
                 )
             }
         }
@@ -270,6 +306,11 @@ impl Rows {
         row.extend(self.record.iter());
         row.set_position(self.record.position().cloned());
         row
+    }
+
+    /// The name of the column at `i` as messages give it.
+    fn column_name(&self, i: usize) -> &str {
+        self.columns.get(i).map_or("", |c| c.name.as_str())
     }
 
     /// The current row's request unique identifier cell (empty when there is none).
@@ -288,6 +329,7 @@ impl Rows {
                 rows: row.into_iter().collect(),
             },
             inconsistent: None,
+            misfit: None,
             line: self.line(),
             bytes: self.row_bytes,
             items: 1,
@@ -313,7 +355,10 @@ impl Rows {
         {
             let disagreeing = self.columns.iter().zip(row.iter().zip(first.iter())).find(
                 |(column, (cell, first))| {
-                    column.line_item_of.is_none() && !cell.is_empty() && cell != first
+                    column.line_item_of.is_none()
+                        && !column.steps.is_empty()
+                        && !cell.is_empty()
+                        && cell != first
                 },
             );
             group.inconsistent = disagreeing.map(|(column, _)| column.name.clone());
@@ -362,7 +407,12 @@ impl Iterator for Rows {
                 Ok(true) => self.measure(),
                 Err(e) => {
                     self.done = true;
-                    let line = e.position().map_or(0, csv::Position::line) + self.next_offset;
+                    // An error of the input under the parser (a compressed input cut short)
+                    // has no position of its own: it came while reading this line.
+                    let line = e
+                        .position()
+                        .map_or(self.csv.position().line(), csv::Position::line)
+                        + self.next_offset;
                     // Events already grouped stand; the rest of the input cannot be read.
                     self.pending = None;
                     return Some(Err(RequestError::invalid(
@@ -380,6 +430,21 @@ impl Iterator for Rows {
                 false => self.row(),
             };
             match row {
+                Row::Misfit(error) => match self.pending.take() {
+                    Some(mut group) if self.continues(&group) => {
+                        self.extend(&mut group, None);
+                        group.misfit.get_or_insert(error);
+                        self.pending = Some(group);
+                    }
+                    other => {
+                        let mut group = self.start(None);
+                        group.misfit = Some(error);
+                        self.pending = Some(group);
+                        if let Some(previous) = other {
+                            return Some(Ok(previous.into_raw()));
+                        }
+                    }
+                },
                 Row::Cut => match self.pending.take() {
                     Some(mut group) if self.continues(&group) => {
                         self.extend(&mut group, None);
@@ -427,7 +492,13 @@ mod tests {
     use crate::json::tree::Tree;
 
     fn read(kind: Kind, text: &'static str) -> Result<Vec<RawEvent>, RequestError> {
-        events("f.csv", kind, Box::new(text.as_bytes()))?.collect()
+        let (events, _) = events(
+            "f.csv",
+            kind,
+            Box::new(text.as_bytes()),
+            &CsvOptions::default(),
+        )?;
+        events.collect()
     }
 
     fn objects(events: &[RawEvent]) -> Vec<String> {
