@@ -218,6 +218,45 @@ fn a_truncated_or_corrupt_archive_names_the_file_and_keeps_the_batches_before() 
 }
 
 #[test]
+fn a_gzip_bomb_is_read_through_the_row_cap() {
+    // 16 MiB of zero bytes, no line end among them, in 16 gzip members of 1 MiB each (a
+    // member is compressed once): one endless-looking row between two good ones.
+    let header = web_rows(0);
+    let mut archive = gzip(
+        format!("{header}w-1,ACR0000000020,Admin Unit,2016-06-22T15:00:00,a\nw-2,").as_bytes(),
+    );
+    let member = gzip(&vec![0u8; 1 << 20]);
+    for _ in 0..16 {
+        archive.extend_from_slice(&member);
+    }
+    archive.extend(gzip(
+        b"\nw-3,ACR0000000020,Admin Unit,2016-06-22T15:00:00,b\n",
+    ));
+    let store = Store::new();
+    let input = store.file("bomb.csv.gz", archive);
+    let run = store.import(&[
+        "--kind",
+        "web",
+        "--reference",
+        &fixture("reference"),
+        &input,
+    ]);
+    run.code_without_panic(1);
+    let report = run.json();
+    assert_eq!(
+        ruis(&report, PROCESSED),
+        ["w-1", "w-3"],
+        "{}",
+        run.context()
+    );
+    let error = set(&report, UNPROCESSED)[0]["error_description"].to_string();
+    assert!(
+        error.contains("line 3") && error.contains("1048576 bytes"),
+        "{error}"
+    );
+}
+
+#[test]
 fn header_names_match_ignoring_case_and_surrounding_spaces() {
     let native = seeded_web("web.csv", &web_csv(","), &[]);
     let text = web_csv(",").replacen(
