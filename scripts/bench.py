@@ -161,24 +161,39 @@ def main():
         generate(directory, args.events, args.random_rui)
         mapping = {binary: "--map" in subprocess.run([binary, "import", "--help"], capture_output=True,
                                                       text=True).stdout for binary in binaries}
-        for source in ("events.ndjson", "events.csv", "events.csv.gz", "partner.csv"):
-            partner = source in ("events.csv.gz", "partner.csv")
-            results = {binary: ([], [], []) for binary in binaries if mapping[binary] or not partner}
-            for _ in range(args.runs):
-                for binary in results:
-                    elapsed, peak, cpu = run(binary, directory, source, args.jobs, args.dry_run)
-                    rates, peaks, cpus = results[binary]
-                    rates.append(args.events / elapsed)
-                    peaks.append(peak)
-                    cpus.append(cpu * 1e6 / args.events)
-            for binary, (rates, peaks, cpus) in results.items():
-                label = f" {binary}" if len(binaries) > 1 else ""
-                print(f"{source:14}{label} events={args.events} runs={args.runs}"
-                      f"{' dry-run' if args.dry_run else ''} "
-                      f"median={statistics.median(rates):,.0f} events/s "
-                      f"(min {min(rates):,.0f}, max {max(rates):,.0f}) "
-                      f"peak RSS median={statistics.median(peaks):.1f} MiB (max {max(peaks):.1f}) "
-                      f"CPU median={statistics.median(cpus):.1f} µs/event (user+sys, all threads)")
+        # Every run times each (source, binary) pair once, so that the machine's drift
+        # weighs on all of them alike and their ratios are fair.
+        sources = ("events.ndjson", "events.csv", "events.csv.gz", "partner.csv")
+        pairs = [(source, binary) for source in sources for binary in binaries
+                 if mapping[binary] or source in ("events.ndjson", "events.csv")]
+        results = {pair: ([], [], []) for pair in pairs}
+        for _ in range(args.runs):
+            for source, binary in pairs:
+                elapsed, peak, cpu = run(binary, directory, source, args.jobs, args.dry_run)
+                rates, peaks, cpus = results[(source, binary)]
+                rates.append(args.events / elapsed)
+                peaks.append(peak)
+                cpus.append(cpu * 1e6 / args.events)
+        medians = {pair: statistics.median(rates) for pair, (rates, _, _) in results.items()}
+        for (source, binary), (rates, peaks, cpus) in results.items():
+            label = f" {binary}" if len(binaries) > 1 else ""
+            print(f"{source:14}{label} events={args.events} runs={args.runs}"
+                  f"{' dry-run' if args.dry_run else ''} "
+                  f"median={statistics.median(rates):,.0f} events/s "
+                  f"(min {min(rates):,.0f}, max {max(rates):,.0f}) "
+                  f"peak RSS median={statistics.median(peaks):.1f} MiB (max {max(peaks):.1f}) "
+                  f"CPU median={statistics.median(cpus):.1f} µs/event (user+sys, all threads)")
+        for binary in binaries:
+            plain = medians.get(("events.csv", binary))
+            for source in ("events.csv.gz", "partner.csv"):
+                if plain and (source, binary) in medians:
+                    print(f"{source} / events.csv{f' {binary}' if len(binaries) > 1 else ''}: "
+                          f"{medians[(source, binary)] / plain:.2f}x")
+        if len(binaries) == 2:
+            for source in ("events.ndjson", "events.csv"):
+                print(f"{source} {binaries[1]} / {binaries[0]}: "
+                      f"{medians[(source, binaries[1])] / medians[(source, binaries[0])]:.2f}x")
+
 
 if __name__ == "__main__":
     main()

@@ -112,9 +112,28 @@ impl DateFormat {
         })
     }
 
-    /// `cell` in the API's form (`YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM:SS` when the format has
-    /// a time), or `None` when it does not fit the format exactly.
-    pub fn convert(&self, cell: &str) -> Option<String> {
+    /// Writes `cell` in the API's form (`YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM:SS` when the
+    /// format has a time) to `out`; `false` (with `out` unchanged) when it does not fit the
+    /// format exactly.
+    pub fn convert(&self, cell: &str, out: &mut String) -> bool {
+        self.fields(cell).is_some_and(|fields| {
+            let [day, month, year, hour, minute, second] = fields;
+            for part in [year, "-", month, "-", day] {
+                out.push_str(part);
+            }
+            if self.timed {
+                let second = if second.is_empty() { "00" } else { second };
+                for part in ["T", hour, ":", minute, ":", second] {
+                    out.push_str(part);
+                }
+            }
+            true
+        })
+    }
+
+    /// The day, month, year, hour, minute and second that `cell` gives (empty when the
+    /// format has none), if it fits the format exactly.
+    fn fields<'c>(&self, cell: &'c str) -> Option<[&'c str; 6]> {
         let mut fields = [""; 6];
         let mut rest = cell;
         for part in &self.parts {
@@ -131,24 +150,15 @@ impl DateFormat {
                 }
             }
         }
-        if !rest.is_empty() {
-            return None;
-        }
-        let [day, month, year, hour, minute, second] = fields;
-        Some(match self.timed {
-            false => format!("{year}-{month}-{day}"),
-            true => {
-                let second = if second.is_empty() { "00" } else { second };
-                format!("{year}-{month}-{day}T{hour}:{minute}:{second}")
-            }
-        })
+        rest.is_empty().then_some(fields)
     }
 }
 
-/// `cell` written with a decimal comma (`-12,50`, `3`) as the API writes it (`-12.50`), or
-/// `None` when it is not a plain number with at most one comma (`1.234,50` is refused:
-/// a point may be a thousands separator, and cebulk does not guess).
-pub fn decimal_comma(cell: &str) -> Option<String> {
+/// Writes `cell`, a number with a decimal comma (`-12,50`, `3`), to `out` as the API writes
+/// it (`-12.50`); `false` (with `out` unchanged) when it is not a plain number with at most
+/// one comma (`1.234,50` is refused: a point may be a thousands separator, and cebulk does
+/// not guess).
+pub fn decimal_comma(cell: &str, out: &mut String) -> bool {
     let unsigned = cell.strip_prefix(['-', '+']).unwrap_or(cell);
     let (whole, fraction) = match unsigned.split_once(',') {
         Some((whole, fraction)) => (whole, Some(fraction)),
@@ -156,20 +166,39 @@ pub fn decimal_comma(cell: &str) -> Option<String> {
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if !digits(whole) || fraction.is_some_and(|f| !digits(f)) {
-        return None;
+        return false;
     }
-    Some(cell.replacen(',', ".", 1))
+    let sign = &cell[..cell.len() - unsigned.len()];
+    out.push_str(sign);
+    out.push_str(whole);
+    if let Some(fraction) = fraction {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    impl DateFormat {
+        fn converted(&self, cell: &str) -> Option<String> {
+            let mut out = String::new();
+            self.convert(cell, &mut out).then_some(out)
+        }
+    }
+
+    fn comma(cell: &str) -> Option<String> {
+        let mut out = String::new();
+        decimal_comma(cell, &mut out).then_some(out)
+    }
+
     #[test]
     fn dates_in_a_declared_format_take_the_api_form() {
         let format = DateFormat::parse("%d/%m/%Y %H:%M").unwrap();
         assert_eq!(
-            format.convert("22/06/2016 15:07").as_deref(),
+            format.converted("22/06/2016 15:07").as_deref(),
             Some("2016-06-22T15:07:00")
         );
         for bad in [
@@ -179,13 +208,13 @@ mod tests {
             " 22/06/2016 15:07",
             "",
         ] {
-            assert_eq!(format.convert(bad), None, "{bad}");
+            assert_eq!(format.converted(bad), None, "{bad}");
         }
         let day = DateFormat::parse("%Y%m%d").unwrap();
-        assert_eq!(day.convert("20160622").as_deref(), Some("2016-06-22"));
+        assert_eq!(day.converted("20160622").as_deref(), Some("2016-06-22"));
         let seconds = DateFormat::parse("%d.%m.%Y %H:%M:%S").unwrap();
         assert_eq!(
-            seconds.convert("22.06.2016 15:07:09").as_deref(),
+            seconds.converted("22.06.2016 15:07:09").as_deref(),
             Some("2016-06-22T15:07:09")
         );
     }
@@ -206,12 +235,12 @@ mod tests {
 
     #[test]
     fn decimal_commas_become_points_and_nothing_is_guessed() {
-        assert_eq!(decimal_comma("12,50").as_deref(), Some("12.50"));
-        assert_eq!(decimal_comma("-3").as_deref(), Some("-3"));
+        assert_eq!(comma("12,50").as_deref(), Some("12.50"));
+        assert_eq!(comma("-3").as_deref(), Some("-3"));
         for bad in [
             "1.234,50", "12.50", "12,5,0", ",5", "5,", "1 234,5", "abc", "",
         ] {
-            assert_eq!(decimal_comma(bad), None, "{bad}");
+            assert_eq!(comma(bad), None, "{bad}");
         }
     }
 }

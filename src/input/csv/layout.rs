@@ -35,6 +35,8 @@ pub struct Conversions {
     columns: Vec<(String, String, Convert)>,
     /// The constants' values, in the order of their columns.
     constants: Vec<String>,
+    /// The bytes a row grows by: the constants, and dates that get longer.
+    extra: usize,
 }
 
 impl Conversions {
@@ -42,38 +44,40 @@ impl Conversions {
     /// not fit its column's declared format (the event is then unprocessed: nothing is
     /// guessed).
     pub fn apply(&self, row: &StringRecord, line: usize) -> Result<StringRecord, EventError> {
-        let mut out = StringRecord::with_capacity(row.as_slice().len() + 16, row.len() + 4);
+        let mut out = StringRecord::with_capacity(
+            row.as_slice().len() + self.extra,
+            row.len() + self.constants.len(),
+        );
+        // One buffer for the converted cells of the row.
+        let mut value = String::with_capacity(32);
         for (cell, (partner, path, convert)) in row.iter().zip(&self.columns) {
-            if cell.is_empty() {
-                out.push_field(cell);
-                continue;
-            }
-            let (converted, form) = match convert {
+            value.clear();
+            let fits = match convert {
+                _ if cell.is_empty() => {
+                    out.push_field(cell);
+                    continue;
+                }
                 Convert::Nothing => {
                     out.push_field(cell);
                     continue;
                 }
-                Convert::Date(format) => (
-                    format.convert(cell),
-                    format!("a date written {}", format.text),
-                ),
-                Convert::DecimalComma => (
-                    decimal_comma(cell),
-                    "a number with a decimal comma (12,50)".to_owned(),
-                ),
+                Convert::Date(format) => format.convert(cell, &mut value),
+                Convert::DecimalComma => decimal_comma(cell, &mut value),
             };
-            match converted {
-                Some(value) => out.push_field(&value),
-                None => {
-                    return Err(EventError::InvalidValue {
-                        value: cell.to_owned(),
-                        path: format!("line {line}, column {partner}"),
-                        allowed: format!(
-                            "Column {partner} ({path}) must hold {form}, as the mapping profile declares"
-                        ),
-                    });
-                }
+            if !fits {
+                let form = match convert {
+                    Convert::Date(format) => format!("a date written {}", format.text),
+                    _ => "a number with a decimal comma (12,50)".to_owned(),
+                };
+                return Err(EventError::InvalidValue {
+                    value: cell.to_owned(),
+                    path: format!("line {line}, column {partner}"),
+                    allowed: format!(
+                        "Column {partner} ({path}) must hold {form}, as the mapping profile declares"
+                    ),
+                });
             }
+            out.push_field(&value);
         }
         for constant in &self.constants {
             out.push_field(constant);
@@ -130,9 +134,15 @@ pub fn plan(kind: Kind, names: &[String], options: &CsvOptions) -> Result<Layout
             !p.constants.is_empty() || p.columns.iter().any(|m| m.convert != Convert::Nothing)
         })
         .map(|p| {
+            let constants: Vec<String> = p.constants.iter().map(|c| c.value.clone()).collect();
+            let dates = converts
+                .iter()
+                .filter(|(_, _, c)| matches!(c, Convert::Date(_)))
+                .count();
             Arc::new(Conversions {
+                extra: constants.iter().map(String::len).sum::<usize>() + 8 * dates,
                 columns: converts,
-                constants: p.constants.iter().map(|c| c.value.clone()).collect(),
+                constants,
             })
         });
     Ok(Layout {
