@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use csv::StringRecord;
+use csv::ByteRecord;
 
 use super::convert::decimal_comma;
 use super::header::{Column, plan_partial};
@@ -40,29 +40,28 @@ pub struct Conversions {
 }
 
 impl Conversions {
-    /// `row` with its cells converted and the constants appended; `Err` when a cell does
-    /// not fit its column's declared format (the event is then unprocessed: nothing is
-    /// guessed).
-    pub fn apply(&self, row: &StringRecord, line: usize) -> Result<StringRecord, EventError> {
-        let mut out = StringRecord::with_capacity(
+    /// A copy of `row` (as read, in buffers of its own size) with its cells converted and
+    /// the constants appended; `Err` when a cell does not fit its column's declared format
+    /// (the event is then unprocessed: nothing is guessed). A cell that is not UTF-8 is
+    /// copied as it is, for the row's UTF-8 check to report.
+    pub fn apply(&self, row: &ByteRecord, line: usize) -> Result<ByteRecord, EventError> {
+        let mut out = ByteRecord::with_capacity(
             row.as_slice().len() + self.extra,
             row.len() + self.constants.len(),
         );
         // One buffer for the converted cells of the row.
         let mut value = String::with_capacity(32);
-        for (cell, (partner, path, convert)) in row.iter().zip(&self.columns) {
+        for (bytes, (partner, path, convert)) in row.iter().zip(&self.columns) {
+            let converted = !bytes.is_empty() && !matches!(convert, Convert::Nothing);
+            let Some(cell) = converted.then(|| std::str::from_utf8(bytes).ok()).flatten() else {
+                out.push_field(bytes);
+                continue;
+            };
             value.clear();
             let fits = match convert {
-                _ if cell.is_empty() => {
-                    out.push_field(cell);
-                    continue;
-                }
-                Convert::Nothing => {
-                    out.push_field(cell);
-                    continue;
-                }
                 Convert::Date(format) => format.convert(cell, &mut value),
                 Convert::DecimalComma => decimal_comma(cell, &mut value),
+                Convert::Nothing => false,
             };
             if !fits {
                 let form = match convert {
@@ -77,10 +76,10 @@ impl Conversions {
                     ),
                 });
             }
-            out.push_field(&value);
+            out.push_field(value.as_bytes());
         }
         for constant in &self.constants {
-            out.push_field(constant);
+            out.push_field(constant.as_bytes());
         }
         out.set_position(row.position().cloned());
         Ok(out)

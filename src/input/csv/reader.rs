@@ -277,17 +277,20 @@ impl Rows {
                 ),
             );
         }
+        // The copy of the row that goes to the workers: with a mapping profile, its cells
+        // converted and its constants added as it is made.
+        let copy = match &self.conversions {
+            None => self.row_copy(),
+            Some(conversions) => match conversions.apply(&self.record, line) {
+                Ok(copy) => copy,
+                Err(error) if self.grouped && !self.rui().is_null() => return Row::Misfit(error),
+                Err(error) => return broken_by(error),
+            },
+        };
         // One check of the whole row (StringRecord's), here on the reader thread, so that
         // the workers take the cells as `&str` without checking each again.
-        match csv::StringRecord::from_byte_record(self.row_copy()) {
-            Ok(row) => match &self.conversions {
-                None => Row::Readable(row),
-                Some(conversions) => match conversions.apply(&row, line) {
-                    Ok(row) => Row::Readable(row),
-                    Err(error) if self.grouped && !self.rui().is_null() => Row::Misfit(error),
-                    Err(error) => broken_by(error),
-                },
-            },
+        match csv::StringRecord::from_byte_record(copy) {
+            Ok(row) => Row::Readable(row),
             Err(error) => {
                 let i = error.utf8_error().field();
                 broken(
