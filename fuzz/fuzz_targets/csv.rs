@@ -9,12 +9,15 @@ use cebulk::input::request::Request;
 
 libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
     let reader = Box::new(std::io::Cursor::new(bytes.to_vec()));
-    if let Ok((events, _)) = cebulk::input::csv::reader::events("fuzz.csv", Kind::Purchases, reader, true) {
+    let options = cebulk::input::csv::options::CsvOptions::default();
+    if let Ok(header) =
+        cebulk::input::csv::reader::events("fuzz.csv", Kind::Purchases, reader, &options, true)
+    {
         common::judge_all(Request {
             kind: Kind::Purchases,
             fields_set: None,
             intended_currency: None,
-            events,
+            events: header.events,
         });
     }
 });

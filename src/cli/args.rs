@@ -50,6 +50,23 @@ pub enum Command {
     /// the exit status is 0 when the store is sound, 3 when a problem was found.
     #[command(after_help = help::examples_text(help::CHECK_EXAMPLES))]
     Check,
+    /// List the CSV columns a kind accepts, or write a CSV template for it.
+    ///
+    /// One column a line: its path, then `mandatory`, `semi-optional` (an event gives exactly
+    /// one of the semi-optional identifiers) or `optional`; an identifier's fields come
+    /// together, marked `one of IDENTIFIER.*`: give one of them. Line items are listed in
+    /// their one-per-row form (`products_set.net_amount`); `products_set.0.net_amount` works
+    /// too.
+    #[command(after_help = help::examples_text(help::COLUMNS_EXAMPLES))]
+    Columns {
+        /// The event kind.
+        #[arg(long, value_parser = kind_parser(), required = true)]
+        kind: Option<Kind>,
+        /// Write a CSV header and one example row (which imports against `fixtures/`)
+        /// instead of the list.
+        #[arg(long)]
+        template: bool,
+    },
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
     #[command(after_help = help::examples_text(help::COMPLETIONS_EXAMPLES))]
     Completions {
@@ -129,6 +146,20 @@ pub struct ImportArgs {
     /// committed stays committed and reported.
     #[arg(long, value_name = "N")]
     pub max_errors: Option<u64>,
+
+    /// The CSV delimiter: `,` (the default), `;`, `tab` (the default for `.tsv`) or `|`.
+    #[arg(long, value_parser = ["," , ";", "tab", "|"])]
+    pub delimiter: Option<String>,
+
+    /// Skip CSV columns that name no parameter of the kind (with a warning for each)
+    /// instead of rejecting the file.
+    #[arg(long)]
+    pub skip_unknown_columns: bool,
+
+    /// A mapping profile (TOML) for a partner's CSV: its columns' cebulk paths, date
+    /// formats, decimal commas, constants and columns to ignore (README "Partner files").
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
 }
 
 /// `cebulk reference …`
@@ -137,8 +168,8 @@ pub enum ReferenceCommand {
     /// Load (upsert) reference data into the store, all or nothing.
     #[command(after_help = help::examples_text(help::REFERENCE_EXAMPLES))]
     Load {
-        /// A JSON reference document, or a directory of CSV files named after their
-        /// entities (`units.csv`, …).
+        /// A JSON reference document, a directory of CSV files named after their
+        /// entities (`units.csv`, …), or one such CSV file.
         path: PathBuf,
     },
 }

@@ -7,6 +7,8 @@ use crate::cli::args::{ImportArgs, InputFormat};
 use crate::cli::fatal::Fatal;
 use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
+use crate::input::csv::options::CsvOptions;
+use crate::input::csv::profile::{Profile, delimiter};
 use crate::input::source::{Format, Source};
 use crate::report::destination::would_replace;
 use crate::store::ids::IdGenerator;
@@ -42,6 +44,8 @@ pub struct ImportConfig {
     pub summary: Option<PathBuf>,
     /// `--max-errors`
     pub max_errors: Option<u64>,
+    /// How CSV inputs are read (`--delimiter`, `--skip-unknown-columns`, `--map`).
+    pub csv: CsvOptions,
 }
 
 /// `--jobs` is at most this many threads a core: more workers only queue for the cores and
@@ -55,7 +59,7 @@ fn format_of(name: &str, given: Option<InputFormat>) -> Result<Format, Fatal> {
     match Format::from_extension(name) {
         Some(format) => Ok(format),
         None if name == "-" => Err(Fatal::Usage(
-            "reading standard input needs --format json|csv|ndjson".into(),
+            "reading standard input needs --format json|csv|ndjson (compressed or not)".into(),
         )),
         None => Err(Fatal::Usage(format!(
             "{name}: cannot tell the format from the extension; give --format json|csv|ndjson"
@@ -111,6 +115,7 @@ impl ImportConfig {
             );
             refuse_replacing(flag, path, &others, &inputs)?;
         }
+        let csv = csv_options(&args)?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let jobs = match args.jobs.map(usize::from) {
             None => cores,
@@ -141,8 +146,28 @@ impl ImportConfig {
             rejects,
             summary: args.summary,
             max_errors: args.max_errors,
+            csv,
         })
     }
+}
+
+/// `--delimiter`, `--skip-unknown-columns` and `--map` (the profile read and checked
+/// against `--kind` here, before anything is imported).
+fn csv_options(args: &ImportArgs) -> Result<CsvOptions, Fatal> {
+    let profile = match (&args.map, args.kind) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(Fatal::Usage(
+                "--map needs --kind: a profile maps columns onto one kind's parameters".into(),
+            ));
+        }
+        (Some(path), Some(kind)) => Some(std::sync::Arc::new(Profile::load(path, kind)?)),
+    };
+    Ok(CsvOptions {
+        delimiter: args.delimiter.as_deref().and_then(delimiter),
+        skip_unknown_columns: args.skip_unknown_columns,
+        profile,
+    })
 }
 
 /// Each input's rejects file under `--rejects PATH`: PATH itself for one input, unless it is

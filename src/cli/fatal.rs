@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use miette::Diagnostic;
 
+use crate::input::csv::profile::ProfileError;
 use crate::reference::file::ReferenceError;
 use crate::report::destination::ReportError;
 use crate::store::error::StoreError;
@@ -41,6 +42,12 @@ pub enum Fatal {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Reference(#[from] ReferenceError),
+
+    /// The mapping profile (`--map`) cannot be read or does not fit the kind; nothing was
+    /// imported.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Profile(#[from] ProfileError),
 
     /// A thread cebulk needs cannot be started (the system is out of threads or memory).
     #[error("cannot start {what}")]
@@ -187,7 +194,7 @@ impl Fatal {
     /// The exit status for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Fatal::Usage(_) | Fatal::Reference(_) => EXIT_REJECTED,
+            Fatal::Usage(_) | Fatal::Reference(_) | Fatal::Profile(_) => EXIT_REJECTED,
             Fatal::Thread { .. }
             | Fatal::StoreOpen { .. }
             | Fatal::NoStore { .. }

@@ -69,7 +69,11 @@ pub const IMPORT_EXAMPLES: &[Example] = &[
     ),
     (
         "Read NDJSON from standard input:",
-        "gunzip -c events.ndjson.gz | cebulk import --kind web --format ndjson -",
+        "producer | cebulk import --kind web --format ndjson -",
+    ),
+    (
+        "Import a gzipped, semicolon-separated partner export through its mapping profile:",
+        "cebulk import --kind purchases --map fixtures/partners/shopline.toml fixtures/partners/shopline-orders.csv.gz",
     ),
 ];
 
@@ -125,6 +129,18 @@ pub const CHECK_EXAMPLES: &[Example] = &[
     ),
 ];
 
+/// Examples of `cebulk columns`.
+pub const COLUMNS_EXAMPLES: &[Example] = &[
+    (
+        "List the CSV columns of purchases:",
+        "cebulk columns --kind purchases",
+    ),
+    (
+        "Start a CSV file of web events from a template:",
+        "cebulk columns --kind web --template > web.csv",
+    ),
+];
+
 /// Examples of `cebulk completions`.
 pub const COMPLETIONS_EXAMPLES: &[Example] = &[
     (
@@ -152,6 +168,7 @@ pub const ALL_EXAMPLES: &[&[Example]] = &[
     REFERENCE_EXAMPLES,
     EVENTS_EXAMPLES,
     CHECK_EXAMPLES,
+    COLUMNS_EXAMPLES,
     COMPLETIONS_EXAMPLES,
     MAN_EXAMPLES,
 ];

@@ -38,6 +38,7 @@ pub fn page(command: Option<&str>) -> Result<Vec<u8>, Fatal> {
                 "reference" => help::REFERENCE_EXAMPLES,
                 "events" => help::EVENTS_EXAMPLES,
                 "check" => help::CHECK_EXAMPLES,
+                "columns" => help::COLUMNS_EXAMPLES,
                 "completions" => help::COMPLETIONS_EXAMPLES,
                 "man" => help::MAN_EXAMPLES,
                 _ => &[],

@@ -2,6 +2,7 @@
 //! library modules. [`run`] picks the command.
 
 pub mod check;
+pub mod columns;
 pub mod completions;
 pub mod events;
 pub mod import;

@@ -1,6 +1,6 @@
 //! Picks the command a parsed command line names.
 
-use super::{check, completions, events, import, man, reference};
+use super::{check, columns, completions, events, import, man, reference};
 use crate::cli::args::{Args, Command, ReferenceCommand};
 use crate::cli::config::ImportConfig;
 use crate::cli::fatal::Fatal;
@@ -21,6 +21,10 @@ pub fn run(args: Args) -> Result<u8, Fatal> {
         } => reference::run(&args.store, &path),
         Command::Events(events_args) => events::run(&args.store, &events_args),
         Command::Check => check::run(&args.store),
+        Command::Columns { kind, template } => match kind {
+            Some(kind) => columns::run(kind, template),
+            None => Err(Fatal::Usage("columns needs --kind".into())),
+        },
         Command::Completions { shell } => completions::run(shell),
         Command::Man { command } => man::run(command.as_deref()),
     }

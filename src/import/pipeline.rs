@@ -119,8 +119,13 @@ pub fn import(
             imported.interrupted = Some(signal);
             break;
         }
-        let opened = match open(input, config.kind, config.rejects.is_some()) {
-            Ok(opened) => opened,
+        let opened = match open(input, config.kind, &config.csv, config.rejects.is_some()) {
+            Ok(opened) => {
+                for warning in &opened.warnings {
+                    stderr::line(format_args!("cebulk: warning: {warning}"));
+                }
+                opened
+            }
             Err(error) => {
                 report.reject(error.status());
                 imported.rejected.push(error);

@@ -55,7 +55,10 @@ impl Rejects {
             |e| ReportError::writing(format_args!("the rejects file {}", path.display()), e);
         let (raw, pending) = open_file(path, ".cebulk-rejects-").map_err(failed)?;
         let out = match &shape {
-            Shape::Csv(header) => {
+            Shape::Csv {
+                names: header,
+                delimiter,
+            } => {
                 let mut columns = header.clone();
                 let at = ANNOTATIONS.map(|name| match header.iter().position(|h| h == name) {
                     Some(at) => at,
@@ -64,7 +67,10 @@ impl Rejects {
                         columns.len() - 1
                     }
                 });
-                let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(raw);
+                let mut writer = csv::WriterBuilder::new()
+                    .flexible(true)
+                    .delimiter(*delimiter)
+                    .from_writer(raw);
                 writer
                     .write_record(&columns)
                     .map_err(|e| failed(e.into()))?;

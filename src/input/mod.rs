@@ -1,6 +1,7 @@
 //! Readers of input files, each yielding a [`request::Request`]: the kind, the request-level
 //! parameters and the raw events with their positions.
 
+pub mod compression;
 pub mod csv;
 pub mod document;
 pub mod limits;

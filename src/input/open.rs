@@ -1,10 +1,13 @@
 //! Opening an input (a file or standard input) as the request its format describes,
-//! counting the bytes read so that progress can be shown.
+//! decompressed when its first bytes say it is compressed (gzip, zstd), counting the bytes
+//! read (compressed, as the file's size is) so that progress can be shown.
 
 use std::io::{BufReader, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::compression::decompressed;
+use super::csv::options::CsvOptions;
 use super::csv::reader as csv;
 use super::limits::MAX_DOCUMENT_BYTES;
 use super::request::{Request, RequestError, Shape};
@@ -20,6 +23,8 @@ pub struct Opened {
     pub size: Option<u64>,
     /// Bytes read so far (updated as the request's events are consumed).
     pub read: Arc<AtomicU64>,
+    /// What to tell the user about the input before its events (CSV columns skipped).
+    pub warnings: Vec<String>,
 }
 
 struct Counting<R> {
@@ -35,9 +40,14 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Opens `input`; `kind` is `--kind`; `keep`: each event keeps what was read of it, for a
-/// rejects file.
-pub fn open(input: &Source, kind: Option<Kind>, keep: bool) -> Result<Opened, RequestError> {
+/// Opens `input`; `kind` is `--kind`, `options` how CSV is read; `keep`: each event keeps
+/// what was read of it, for a rejects file.
+pub fn open(
+    input: &Source,
+    kind: Option<Kind>,
+    options: &CsvOptions,
+    keep: bool,
+) -> Result<Opened, RequestError> {
     let unreadable = |e: std::io::Error| {
         RequestError::invalid(&input.name, "the input cannot be read", e.to_string())
     };
@@ -53,6 +63,8 @@ pub fn open(input: &Source, kind: Option<Kind>, keep: bool) -> Result<Opened, Re
         inner: source,
         read: Arc::clone(&read),
     };
+    let counted = decompressed(Box::new(counted), Arc::clone(&read));
+    let mut warnings = Vec::new();
     let request = match input.format {
         Format::Json => {
             let mut bytes = Vec::new();
@@ -80,8 +92,13 @@ pub fn open(input: &Source, kind: Option<Kind>, keep: bool) -> Result<Opened, Re
                 ));
             };
             let (events, shape) = if input.format == Format::Csv {
-                let (events, header) = csv::events(&input.name, kind, Box::new(counted), keep)?;
-                (events, Shape::Csv(header))
+                let header = csv::events(&input.name, kind, counted, options, keep)?;
+                warnings = header.warnings;
+                let shape = Shape::Csv {
+                    names: header.names,
+                    delimiter: options.delimiter_for(&input.name),
+                };
+                (header.events, shape)
             } else {
                 let reader = Box::new(BufReader::with_capacity(1 << 16, counted));
                 (ndjson::events(&input.name, reader, keep), Shape::Ndjson)
@@ -99,5 +116,6 @@ pub fn open(input: &Source, kind: Option<Kind>, keep: bool) -> Result<Opened, Re
         request,
         size,
         read,
+        warnings,
     })
 }

@@ -84,8 +84,14 @@ pub enum Shape {
         /// Members after the set.
         after: Vec<String>,
     },
-    /// CSV under this header (the names as written).
-    Csv(Vec<String>),
+    /// CSV under this header (the names as written), with this delimiter: a rejects file
+    /// is written in the input's dialect, so that it imports with the same options.
+    Csv {
+        /// The header's names as written.
+        names: Vec<String>,
+        /// The delimiter the input was read with.
+        delimiter: u8,
+    },
     /// NDJSON.
     Ndjson,
 }

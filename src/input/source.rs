@@ -13,16 +13,18 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a file name's extension tells, if any (`.json`, `.csv`, `.ndjson`,
-    /// `.jsonl`, in any case).
+    /// The format a file name's extension tells, if any (`.json`, `.csv`, `.tsv`,
+    /// `.ndjson`, `.jsonl`, in any case), under a compression suffix if there is one
+    /// (`events.csv.gz`, `events.ndjson.zst`).
     pub fn from_extension(name: &str) -> Option<Format> {
+        let name = crate::input::compression::without_suffix(name);
         let extension = std::path::Path::new(name)
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
         match extension.as_deref() {
             Some("json") => Some(Format::Json),
-            Some("csv") => Some(Format::Csv),
+            Some("csv" | "tsv") => Some(Format::Csv),
             Some("ndjson" | "jsonl") => Some(Format::Ndjson),
             _ => None,
         }

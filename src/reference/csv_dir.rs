@@ -1,5 +1,6 @@
 //! Reference data as a directory of CSV files, one per entity named after it
-//! (`units.csv`, `accounts_receivable.csv`, …); list cells are separated by `|`.
+//! (`units.csv`, `accounts_receivable.csv`, …), or as one such file; list cells are
+//! separated by `|`.
 
 use std::io::Read;
 use std::path::Path;
@@ -40,6 +41,40 @@ pub fn read(dir: &Path) -> Result<Vec<(Entity, Vec<RawRecord>)>, ReferenceProble
         }
     }
     Ok(out)
+}
+
+/// Whether `path` names a reference CSV file (`.csv`, in any case) rather than a JSON
+/// document.
+pub fn is_csv_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
+
+/// Reads the one entity file `path`, whose name must be an entity's (`units.csv`).
+pub fn read_one(path: &Path) -> Result<Vec<(Entity, Vec<RawRecord>)>, ReferenceProblem> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    let Some(entity) = Entity::from_key(stem) else {
+        let known: Vec<String> = Entity::ALL
+            .iter()
+            .map(|e| format!("{}.csv", e.key()))
+            .collect();
+        return Err(ReferenceProblem::new(
+            "(file)",
+            format!(
+                "{name:?} is not an entity's name; a reference CSV file is named after its entity: {}",
+                known.join(", ")
+            ),
+        ));
+    };
+    Ok(vec![(entity, read_file(entity, path)?)])
 }
 
 fn read_file(entity: Entity, path: &Path) -> Result<Vec<RawRecord>, ReferenceProblem> {

@@ -39,7 +39,8 @@ pub enum ReferenceError {
     },
 }
 
-/// Reads `path` (a JSON document, or a directory of CSV files) and merges it over
+/// Reads `path` (a JSON document, a directory of CSV files, or one of those files) and
+/// merges it over
 /// `existing`; nothing is written anywhere.
 pub fn read_and_merge(path: &Path, existing: &ReferenceMaps) -> Result<Merged, ReferenceError> {
     let to_fatal = |p: ReferenceProblem| ReferenceError::Invalid {
@@ -53,6 +54,10 @@ pub fn read_and_merge(path: &Path, existing: &ReferenceMaps) -> Result<Merged, R
     };
     if std::fs::metadata(path).map_err(unreadable)?.is_dir() {
         let records = super::csv_dir::read(path).map_err(to_fatal)?;
+        return merge(existing, records).map_err(to_fatal);
+    }
+    if super::csv_dir::is_csv_file(path) {
+        let records = super::csv_dir::read_one(path).map_err(to_fatal)?;
         return merge(existing, records).map_err(to_fatal);
     }
     let file = open_capped(path).map_err(to_fatal)?;

@@ -19,6 +19,8 @@
 //! - `messages`: fatal errors as one line and a hint, each mistake with the store's path,
 //!   a missing `--kind`, `--help`'s examples;
 //! - `migration`: stores of older schemas (`tests/store_v1/`, `tests/store_v2/`) upgraded;
+//! - `partner`: partner files: delimiters, gzip and zstd, forgiving headers, skipped
+//!   columns, `cebulk columns`, mapping profiles and a single reference CSV file;
 //! - `properties`: proptest over random inputs and formats;
 //! - `readme`: the README's console examples print what it shows;
 //! - `report_file`: what `--report` may not replace, report write errors, standard error
@@ -54,6 +56,7 @@ mod layout;
 mod listing;
 mod messages;
 mod migration;
+mod partner;
 mod properties;
 mod readme;
 mod rejects;

@@ -396,3 +396,37 @@ fn standard_input_is_named_stdin_in_the_source() {
         "{text}"
     );
 }
+
+#[test]
+fn a_mapped_partner_files_rejects_keep_its_delimiter_and_reimport_through_the_same_profile() {
+    // A gzipped, semicolon-separated partner export read through its profile, into a store
+    // that lacks the reference data: every event is unprocessed.
+    let input = fixture("partners/shopline-orders.csv.gz");
+    let profile = fixture("partners/shopline.toml");
+    let reference = fixture("reference");
+    let mapped = ["--id-seed", "1", "--kind", "purchases", "--map", &profile];
+    let store = Store::new();
+    let first = store.import(&[&mapped[..], &["--rejects", "rejects.csv", &input]].concat());
+    first.code(1);
+    let text = std::fs::read_to_string(store.path("rejects.csv")).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.starts_with("Order No;Customer No;")
+            && header.ends_with(";cebulk_error_code;cebulk_error_description;cebulk_source"),
+        "the rejects file is written in the input's dialect: {header}"
+    );
+
+    store.run(&["reference", "load", &reference]).code(0);
+    let second = store.import(&[&mapped[..], &["rejects.csv"]].concat());
+    second.code(0);
+    assert!(set(&report(&second), UNPROCESSED).is_empty());
+
+    let clean = Store::new();
+    clean.run(&["reference", "load", &reference]).code(0);
+    clean.import(&[&mapped[..], &[&input]].concat()).code(0);
+    assert_eq!(
+        store.events(None),
+        clean.events(None),
+        "the store equals a clean import"
+    );
+}

@@ -2,7 +2,9 @@
 //! (`products_set.0.product_identifier.code`), or, for line items one per row, a path into
 //! the set without an index (`products_set.product_identifier.code`). A column that names
 //! no parameter is an error: a typo must not drop data silently, except cebulk's own
-//! `cebulk_*` columns (a rejects file's annotations), which are left out.
+//! `cebulk_*` columns (a rejects file's annotations), which are left out. Names match
+//! ignoring ASCII case and surrounding spaces (`Request_Unique_Identifier `), and an unknown
+//! one is told the closest known columns.
 
 use crate::domain::codes::is_annotation;
 use crate::domain::kind::Kind;
@@ -21,7 +23,8 @@ pub enum Step {
 /// Where a column's cells go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
-    /// The header as written.
+    /// The header's path in its canonical form (trimmed, lower case); for an ignored
+    /// column, the header as written.
     pub name: String,
     /// The path inside the event, or inside the line item for line-item columns.
     pub steps: Vec<Step>,
@@ -40,20 +43,56 @@ pub const MAX_INDEX: usize = 999;
 
 /// Plans every column of a header; `Err` names the first bad column and why.
 pub fn plan(kind: Kind, headers: &[String]) -> Result<Vec<Column>, String> {
+    let headers: Vec<Option<String>> = headers.iter().cloned().map(Some).collect();
+    plan_partial(kind, &headers, false).map(|(columns, _)| columns)
+}
+
+/// The columns skipped by [`plan_partial`]: each one's position (from 0) and why.
+pub type Skipped = Vec<(usize, String)>;
+
+/// Plans every column of a header whose `None` columns are ignored (their cells go
+/// nowhere); with `skip_unknown`, a column that cannot be planned is ignored too, and
+/// listed with why (its position from 0). `Err` names the first bad column and why.
+pub fn plan_partial(
+    kind: Kind,
+    headers: &[Option<String>],
+    skip_unknown: bool,
+) -> Result<(Vec<Column>, Skipped), String> {
     let mut columns = Vec::with_capacity(headers.len());
+    let mut skipped = Vec::new();
     for (i, header) in headers.iter().enumerate() {
+        let Some(header) = header else {
+            columns.push(ignored(""));
+            continue;
+        };
         let name = header.trim();
         if name.is_empty() {
             return Err(format!("column {} has no header", i + 1));
         }
-        if columns.iter().any(|c: &Column| c.name == name) {
+        if is_annotation(name) {
+            columns.push(ignored(name));
+            continue;
+        }
+        let planned = match column(kind, name) {
+            Ok(planned) => planned,
+            Err(why) if skip_unknown => {
+                skipped.push((i, why));
+                columns.push(ignored(name));
+                continue;
+            }
+            Err(why) => {
+                return Err(format!(
+                    "{why} (`cebulk columns --kind {kind}` lists the columns; --skip-unknown-columns imports the others)"
+                ));
+            }
+        };
+        if columns
+            .iter()
+            .any(|c: &Column| !c.steps.is_empty() && c.name == planned.name)
+        {
             return Err(format!("column {name:?} appears twice"));
         }
-        columns.push(if is_annotation(name) {
-            ignored(name)
-        } else {
-            column(kind, name)?
-        });
+        columns.push(planned);
     }
     mark_new_keys(&mut columns);
     let indexed = columns
@@ -69,11 +108,11 @@ pub fn plan(kind: Kind, headers: &[String]) -> Result<Vec<Column>, String> {
     if per_row
         && !columns
             .iter()
-            .any(|c| c.name == "request_unique_identifier")
+            .any(|c| !c.steps.is_empty() && c.name == "request_unique_identifier")
     {
         return Err("line items one per row need a request_unique_identifier column".into());
     }
-    Ok(columns)
+    Ok((columns, skipped))
 }
 
 /// A column whose cells go nowhere: no steps.
@@ -106,8 +145,26 @@ fn mark_new_keys(columns: &mut [Column]) {
     }
 }
 
-fn column(kind: Kind, name: &str) -> Result<Column, String> {
-    let unknown = || format!("column {name:?} is not a parameter of {kind}");
+/// Plans the column `written` (matched ignoring ASCII case and surrounding spaces).
+pub fn column(kind: Kind, written: &str) -> Result<Column, String> {
+    let written = written.trim();
+    let unknown = || {
+        let closest = super::columns::closest(kind, written);
+        let mean = match closest.as_slice() {
+            [] => String::new(),
+            names => format!(
+                "; did you mean {}?",
+                names
+                    .iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        };
+        format!("column {written:?} is not a parameter of {kind}{mean}")
+    };
+    let lowered = written.to_ascii_lowercase();
+    let name = lowered.as_str();
     let mut parts = name.split('.');
     let mut fields: &'static [Field] = schema::fields(kind);
     let mut steps = Vec::new();
@@ -123,7 +180,7 @@ fn column(kind: Kind, name: &str) -> Result<Column, String> {
             FieldType::Identifier(entity) => {
                 let key = parts.next().ok_or_else(|| {
                     format!(
-                        "column {name:?} needs the identifier field: {name}.{}",
+                        "column {written:?} needs the identifier field: {name}.{}",
                         entity.identifier_fields().join(&format!(" or {name}."))
                     )
                 })?;
@@ -145,7 +202,7 @@ fn column(kind: Kind, name: &str) -> Result<Column, String> {
                         steps.push(Step::Index(index));
                         part = parts.next();
                     }
-                    Ok(_) => return Err(format!("column {name:?}: index above {MAX_INDEX}")),
+                    Ok(_) => return Err(format!("column {written:?}: index above {MAX_INDEX}")),
                     Err(_) => {
                         if line_item_of.is_some() {
                             return Err(unknown());

@@ -13,26 +13,42 @@ use crate::domain::codes::EventError;
 use crate::domain::kind::Kind;
 use crate::domain::values::Numbers;
 use crate::input::csv::guard::{Cut, Guard, Watch};
-use crate::input::csv::header::{Column, plan};
+use crate::input::csv::header::Column;
+use crate::input::csv::layout::{Conversions, delimiter_hint, plan};
+use crate::input::csv::options::CsvOptions;
 use crate::input::csv::rows::CsvEvent;
 use crate::input::limits::{MAX_EVENT_BYTES, MAX_LINE_ITEMS, mib, too_long, too_many_line_items};
 use crate::input::request::{
     Body, EventStream, Origin, RawEvent, Read as VerbatimRead, RequestError, Verbatim,
 };
 
+/// A CSV input once its header is read.
+pub struct Header {
+    /// Its events, streamed.
+    pub events: EventStream,
+    /// The header's names as written.
+    pub names: Vec<String>,
+    /// What to say about the header on stderr (the columns skipped).
+    pub warnings: Vec<String>,
+}
+
 /// Reads the header and streams the events of a CSV input; gives them with the header's
-/// names as written. A bad header rejects the input. `keep`: each event keeps its rows as
-/// read ([`RawEvent::verbatim`]).
+/// names as written and the warnings to show about the header (the columns skipped). A bad
+/// header rejects the input. `keep`: each event keeps its rows as read
+/// ([`RawEvent::verbatim`]).
 pub fn events(
     file: &str,
     kind: Kind,
     reader: Box<dyn Read + Send>,
+    options: &CsvOptions,
     keep: bool,
-) -> Result<(EventStream, Vec<String>), RequestError> {
+) -> Result<Header, RequestError> {
     let (reader, watch) = Guard::new(reader, MAX_EVENT_BYTES);
+    let delimiter = options.delimiter_for(file);
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(Box::new(reader) as Box<dyn Read + Send>);
     let mut header = csv::ByteRecord::new();
     let read = csv
@@ -73,44 +89,59 @@ pub fn events(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let columns = plan(kind, &names).map_err(|why| {
+    let layout = plan(kind, &names, options).map_err(|why| {
+        let why = delimiter_hint(kind, &names, delimiter, options).unwrap_or(why);
         RequestError::invalid(
             file,
             "the CSV header cannot be used",
             format!("line 1: {why}"),
         )
     })?;
+    let warnings = layout
+        .skipped
+        .iter()
+        .map(|(name, position, why)| {
+            format!("{file}: skipping column {position} ({name:?}) and its cells: {why}")
+        })
+        .collect();
+    let columns = layout.columns;
     let rui_column = columns
         .iter()
-        .position(|c| c.name == "request_unique_identifier");
+        .position(|c| !c.steps.is_empty() && c.name == "request_unique_identifier");
     let set = columns.iter().find_map(|c| c.line_item_of);
-    Ok((
-        Box::new(Rows {
-            file: file.to_owned(),
-            keep,
-            csv,
-            record: csv::ByteRecord::new(),
-            columns: columns.into(),
-            rui_column,
-            grouped: set.is_some(),
-            set,
-            pending: None,
-            stash: None,
-            done: false,
-            watch,
-            offset: 0,
-            next_offset: 0,
-            cut: None,
-            row_bytes: 0,
-        }),
+    let rows = Box::new(Rows {
+        file: file.to_owned(),
+        keep,
+        csv,
+        record: csv::ByteRecord::new(),
+        width: layout.width,
+        conversions: layout.conversions,
+        columns: columns.into(),
+        rui_column,
+        grouped: set.is_some(),
+        set,
+        pending: None,
+        stash: None,
+        done: false,
+        watch,
+        offset: 0,
+        next_offset: 0,
+        cut: None,
+        row_bytes: 0,
+    });
+    Ok(Header {
+        events: rows,
         names,
-    ))
+        warnings,
+    })
 }
 
 struct Group {
     rui: String,
     event: CsvEvent,
     inconsistent: Option<String>,
+    /// A row whose cell did not fit the mapping profile: the event is unprocessed.
+    misfit: Option<EventError>,
     line: usize,
     /// The rows' bytes and count: past a cap, the rows are dropped and only counted.
     bytes: u64,
@@ -151,6 +182,8 @@ impl Group {
                 rui: rui(),
                 error: too_long(self.bytes, self.line),
             }
+        } else if let Some(error) = self.misfit {
+            Body::Broken { rui: rui(), error }
         } else {
             match self.inconsistent {
                 Some(path) => Body::Broken {
@@ -178,6 +211,10 @@ struct Rows {
     keep: bool,
     csv: csv::Reader<Box<dyn Read + Send>>,
     record: csv::ByteRecord,
+    /// The cells a row must have (the columns, less the profile's constants).
+    width: usize,
+    /// The mapping profile's conversions and constants, when it has any.
+    conversions: Option<Arc<Conversions>>,
     columns: Arc<[Column]>,
     rui_column: Option<usize>,
     grouped: bool,
@@ -204,6 +241,9 @@ enum Row {
     Readable(csv::StringRecord),
     /// A cut row of a line-item-per-row event whose identifier is known.
     Cut,
+    /// A row of a line-item-per-row event whose identifier is known, with a cell that
+    /// does not fit the mapping profile: the whole event is unprocessed.
+    Misfit(EventError),
     Broken(RawEvent),
 }
 
@@ -270,24 +310,34 @@ impl Rows {
         if let Some(cut) = self.cut {
             return broken_by(too_long(cut.bytes, line));
         }
-        if self.record.len() != self.columns.len() {
+        if self.record.len() != self.width {
             return broken(
                 format!("{} fields", self.record.len()),
                 format!(
                     "Each row must have as many fields as the header ({})",
-                    self.columns.len()
+                    self.width
                 ),
             );
         }
+        // The copy of the row that goes to the workers: with a mapping profile, its cells
+        // converted and its constants added as it is made.
+        let copy = match &self.conversions {
+            None => self.row_copy(),
+            Some(conversions) => match conversions.apply(&self.record, line) {
+                Ok(copy) => copy,
+                Err(error) if self.grouped && !self.rui().is_null() => return Row::Misfit(error),
+                Err(error) => return broken_by(error),
+            },
+        };
         // One check of the whole row (StringRecord's), here on the reader thread, so that
         // the workers take the cells as `&str` without checking each again.
-        match csv::StringRecord::from_byte_record(self.row_copy()) {
+        match csv::StringRecord::from_byte_record(copy) {
             Ok(row) => Row::Readable(row),
             Err(error) => {
                 let i = error.utf8_error().field();
                 broken(
                     String::from_utf8_lossy(self.record.get(i).unwrap_or_default()).into_owned(),
-                    format!("Column {} must be UTF-8", self.columns[i].name),
+                    format!("Column {} must be UTF-8", self.column_name(i)),
                 )
             }
         }
@@ -301,6 +351,11 @@ impl Rows {
         row.extend(self.record.iter());
         row.set_position(self.record.position().cloned());
         row
+    }
+
+    /// The name of the column at `i` as messages give it.
+    fn column_name(&self, i: usize) -> &str {
+        self.columns.get(i).map_or("", |c| c.name.as_str())
     }
 
     /// The current row's request unique identifier cell (empty when there is none).
@@ -320,6 +375,7 @@ impl Rows {
                 rows: row.into_iter().collect(),
             },
             inconsistent: None,
+            misfit: None,
             line: self.line(),
             bytes: self.row_bytes,
             items: 1,
@@ -355,7 +411,7 @@ impl Rows {
         {
             let disagreeing = self.columns.iter().zip(row.iter().zip(first.iter())).find(
                 |(column, (cell, first))| {
-                    // Annotation columns (no steps) are left out of the event.
+                    // Annotation and skipped columns (no steps) are left out of the event.
                     column.line_item_of.is_none()
                         && !column.steps.is_empty()
                         && !cell.is_empty()
@@ -414,7 +470,12 @@ impl Iterator for Rows {
                 Ok(true) => self.measure(),
                 Err(e) => {
                     self.done = true;
-                    let line = e.position().map_or(0, csv::Position::line) + self.next_offset;
+                    // An error of the input under the parser (a compressed input cut short)
+                    // has no position of its own: it came while reading this line.
+                    let line = e
+                        .position()
+                        .map_or(self.csv.position().line(), csv::Position::line)
+                        + self.next_offset;
                     // Events already grouped stand; the rest of the input cannot be read.
                     self.pending = None;
                     return Some(Err(RequestError::invalid(
@@ -432,6 +493,21 @@ impl Iterator for Rows {
                 false => self.row(),
             };
             match row {
+                Row::Misfit(error) => match self.pending.take() {
+                    Some(mut group) if self.continues(&group) => {
+                        self.extend(&mut group, None);
+                        group.misfit.get_or_insert(error);
+                        self.pending = Some(group);
+                    }
+                    other => {
+                        let mut group = self.start(None);
+                        group.misfit = Some(error);
+                        self.pending = Some(group);
+                        if let Some(previous) = other {
+                            return Some(Ok(previous.into_raw()));
+                        }
+                    }
+                },
                 Row::Cut => match self.pending.take() {
                     Some(mut group) if self.continues(&group) => {
                         self.extend(&mut group, None);
@@ -479,9 +555,14 @@ mod tests {
     use crate::json::tree::Tree;
 
     fn read(kind: Kind, text: &'static str) -> Result<Vec<RawEvent>, RequestError> {
-        events("f.csv", kind, Box::new(text.as_bytes()), true)?
-            .0
-            .collect()
+        let header = events(
+            "f.csv",
+            kind,
+            Box::new(text.as_bytes()),
+            &CsvOptions::default(),
+            true,
+        )?;
+        header.events.collect()
     }
 
     fn objects(events: &[RawEvent]) -> Vec<String> {
