@@ -5,7 +5,7 @@
 mod common;
 
 use cebulk::domain::kind::Kind;
-use cebulk::input::request::Request;
+use cebulk::input::request::{Request, Shape};
 
 libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
     let reader = Box::new(std::io::Cursor::new(bytes.to_vec()));
@@ -18,6 +18,10 @@ libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
             fields_set: None,
             intended_currency: None,
             events: header.events,
+            shape: Shape::Csv {
+                names: header.names,
+                delimiter: b',',
+            },
         });
     }
 });
