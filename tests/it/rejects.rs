@@ -430,3 +430,32 @@ fn a_mapped_partner_files_rejects_keep_its_delimiter_and_reimport_through_the_sa
         "the store equals a clean import"
     );
 }
+
+#[test]
+fn a_crlf_file_names_the_same_lines_as_its_lf_twin() {
+    // Excel writes CRLF; the csv crate counts such a row's line one short
+    // (BurntSushi/rust-csv#395), which cebulk corrects.
+    let lf = "request_unique_identifier,accounts_receivable_identifier.number,performed_by_unit_identifier.name,performed_on,website\n\
+              a1,NOPE,Admin Unit,2016-06-22T15:00:00,x\n\
+              a2,ACR0000000020,Admin Unit,2016-06-22T15:00:00,\"multi\nline\"\n\
+              a3,too,few\n\
+              a4,NOPE,Admin Unit,2016-06-22T15:00:00,x\n";
+    let crlf = lf.replace('\n', "\r\n");
+    let store = Store::new();
+    let sources = |name: &str, text: &str| {
+        let input = store.file(name, text);
+        let rejects = format!("{name}.rejects");
+        import_with_rejects(&store, "web", &rejects, &[&input]).code(1);
+        let written = std::fs::read_to_string(store.path(&rejects)).unwrap();
+        written
+            .lines()
+            .filter_map(|row| {
+                row.rsplit_once(&format!("{name}:"))
+                    .map(|(_, line)| line.to_owned())
+            })
+            .collect::<Vec<_>>()
+    };
+    let lf_lines = sources("lf.csv", lf);
+    assert_eq!(lf_lines, ["2", "5", "6"]);
+    assert_eq!(sources("crlf.csv", &crlf), lf_lines);
+}

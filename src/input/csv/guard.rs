@@ -29,6 +29,11 @@ pub struct Watch {
     open: AtomicBool,
     /// The cuts the reader has not taken yet, in input order.
     cuts: Mutex<VecDeque<Cut>>,
+    /// Whether any `\r\n` has passed.
+    crlf: AtomicBool,
+    /// Where the `\n` of each `\r\n` stands among the bytes the parser got, not yet
+    /// passed by the reader, in input order.
+    line_feeds: Mutex<VecDeque<u64>>,
 }
 
 impl Watch {
@@ -46,6 +51,43 @@ impl Watch {
         match cuts.front() {
             Some(cut) if cut.at <= at => cuts.pop_front(),
             _ => None,
+        }
+    }
+
+    /// Whether the row the parser starts at byte `at` starts at the `\n` of a `\r\n`;
+    /// forgets those before it. The csv crate ends a row at the `\r` of its `\r\n` and
+    /// counts the line only when it takes the `\n`, at the start of the next row, whose
+    /// line it then gives one short (BurntSushi/rust-csv#395).
+    pub fn starts_at_line_feed(&self, at: u64) -> bool {
+        if !self.crlf.load(Ordering::Relaxed) {
+            return false;
+        }
+        let mut feeds = self
+            .line_feeds
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while feeds.front().is_some_and(|&feed| feed < at) {
+            feeds.pop_front();
+        }
+        feeds.front() == Some(&at)
+    }
+
+    /// Records the `\n` of each `\r\n` among `bytes`, which the parser gets from byte
+    /// `passed` on; `before`: the byte passed just before them.
+    fn line_feeds(&self, before: Option<u8>, bytes: &[u8], passed: u64) {
+        if memchr::memchr(b'\r', bytes).is_none() && before != Some(b'\r') {
+            return;
+        }
+        let mut feeds = self
+            .line_feeds
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for at in memchr::memchr_iter(b'\n', bytes) {
+            let previous = if at == 0 { before } else { Some(bytes[at - 1]) };
+            if previous == Some(b'\r') {
+                feeds.push_back(passed + at as u64);
+                self.crlf.store(true, Ordering::Relaxed);
+            }
         }
     }
 
@@ -78,6 +120,8 @@ pub struct Guard {
     skip: Option<Skipping>,
     /// A quote to pass before anything else, closing the quoted field a cut left open.
     close: bool,
+    /// The last byte passed to the parser.
+    last: Option<u8>,
 }
 
 struct Skipping {
@@ -111,6 +155,7 @@ impl Guard {
             eof: false,
             skip: None,
             close: false,
+            last: None,
         };
         (guard, watch)
     }
@@ -134,6 +179,7 @@ impl Read for Guard {
                 self.close = false;
                 buf[0] = b'"';
                 self.passed += 1;
+                self.last = Some(b'"');
                 return Ok(1);
             }
             if self.start == self.end {
@@ -174,6 +220,11 @@ impl Read for Guard {
             let bytes = &self.chunk[self.start..self.end.min(self.start + buf.len())];
             let walked = walk(self.state, self.row, bytes, self.cap);
             buf[..walked.len].copy_from_slice(&bytes[..walked.len]);
+            self.watch
+                .line_feeds(self.last, &bytes[..walked.len], self.passed);
+            if walked.len > 0 {
+                self.last = Some(bytes[walked.len - 1]);
+            }
             self.start += walked.len;
             self.passed += walked.len as u64;
             self.state = walked.state;
@@ -420,6 +471,21 @@ mod tests {
         }
         let cuts = std::iter::from_fn(|| watch.take_cut(u64::MAX)).collect();
         (out, cuts)
+    }
+
+    #[test]
+    fn the_line_feed_of_each_crlf_is_found_wherever_a_read_splits_it() {
+        let text: &[u8] = b"h\r\na\r\n\"q\r\nq\"\r\nb\nc\r\n";
+        for read in [1, 2, 3, 64] {
+            let (mut guard, watch) = Guard::new(Box::new(text), 1 << 20);
+            let mut buf = vec![0; read];
+            while guard.read(&mut buf).is_ok_and(|n| n > 0) {}
+            let feeds: Vec<u64> = (0..text.len() as u64)
+                .filter(|&at| watch.starts_at_line_feed(at))
+                .collect();
+            // Every \r\n, the quoted one too: no row of the parser starts there.
+            assert_eq!(feeds, [2, 5, 9, 13, 18], "reads of {read}");
+        }
     }
 
     #[test]

@@ -265,7 +265,12 @@ impl Rows {
 
     /// The current row's line in the input.
     fn line(&self) -> usize {
-        (self.record.position().map_or(0, csv::Position::line) + self.offset) as usize
+        let (line, byte) = self
+            .record
+            .position()
+            .map_or((0, 0), |p| (p.line(), p.byte()));
+        let short = u64::from(self.watch.starts_at_line_feed(byte));
+        (line + short + self.offset) as usize
     }
 
     /// The current row's request unique identifier, when its cell can be read whole.
