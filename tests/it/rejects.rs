@@ -114,8 +114,8 @@ fn csv_rows_of_line_items_come_back_all_under_the_header_and_reimport() {
     // Both rows of each event, as the input had them, then the annotations.
     let input_rows: Vec<&str> = source.lines().skip(5).collect();
     assert_eq!(lines.len(), 5, "{text}");
-    for (row, (input_row, at)) in lines[1..].iter().zip(input_rows.iter().zip([5, 5, 7, 7])) {
-        let missing = if at == 5 { "ACR00008" } else { "ACR0000058" };
+    for (row, (input_row, at)) in lines[1..].iter().zip(input_rows.iter().zip([6, 6, 8, 8])) {
+        let missing = if at == 6 { "ACR00008" } else { "ACR0000058" };
         assert_eq!(
             *row,
             format!(
@@ -392,7 +392,7 @@ fn standard_input_is_named_stdin_in_the_source() {
         .collect();
     assert_eq!(
         sources,
-        ["stdin:5", "stdin:5", "stdin:7", "stdin:7"],
+        ["stdin:6", "stdin:6", "stdin:8", "stdin:8"],
         "{text}"
     );
 }
