@@ -1,8 +1,8 @@
 //! Picks the command a parsed command line names.
 
-use super::{check, completions, events, import, man, reference};
+use super::{check, completions, events, import, key, man, reference, serve, user};
 use crate::cli::args::{Args, Command, ReferenceCommand};
-use crate::cli::config::ImportConfig;
+use crate::cli::config::{ImportConfig, ServeConfig};
 use crate::cli::fatal::Fatal;
 
 /// Runs a parsed command line; returns the exit status.
@@ -17,6 +17,9 @@ pub fn run(args: Args) -> Result<u8, Fatal> {
         } => reference::run(&args.store, &path),
         Command::Events(events_args) => events::run(&args.store, &events_args),
         Command::Check => check::run(&args.store),
+        Command::Serve(serve_args) => serve::run(ServeConfig::new(args.store, serve_args)?),
+        Command::User { command } => user::run(&args.store, command),
+        Command::Key { command } => key::run(&args.store, command),
         Command::Completions { shell } => completions::run(shell),
         Command::Man { command } => man::run(command.as_deref()),
     }

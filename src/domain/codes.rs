@@ -370,17 +370,38 @@ pub enum RequestCode {
     /// SIGINT or SIGTERM stopped the import before the end of its input (exit status 130 or
     /// 143); the report lists the events of the batches committed before.
     Interrupted,
+    /// `cebulk serve`: the token is missing, unknown, released or expired (HTTP 401).
+    InvalidToken,
+    /// `cebulk serve`: a failed login, or an unknown web API key (HTTP 401).
+    InvalidCredentials,
+    /// `cebulk serve`: a login without `username`, `password` or `organisation` (HTTP 400).
+    MissingMandatoryParameter,
+    /// `cebulk serve`: no method at that path (HTTP 404).
+    UnknownMethod,
+    /// `cebulk serve`: the method is called with POST only (HTTP 405).
+    MethodNotAllowed,
+    /// `cebulk serve`: the body is larger than `--max-body` (HTTP 413).
+    RequestTooLarge,
+    /// `cebulk serve`: the body did not arrive within `--request-timeout` (HTTP 408).
+    RequestTimeout,
 }
 
 impl RequestCode {
     /// Every code, in ERRORS.md's order.
-    pub const ALL: [RequestCode; 6] = [
+    pub const ALL: [RequestCode; 13] = [
         RequestCode::InvalidRequestDocument,
         RequestCode::UnknownCustomerEventsSet,
         RequestCode::TooManyCustomerEvents,
         RequestCode::InvalidFieldsSet,
         RequestCode::StoreFailure,
         RequestCode::Interrupted,
+        RequestCode::InvalidToken,
+        RequestCode::InvalidCredentials,
+        RequestCode::MissingMandatoryParameter,
+        RequestCode::UnknownMethod,
+        RequestCode::MethodNotAllowed,
+        RequestCode::RequestTooLarge,
+        RequestCode::RequestTimeout,
     ];
 
     /// The code as the report's `status.code` writes it.
@@ -392,6 +413,13 @@ impl RequestCode {
             RequestCode::InvalidFieldsSet => "InvalidFieldsSetException",
             RequestCode::StoreFailure => "StoreFailureException",
             RequestCode::Interrupted => "InterruptedException",
+            RequestCode::InvalidToken => "InvalidTokenException",
+            RequestCode::InvalidCredentials => "InvalidCredentialsException",
+            RequestCode::MissingMandatoryParameter => "MissingMandatoryParameterException",
+            RequestCode::UnknownMethod => "UnknownMethodException",
+            RequestCode::MethodNotAllowed => "MethodNotAllowedException",
+            RequestCode::RequestTooLarge => "RequestTooLargeException",
+            RequestCode::RequestTimeout => "RequestTimeoutException",
         }
     }
 }

@@ -331,16 +331,8 @@ impl Stages<'_> {
             // stage every event waits for, does only SQLite work.
             let reporting = spawn(scope, "cebulk-report", move || -> Result<(), Fatal> {
                 for (ruis, outcomes) in written_rx {
-                    report.begin_request()?;
                     let count = outcomes.len();
-                    for (rui, outcome) in ruis.into_iter().zip(outcomes) {
-                        match outcome {
-                            Outcome::Created { id, number } => {
-                                report.processed(rui, &id, number, fields)
-                            }
-                            Outcome::Unprocessed(error) => report.unprocessed(rui, &error, fields),
-                        }?;
-                    }
+                    report_batch(report, ruis, outcomes, fields)?;
                     progress.advance(count, read.load(std::sync::atomic::Ordering::Relaxed));
                 }
                 Ok(())
@@ -397,6 +389,24 @@ impl Stages<'_> {
             None
         })
     }
+}
+
+/// Writes the entries of one committed batch into `report`, in input order: how both
+/// `cebulk import` and `cebulk serve` answer.
+pub fn report_batch(
+    report: &mut Report,
+    ruis: Vec<Value>,
+    outcomes: Vec<Outcome>,
+    fields: &FieldsSet,
+) -> Result<(), ReportError> {
+    report.begin_request()?;
+    for (rui, outcome) in ruis.into_iter().zip(outcomes) {
+        match outcome {
+            Outcome::Created { id, number } => report.processed(rui, &id, number, fields),
+            Outcome::Unprocessed(error) => report.unprocessed(rui, &error, fields),
+        }?;
+    }
+    Ok(())
 }
 
 /// The reader's sending side, which sends the end of the input however the reader returns,

@@ -74,6 +74,18 @@ pub struct Status {
     pub description: String,
 }
 
+/// The envelope's `status`: `OK`, or the rejection's.
+pub fn status_json(rejection: Option<&Status>) -> Value {
+    match rejection {
+        None => json!({"code": "OK", "description": "", "message": ""}),
+        Some(s) => json!({
+            "code": s.code.as_str(),
+            "description": s.description,
+            "message": s.message,
+        }),
+    }
+}
+
 /// The report being written.
 pub struct Report {
     out: Box<dyn Write + Send>,
@@ -204,14 +216,7 @@ impl Report {
 
     /// Closes the sets and writes the status.
     pub fn finish(self) -> Result<(), ReportError> {
-        let status = match &self.rejection {
-            None => json!({"code": "OK", "description": "", "message": ""}),
-            Some(s) => json!({
-                "code": s.code.as_str(),
-                "description": s.description,
-                "message": s.message,
-            }),
-        };
+        let status = status_json(self.rejection.as_ref());
         let name = &self.name;
         let output = |source| ReportError::report_to(name, source);
         let mut out = self.out;
