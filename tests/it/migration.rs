@@ -91,7 +91,11 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
 
     assert_eq!(user_version(&store), 4);
     for table in ["users", "web_api_keys", "tokens"] {
-        assert_eq!(store.count(table), 0, "schema 4 adds the empty table {table}");
+        assert_eq!(
+            store.count(table),
+            0,
+            "schema 4 adds the empty table {table}"
+        );
     }
     let compact = store.query_i64("SELECT count(*) FROM events WHERE body LIKE '{\"0\":%'");
     assert_eq!(
