@@ -4,8 +4,7 @@
 //! report `cebulk import` writes ([`report_batch`]).
 
 use std::collections::HashSet;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State as Shared;
@@ -28,6 +27,7 @@ use crate::judge::batch::judge_batch;
 use crate::judge::judged::Judged;
 use crate::judge::precedence::mark_repeats;
 use crate::judge::resolve::Context;
+use crate::report::destination::Memory;
 use crate::report::envelope::{FieldsSet, Report};
 
 /// How errors about the request name it (where `cebulk import` names the file).
@@ -155,36 +155,9 @@ fn answer(
     outcomes: Vec<crate::store::writer::Outcome>,
     fields: &FieldsSet,
 ) -> Result<Vec<u8>, crate::report::destination::ReportError> {
-    let buffer = Buffer::default();
+    let buffer = Memory::default();
     let mut report = Report::new(Box::new(buffer.clone()), "the answer")?;
     report_batch(&mut report, ruis, outcomes, fields)?;
     report.finish()?;
     Ok(buffer.take())
-}
-
-/// An in-memory output the report writes into, taken once the report is finished.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Buffer {
-    fn take(&self) -> Vec<u8> {
-        self.0
-            .lock()
-            .map(|mut bytes| std::mem::take(&mut *bytes))
-            .unwrap_or_default()
-    }
-}
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("the answer's buffer was poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }

@@ -9,7 +9,6 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::support::server::{Answer, Server, USER, add_user, agent, answer};
@@ -128,16 +127,7 @@ fn a_web_api_key_gives_a_token_and_an_unknown_key_is_refused() {
     );
     let server = Server::start(&store.db(), &[]);
 
-    let key_login = |key: &str| {
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{key}:"));
-        answer(
-            agent()
-                .post(&server.url("authentication/web_api_key/token"))
-                .header("authorization", &format!("Basic {basic}"))
-                .send_empty()
-                .unwrap(),
-        )
-    };
+    let key_login = |key: &str| server.key_login(key);
     let issued = key_login(&key);
     assert_eq!(issued.status, 200, "{}", issued.json);
     let token = issued.json["data"]["token"].as_str().unwrap().to_owned();
@@ -601,15 +591,8 @@ fn a_logins_token_expires_once_idle_and_a_keys_token_at_its_age_even_in_use() {
     }
 
     // Absolute: a key's token used all the time still expires 3 s after it was issued.
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{key}:"));
     let issued_at = Instant::now();
-    let issued = answer(
-        agent()
-            .post(&server.url("authentication/web_api_key/token"))
-            .header("authorization", &format!("Basic {basic}"))
-            .send_empty()
-            .unwrap(),
-    );
+    let issued = server.key_login(&key);
     let key_token = issued.json["data"]["token"].as_str().unwrap().to_owned();
     let lived = until_refused(issued_at, || {
         server.create("web", &key_token, json!({"web_customer_events_set": []}))

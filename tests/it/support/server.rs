@@ -184,6 +184,19 @@ impl Server {
         answer.json["data"]["token"].as_str().unwrap().to_owned()
     }
 
+    /// Logs in with the web API key `key` as the HTTP Basic user name.
+    pub fn key_login(&self, key: &str) -> Answer {
+        use base64::Engine;
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{key}:"));
+        answer(
+            agent()
+                .post(&self.url("authentication/web_api_key/token"))
+                .header("authorization", &format!("Basic {basic}"))
+                .send_empty()
+                .unwrap_or_else(|e| panic!("POST authentication/web_api_key/token: {e}")),
+        )
+    }
+
     /// POSTs `document` with `token` set to the create method of `kind`.
     pub fn create(&self, kind: &str, token: &str, mut document: Value) -> Answer {
         document["token"] = json!(token);
