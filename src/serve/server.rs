@@ -1,8 +1,19 @@
-//! Runs the server: the writer thread, the judging workers, the tokio runtime and axum,
-//! until a signal; then the requests in flight are answered, the writer commits what it
-//! holds and ends.
+//! Runs the server: the writer thread, the judging workers, the tokio runtime and the
+//! connections (hyper's HTTP/1, serving axum's router), until a signal; then the requests in
+//! flight are answered, the writer commits what it holds and ends.
+//!
+//! Connections are served by hyper directly rather than by `axum::serve`, which sets no
+//! timer: a client that never finishes its request's headers would hold its connection,
+//! and a graceful stop, for ever. Here `--request-timeout` bounds the headers too.
 
 use std::sync::{Arc, Mutex};
+
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 
 use super::credentials::{Failures, hash_secret};
 use super::router::router;
@@ -44,6 +55,7 @@ pub fn run(
         .map_err(thread_error("the HTTP server's threads"))?;
     let listen = config.listen;
     let base = config.base_path.clone();
+    let timeout = config.request_timeout;
     let state = Arc::new(State {
         lifetimes: Lifetimes {
             idle: config.token_idle,
@@ -71,13 +83,8 @@ pub fn run(
         stderr::line(format_args!(
             "cebulk serve: listening on http://{local}{base}"
         ));
-        axum::serve(listener, router(state))
-            .with_graceful_shutdown(signalled())
-            .await
-            .map_err(|source| Fatal::Listen {
-                address: listen,
-                source,
-            })
+        accept(listener, router(state), timeout).await;
+        Ok(())
     });
     // Every request is answered: the runtime's last tasks end, and with them the last
     // senders to the writer, which commits its group and returns.
@@ -88,4 +95,37 @@ pub fn run(
     served.and(written)?;
     stderr::line(format_args!("cebulk serve: stopped"));
     Ok(())
+}
+
+/// Serves each connection `listener` accepts until SIGTERM or SIGINT; then accepts no more
+/// and returns once every connection's request in flight is answered.
+async fn accept(listener: tokio::net::TcpListener, app: axum::Router, timeout: Duration) {
+    let graceful = GracefulShutdown::new();
+    let mut signal = std::pin::pin!(signalled());
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, say: the clients already connected go on, and
+                // accepting is tried again a moment later.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut signal => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(timeout)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A connection's failures (a client gone, a timeout) are its own.
+            let _ = watched.await;
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }

@@ -452,7 +452,12 @@ fn a_stalled_client_is_timed_out_without_blocking_the_others() {
         format!("POST {path} HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{{\"token\":")
             .as_bytes(),
     );
-    // While it stalls, another client logs in and creates events.
+    // Another stalls in its headers.
+    let headers = raw(
+        &server,
+        format!("POST {path} HTTP/1.1\r\nhost: x\r\n").as_bytes(),
+    );
+    // While they stall, another client logs in and creates events.
     let token = server.login();
     let created = server.create("web", &token, web_document("other", 3));
     assert_eq!(created.status, 200, "{}", created.json);
@@ -461,7 +466,13 @@ fn a_stalled_client_is_timed_out_without_blocking_the_others() {
         text.starts_with("HTTP/1.1 408") && text.contains("RequestTimeoutException"),
         "{text}"
     );
+    assert_eq!(read_all(headers), "", "closed without an answer");
     assert_eq!(store.count("events"), 3);
+
+    // A client stalled in its headers does not hold the stop either.
+    let _stalled_again = raw(&server, format!("POST {path} HTTP/1.1\r\n").as_bytes());
+    let (status, lines) = server.stop("TERM");
+    assert_eq!(status.code(), Some(0), "{lines:#?}");
 }
 
 #[test]
