@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::answer::Answer;
 use super::body;
-use super::credentials::{LOOKUP_LEN, verify};
+use super::credentials::LOOKUP_LEN;
 use super::state::State;
 use super::tokens;
 use crate::domain::codes::RequestCode;
@@ -112,9 +112,7 @@ async fn try_login(state: &Arc<State>, headers: &HeaderMap, body: Body) -> Resul
     let user = state.with_auth(move |conn| auth::user(conn, &name)).await?;
     let decoy = state.decoy.clone();
     let hash = user.as_ref().map_or(decoy, |u| u.password_hash.clone());
-    let verified = tokio::task::spawn_blocking(move || verify(&password, &hash))
-        .await
-        .unwrap_or(false);
+    let verified = state.verify(password, hash).await;
     let Some(user) = user.filter(|u| verified && u.organisation == organisation) else {
         state.failures.failed(&username);
         return Err(refused_login());
@@ -170,9 +168,7 @@ pub async fn key_token(Shared(state): Shared<Arc<State>>, headers: HeaderMap) ->
     let hash = found
         .as_ref()
         .map_or_else(|| state.decoy.clone(), |k| k.key_hash.clone());
-    let verified = tokio::task::spawn_blocking(move || verify(&key, &hash))
-        .await
-        .unwrap_or(false);
+    let verified = state.verify(key, hash).await;
     let Some(found) = found.filter(|_| verified) else {
         return refused_login();
     };

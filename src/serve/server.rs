@@ -68,6 +68,7 @@ pub fn run(
         auth: Mutex::new(auth),
         failures: Failures::default(),
         decoy,
+        hashing: tokio::sync::Semaphore::new(super::state::HASHING),
     });
     let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)

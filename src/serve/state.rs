@@ -33,9 +33,26 @@ pub struct State {
     /// A hash checked when the user or key is unknown, so that a failed login takes as
     /// long either way.
     pub decoy: String,
+    /// Argon2id checks running at once at most: each takes 19 MiB, and a flood of logins
+    /// must not take memory without bound.
+    pub hashing: tokio::sync::Semaphore,
 }
 
+/// Argon2id checks that may run at once.
+pub const HASHING: usize = 4;
+
 impl State {
+    /// Whether `secret` matches `hash` (Argon2id), checked off the asynchronous threads, at
+    /// most [`HASHING`] at once.
+    pub async fn verify(&self, secret: String, hash: String) -> bool {
+        let Ok(_permit) = self.hashing.acquire().await else {
+            return false;
+        };
+        tokio::task::spawn_blocking(move || super::credentials::verify(&secret, &hash))
+            .await
+            .unwrap_or(false)
+    }
+
     /// Runs `work` on the authentication connection, off the asynchronous threads; a store
     /// failure becomes the answer.
     pub async fn with_auth<T: Send + 'static>(
