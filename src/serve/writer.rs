@@ -42,18 +42,40 @@ pub type Writing = JoinHandle<Result<(), Fatal>>;
 /// which ends once every sender is gone and the last group is committed.
 pub fn spawn(store: Store) -> Result<(mpsc::Sender<Job>, Writing), Fatal> {
     let (sender, receiver) = mpsc::channel::<Job>(WAITING);
+    let (ready_tx, ready) = std::sync::mpsc::sync_channel(1);
     let thread = std::thread::Builder::new()
         .name("cebulk-writer".into())
-        .spawn(move || run(store, receiver))
+        .spawn(move || run(store, receiver, ready_tx))
         .map_err(|e| Fatal::Thread {
             what: "the cebulk-writer thread".into(),
             source: Box::new(e),
         })?;
+    // A writer that cannot start stops the server before it listens.
+    if ready.recv() != Ok(true) {
+        let ended = thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        return Err(ended.err().unwrap_or_else(|| Fatal::Thread {
+            what: "the cebulk-writer thread".into(),
+            source: "it ended before it was ready".into(),
+        }));
+    }
     Ok((sender, thread))
 }
 
-fn run(mut store: Store, mut receiver: mpsc::Receiver<Job>) -> Result<(), Fatal> {
-    let mut writer = Writer::new(&mut store, IdGenerator::TimeOrdered)?;
+fn run(
+    mut store: Store,
+    mut receiver: mpsc::Receiver<Job>,
+    ready: std::sync::mpsc::SyncSender<bool>,
+) -> Result<(), Fatal> {
+    let mut writer = match Writer::new(&mut store, IdGenerator::TimeOrdered) {
+        Ok(writer) => writer,
+        Err(error) => {
+            let _ = ready.send(false);
+            return Err(error.into());
+        }
+    };
+    let _ = ready.send(true);
     while let Some(first) = receiver.blocking_recv() {
         let mut jobs = vec![first];
         // Whatever else is waiting joins the group; nothing waits for more to come.
