@@ -773,3 +773,18 @@ fn sigterm_answers_the_requests_in_flight_and_exits_0() {
     assert_eq!(stored.len() % 50, 0, "whole requests only");
     store.run(&["check"]).code(0);
 }
+
+#[test]
+fn an_address_in_use_is_refused_with_exit_status_3() {
+    let store = prepared();
+    let server = Server::start(&store.db(), &[]);
+    let second = store.run(&["serve", "--listen", &server.address]);
+    assert_eq!(second.code, Some(3), "{}", second.stderr);
+    assert!(
+        second
+            .stderr
+            .contains(&format!("cannot listen on {}", server.address)),
+        "{}",
+        second.stderr
+    );
+}
