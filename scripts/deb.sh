@@ -9,7 +9,7 @@ bin=target/release/cebulk
 rm -rf target/assets
 mkdir -p target/assets/man target/assets/completions
 "$bin" man | gzip -9n > target/assets/man/cebulk.1.gz
-for command in import reference events check columns completions man; do
+for command in import reference events check columns serve user key completions man; do
     "$bin" man "$command" | gzip -9n > "target/assets/man/cebulk-$command.1.gz"
 done
 "$bin" completions bash > target/assets/completions/cebulk

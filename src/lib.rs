@@ -5,7 +5,8 @@
 //! command) → [`input`] (files into requests of raw events) → [`json`] (the parsed tree) →
 //! [`judge`] (validation, resolution and the rules, in docs/ERRORS.md's precedence) →
 //! [`import`] (the pipeline) → [`store`] (the SQLite store and its one writer) →
-//! [`report`] (the API's response envelope). [`reference`](mod@reference) reads and holds reference data;
+//! [`report`] (the API's response envelope); [`serve`] answers the same methods over HTTP.
+//! [`reference`](mod@reference) reads and holds reference data;
 //! [`domain`] (kinds, entities, values, error codes, the per-kind schemas) is below them all.
 
 pub mod cli;
@@ -17,6 +18,7 @@ pub mod json;
 pub mod judge;
 pub mod reference;
 pub mod report;
+pub mod serve;
 pub mod store;
 
 pub use commands::run::run;

@@ -67,6 +67,23 @@ pub enum Command {
         #[arg(long)]
         template: bool,
     },
+    /// Answer the Web API's create and authentication methods over HTTP.
+    #[command(after_help = help::examples_text(help::SERVE_EXAMPLES))]
+    Serve(ServeArgs),
+    /// Manage the users who may log in to `cebulk serve`.
+    #[command(after_help = help::examples_text(help::USER_EXAMPLES))]
+    User {
+        /// What to do with users.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage the web API keys `cebulk serve` accepts.
+    #[command(after_help = help::examples_text(help::KEY_EXAMPLES))]
+    Key {
+        /// What to do with keys.
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
     #[command(after_help = help::examples_text(help::COMPLETIONS_EXAMPLES))]
     Completions {
@@ -160,6 +177,104 @@ pub struct ImportArgs {
     /// formats, decimal commas, constants and columns to ignore (README "Partner files").
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
+}
+
+/// `cebulk serve`
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on (port 0: any free port, printed when listening).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+
+    /// The path the methods are served under.
+    #[arg(long, default_value = "/crmapi/rest/v2")]
+    pub base_path: String,
+
+    /// A login's token expires after this long unused (e.g. 30m, 1h, 90s).
+    #[arg(long, default_value = "1h", value_parser = duration_parser)]
+    pub token_idle: std::time::Duration,
+
+    /// A web API key's token expires this long after it was issued, used or not.
+    #[arg(long, default_value = "2h", value_parser = duration_parser)]
+    pub key_token_ttl: std::time::Duration,
+
+    /// The largest request body accepted (bytes, or with KiB, MiB, GiB).
+    #[arg(long, default_value = "16MiB", value_parser = size_parser)]
+    pub max_body: u64,
+
+    /// How long a client may take to send its request's body.
+    #[arg(long, default_value = "60s", value_parser = duration_parser)]
+    pub request_timeout: std::time::Duration,
+
+    /// Threads for validation and resolution (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+}
+
+/// `cebulk user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input (one line), or asked for on a
+    /// terminal.
+    Add {
+        /// The user name.
+        name: String,
+        /// The organisation the user logs in to.
+        #[arg(long)]
+        organisation: String,
+    },
+    /// Remove a user (their tokens stop working).
+    Remove {
+        /// The user name.
+        name: String,
+    },
+    /// List the users.
+    List,
+}
+
+/// `cebulk key …`
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a web API key and print it, once (the store keeps only its hash).
+    Add {
+        /// The key's name.
+        name: String,
+    },
+    /// Remove a key (its tokens stop working).
+    Remove {
+        /// The key's name.
+        name: String,
+    },
+    /// List the keys, by name.
+    List,
+}
+
+/// A duration as `1h`, `30m`, `90s` or `500ms`.
+fn duration_parser(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if duration.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(duration)
+}
+
+/// A size in bytes, as `1048576`, `512KiB`, `16MiB` or `1GiB`.
+fn size_parser(text: &str) -> Result<u64, String> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit: u64 = match &text[digits.len()..] {
+        "" | "B" => 1,
+        "KiB" | "K" => 1 << 10,
+        "MiB" | "M" => 1 << 20,
+        "GiB" | "G" => 1 << 30,
+        other => return Err(format!("unknown unit {other:?} (use B, KiB, MiB or GiB)")),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{text:?} is not a size such as 16MiB"))
 }
 
 /// `cebulk reference …`

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::args::{ImportArgs, InputFormat};
+use crate::cli::args::{ImportArgs, InputFormat, ServeArgs};
 use crate::cli::fatal::Fatal;
 use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
@@ -116,19 +116,7 @@ impl ImportConfig {
             refuse_replacing(flag, path, &others, &inputs)?;
         }
         let csv = csv_options(&args)?;
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let jobs = match args.jobs.map(usize::from) {
-            None => cores,
-            Some(jobs) if jobs <= MAX_JOBS_PER_CORE * cores => jobs,
-            Some(jobs) => {
-                let available = if cores == 1 { "core" } else { "cores" };
-                return Err(Fatal::Usage(format!(
-                    "--jobs {jobs} is too many: at most {} ({MAX_JOBS_PER_CORE} a core, \
-                     {cores} {available} available)",
-                    MAX_JOBS_PER_CORE * cores
-                )));
-            }
-        };
+        let jobs = jobs(args.jobs)?;
         Ok(ImportConfig {
             store,
             inputs,
@@ -207,6 +195,71 @@ fn rejects_files(path: &Path, inputs: &[Source]) -> Result<Vec<PathBuf>, Fatal> 
         ))
     })?;
     Ok(files)
+}
+
+/// `--jobs`, or every core when not given; refused above [`MAX_JOBS_PER_CORE`] a core.
+fn jobs(given: Option<u16>) -> Result<usize, Fatal> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    match given.map(usize::from) {
+        None => Ok(cores),
+        Some(jobs) if jobs <= MAX_JOBS_PER_CORE * cores => Ok(jobs),
+        Some(jobs) => {
+            let available = if cores == 1 { "core" } else { "cores" };
+            Err(Fatal::Usage(format!(
+                "--jobs {jobs} is too many: at most {} ({MAX_JOBS_PER_CORE} a core, \
+                 {cores} {available} available)",
+                MAX_JOBS_PER_CORE * cores
+            )))
+        }
+    }
+}
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// The store.
+    pub store: PathBuf,
+    /// `--listen`
+    pub listen: std::net::SocketAddr,
+    /// `--base-path`, with one leading `/` and no trailing one (empty for the root).
+    pub base_path: String,
+    /// `--token-idle`
+    pub token_idle: std::time::Duration,
+    /// `--key-token-ttl`
+    pub key_token_ttl: std::time::Duration,
+    /// `--max-body`
+    pub max_body: u64,
+    /// `--request-timeout`
+    pub request_timeout: std::time::Duration,
+    /// Threads for validation and resolution.
+    pub jobs: usize,
+}
+
+impl ServeConfig {
+    /// Resolves `cebulk serve`'s flags.
+    pub fn new(store: PathBuf, args: ServeArgs) -> Result<ServeConfig, Fatal> {
+        let trimmed = args.base_path.trim_matches('/');
+        if trimmed.contains(['?', '#', '{', '}', '*']) || trimmed.contains("//") {
+            return Err(Fatal::Usage(format!(
+                "--base-path {:?} is not a plain path such as /crmapi/rest/v2",
+                args.base_path
+            )));
+        }
+        Ok(ServeConfig {
+            store,
+            listen: args.listen,
+            base_path: if trimmed.is_empty() {
+                String::new()
+            } else {
+                format!("/{trimmed}")
+            },
+            token_idle: args.token_idle,
+            key_token_ttl: args.key_token_ttl,
+            max_body: args.max_body,
+            request_timeout: args.request_timeout,
+            jobs: jobs(args.jobs)?,
+        })
+    }
 }
 
 /// The files that a file cebulk writes must never replace: the inputs, the store (and its

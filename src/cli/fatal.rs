@@ -153,6 +153,20 @@ pub enum Fatal {
     )]
     Inconsistent(#[source] StoreError),
 
+    /// `cebulk serve` cannot listen on its address.
+    #[error("cannot listen on {address}")]
+    #[diagnostic(
+        code(cebulk::serve::listen),
+        help("give --listen an address and port this machine has and nothing else uses")
+    )]
+    Listen {
+        /// The address.
+        address: std::net::SocketAddr,
+        /// Why, as the system said it.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// The report cannot be written.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -203,6 +217,7 @@ impl Fatal {
             | Fatal::NotAStore { .. }
             | Fatal::Store(_)
             | Fatal::Inconsistent(_)
+            | Fatal::Listen { .. }
             | Fatal::Report(_) => EXIT_FAILURE,
         }
     }

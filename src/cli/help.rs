@@ -141,6 +141,36 @@ pub const COLUMNS_EXAMPLES: &[Example] = &[
     ),
 ];
 
+/// Examples of `cebulk serve`.
+pub const SERVE_EXAMPLES: &[Example] = &[
+    (
+        "Serve the Web API on port 8080 of this machine:",
+        "cebulk --store events.db serve",
+    ),
+    (
+        "Serve on every interface, tokens of logins expiring after 10 minutes unused:",
+        "cebulk --store events.db serve --listen 0.0.0.0:8080 --token-idle 10m",
+    ),
+];
+
+/// Examples of `cebulk user`.
+pub const USER_EXAMPLES: &[Example] = &[
+    (
+        "Add a user, the password read from a file:",
+        "cebulk --store events.db user add ann --organisation Acme < password.txt",
+    ),
+    ("List the users:", "cebulk --store events.db user list"),
+];
+
+/// Examples of `cebulk key`.
+pub const KEY_EXAMPLES: &[Example] = &[
+    (
+        "Make a web API key (printed once):",
+        "cebulk --store events.db key add nightly",
+    ),
+    ("Remove it:", "cebulk --store events.db key remove nightly"),
+];
+
 /// Examples of `cebulk completions`.
 pub const COMPLETIONS_EXAMPLES: &[Example] = &[
     (
@@ -169,6 +199,9 @@ pub const ALL_EXAMPLES: &[&[Example]] = &[
     EVENTS_EXAMPLES,
     CHECK_EXAMPLES,
     COLUMNS_EXAMPLES,
+    SERVE_EXAMPLES,
+    USER_EXAMPLES,
+    KEY_EXAMPLES,
     COMPLETIONS_EXAMPLES,
     MAN_EXAMPLES,
 ];

@@ -1,8 +1,8 @@
 //! Picks the command a parsed command line names.
 
-use super::{check, columns, completions, events, import, man, reference};
+use super::{check, columns, completions, events, import, key, man, reference, serve, user};
 use crate::cli::args::{Args, Command, ReferenceCommand};
-use crate::cli::config::ImportConfig;
+use crate::cli::config::{ImportConfig, ServeConfig};
 use crate::cli::fatal::Fatal;
 
 /// Runs a parsed command line; returns the exit status.
@@ -25,6 +25,9 @@ pub fn run(args: Args) -> Result<u8, Fatal> {
             Some(kind) => columns::run(kind, template),
             None => Err(Fatal::Usage("columns needs --kind".into())),
         },
+        Command::Serve(serve_args) => serve::run(ServeConfig::new(args.store, serve_args)?),
+        Command::User { command } => user::run(&args.store, command),
+        Command::Key { command } => key::run(&args.store, command),
         Command::Completions { shell } => completions::run(shell),
         Command::Man { command } => man::run(command.as_deref()),
     }

@@ -373,11 +373,25 @@ pub enum RequestCode {
     /// More than `--max-errors` events were unprocessed, and the import stopped reading
     /// (exit status 4); the report lists the events of the batches committed before.
     TooManyUnprocessed,
+    /// `cebulk serve`: the token is missing, unknown, released or expired (HTTP 401).
+    InvalidToken,
+    /// `cebulk serve`: a failed login, or an unknown web API key (HTTP 401).
+    InvalidCredentials,
+    /// `cebulk serve`: a login without `username`, `password` or `organisation` (HTTP 400).
+    MissingMandatoryParameter,
+    /// `cebulk serve`: no method at that path (HTTP 404).
+    UnknownMethod,
+    /// `cebulk serve`: the method is called with POST only (HTTP 405).
+    MethodNotAllowed,
+    /// `cebulk serve`: the body is larger than `--max-body` (HTTP 413).
+    RequestTooLarge,
+    /// `cebulk serve`: the body did not arrive within `--request-timeout` (HTTP 408).
+    RequestTimeout,
 }
 
 impl RequestCode {
     /// Every code, in ERRORS.md's order.
-    pub const ALL: [RequestCode; 7] = [
+    pub const ALL: [RequestCode; 14] = [
         RequestCode::InvalidRequestDocument,
         RequestCode::UnknownCustomerEventsSet,
         RequestCode::TooManyCustomerEvents,
@@ -385,6 +399,13 @@ impl RequestCode {
         RequestCode::StoreFailure,
         RequestCode::Interrupted,
         RequestCode::TooManyUnprocessed,
+        RequestCode::InvalidToken,
+        RequestCode::InvalidCredentials,
+        RequestCode::MissingMandatoryParameter,
+        RequestCode::UnknownMethod,
+        RequestCode::MethodNotAllowed,
+        RequestCode::RequestTooLarge,
+        RequestCode::RequestTimeout,
     ];
 
     /// The code as the report's `status.code` writes it.
@@ -397,6 +418,13 @@ impl RequestCode {
             RequestCode::StoreFailure => "StoreFailureException",
             RequestCode::Interrupted => "InterruptedException",
             RequestCode::TooManyUnprocessed => "TooManyUnprocessedEventsException",
+            RequestCode::InvalidToken => "InvalidTokenException",
+            RequestCode::InvalidCredentials => "InvalidCredentialsException",
+            RequestCode::MissingMandatoryParameter => "MissingMandatoryParameterException",
+            RequestCode::UnknownMethod => "UnknownMethodException",
+            RequestCode::MethodNotAllowed => "MethodNotAllowedException",
+            RequestCode::RequestTooLarge => "RequestTooLargeException",
+            RequestCode::RequestTimeout => "RequestTimeoutException",
         }
     }
 }

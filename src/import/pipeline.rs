@@ -448,36 +448,28 @@ impl Stages<'_> {
             // stage every event waits for, does only SQLite work.
             let reporting = spawn(scope, "cebulk-report", move || -> Result<(), Fatal> {
                 for (ruis, outcomes) in written_rx {
-                    report.begin_request()?;
                     let count = outcomes.len();
                     let kept = kept_rx.as_ref().and_then(|rx| rx.recv().ok());
-                    for (index, (rui, outcome)) in ruis.into_iter().zip(outcomes).enumerate() {
+                    for (index, (rui, outcome)) in ruis.iter().zip(&outcomes).enumerate() {
                         match outcome {
-                            Outcome::Created {
-                                id,
-                                number,
-                                creation,
-                            } => {
-                                match creation {
-                                    Creation::Recognised => summary.recognised(),
-                                    Creation::New => summary.created(false, &rui),
-                                    Creation::Amended => summary.created(true, &rui),
-                                }
-                                report.processed(rui, &id, number, fields)
-                            }
+                            Outcome::Created { creation, .. } => match creation {
+                                Creation::Recognised => summary.recognised(),
+                                Creation::New => summary.created(false, rui),
+                                Creation::Amended => summary.created(true, rui),
+                            },
                             Outcome::Unprocessed(error) => {
-                                summary.unprocessed(&error);
+                                summary.unprocessed(error);
                                 if let Some(rejects) = rejects.as_deref_mut() {
                                     let verbatim = kept
                                         .as_ref()
                                         .and_then(|kept| kept.get(index))
                                         .and_then(|v| v.as_deref());
-                                    rejects.write(verbatim, &error)?;
+                                    rejects.write(verbatim, error)?;
                                 }
-                                report.unprocessed(rui, &error, fields)
                             }
-                        }?;
+                        }
                     }
+                    report_batch(report, ruis, outcomes, fields)?;
                     progress.advance(count, read.load(std::sync::atomic::Ordering::Relaxed));
                 }
                 Ok(())
@@ -552,6 +544,24 @@ fn keep_apart(mut batch: Vec<RawEvent>, kept: Option<&Sender<Kept>>) -> Vec<RawE
         let _ = kept.send(verbatims);
     }
     batch
+}
+
+/// Writes the entries of one committed batch into `report`, in input order: how both
+/// `cebulk import` and `cebulk serve` answer.
+pub fn report_batch(
+    report: &mut Report,
+    ruis: Vec<Value>,
+    outcomes: Vec<Outcome>,
+    fields: &FieldsSet,
+) -> Result<(), ReportError> {
+    report.begin_request()?;
+    for (rui, outcome) in ruis.into_iter().zip(outcomes) {
+        match outcome {
+            Outcome::Created { id, number, .. } => report.processed(rui, &id, number, fields),
+            Outcome::Unprocessed(error) => report.unprocessed(rui, &error, fields),
+        }?;
+    }
+    Ok(())
 }
 
 /// The reader's sending side, which sends the end of the input however the reader returns,

@@ -275,6 +275,34 @@ pub fn print(bytes: &[u8]) -> Result<(), ReportError> {
         .map_err(|source| ReportError::writing("to standard output", source))
 }
 
+/// A report written into memory (`cebulk serve`'s answers), taken once finished.
+#[derive(Debug, Clone, Default)]
+pub struct Memory(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Memory {
+    /// What was written so far, leaving it empty.
+    pub fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .map(|mut bytes| std::mem::take(&mut *bytes))
+            .unwrap_or_default()
+    }
+}
+
+impl Write for Memory {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("the report's memory was poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Standard output where a reader that stops early (`| head`) is not a failure of ours.
 pub struct BrokenPipeIsFine<W>(pub W);
 

@@ -74,6 +74,18 @@ pub struct Status {
     pub description: String,
 }
 
+/// The envelope's `status`: `OK`, or the rejection's.
+pub fn status_json(rejection: Option<&Status>) -> Value {
+    match rejection {
+        None => json!({"code": "OK", "description": "", "message": ""}),
+        Some(s) => json!({
+            "code": s.code.as_str(),
+            "description": s.description,
+            "message": s.message,
+        }),
+    }
+}
+
 /// The report being written.
 pub struct Report {
     out: Box<dyn Write + Send>,
@@ -204,14 +216,7 @@ impl Report {
 
     /// Closes the sets and writes the status.
     pub fn finish(self) -> Result<(), ReportError> {
-        let status = match &self.rejection {
-            None => json!({"code": "OK", "description": "", "message": ""}),
-            Some(s) => json!({
-                "code": s.code.as_str(),
-                "description": s.description,
-                "message": s.message,
-            }),
-        };
+        let status = status_json(self.rejection.as_ref());
         let name = &self.name;
         let output = |source| ReportError::report_to(name, source);
         let mut out = self.out;
@@ -247,27 +252,10 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
+    use crate::report::destination::Memory;
 
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .map_err(|_| std::io::Error::other("poisoned"))?
-                .extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    fn written(shared: &Shared) -> Value {
-        let bytes = shared.0.lock().map(|b| b.clone()).unwrap_or_default();
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    fn written(shared: &Memory) -> Value {
+        serde_json::from_slice(&shared.take()).unwrap_or(Value::Null)
     }
 
     #[test]
@@ -285,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_rejection_alone_gives_null_data() -> Result<(), ReportError> {
-        let shared = Shared::default();
+        let shared = Memory::default();
         let mut report = Report::new(Box::new(shared.clone()), "test")?;
         report.reject(Status {
             code: RequestCode::TooManyCustomerEvents,
@@ -301,7 +289,7 @@ mod tests {
 
     #[test]
     fn entries_stream_into_the_envelope_in_order() -> Result<(), ReportError> {
-        let shared = Shared::default();
+        let shared = Memory::default();
         let mut report = Report::new(Box::new(shared.clone()), "test")?;
         let fields = FieldsSet::default();
         report.begin_request()?;

@@ -1,5 +1,6 @@
 //! The SQLite store: schema, opening, reference data, the batch writer and the listing.
 
+pub mod auth;
 pub mod bloom;
 pub mod check;
 pub mod checkpoint;

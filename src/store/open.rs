@@ -319,8 +319,13 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
         1 => {
             schema::migrate_from_1(&conn)?;
             schema::migrate_from_2(&conn)?;
+            schema::migrate_from_3(&conn)?;
         }
-        2 => schema::migrate_from_2(&conn)?,
+        2 => {
+            schema::migrate_from_2(&conn)?;
+            schema::migrate_from_3(&conn)?;
+        }
+        3 => schema::migrate_from_3(&conn)?,
         _ => {}
     }
     // A multi-row insert runs in a statement transaction (an explicit rowid and the partial

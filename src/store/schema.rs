@@ -15,6 +15,8 @@
 //! - no generated columns: SQLite computes even virtual ones on every insert.
 //!
 //! Schema 3 changed only how the listing is stored: in fewer bytes, through [`body`].
+//! Schema 4 added the tables of `cebulk serve`'s users, web API keys and tokens
+//! ([`super::auth`]).
 
 use rusqlite::Connection;
 
@@ -24,7 +26,7 @@ use crate::domain::kind::Kind;
 use crate::judge::body;
 
 /// The schema version this build writes and reads.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 /// Bits of `seq` that hold the event's number; the kind's ordinal sits above them.
 pub const NUMBER_BITS: u32 = 40;
@@ -167,6 +169,7 @@ pub fn create(conn: &Connection) -> Result<(), StoreError> {
     ddl.push_str(EVENTS);
     ddl.push_str(&views());
     ddl.push_str(OTHER);
+    ddl.push_str(super::auth::TABLES);
     ddl.push_str(&format!("PRAGMA user_version = {VERSION};"));
     in_write_transaction(conn, 0, "creating the store's schema", |conn| {
         conn.execute_batch(&ddl)
@@ -259,6 +262,17 @@ pub fn migrate_from_2(conn: &Connection) -> Result<(), StoreError> {
             }
             conn.execute_batch(&format!("{}PRAGMA user_version = 3;", views()))
         },
+    )
+}
+
+/// Brings a schema 3 store to schema 4 in one transaction: the tables of users, web API
+/// keys and tokens ([`super::auth`]), empty; nothing else changes.
+pub fn migrate_from_3(conn: &Connection) -> Result<(), StoreError> {
+    in_write_transaction(
+        conn,
+        3,
+        "migrating the store from schema version 3",
+        |conn| conn.execute_batch(&format!("{}PRAGMA user_version = 4;", super::auth::TABLES)),
     )
 }
 

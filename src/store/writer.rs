@@ -164,6 +164,12 @@ impl Group<'_> {
         }
     }
 
+    /// Records, in this transaction, that the token with `hash` was used at `now`
+    /// (`cebulk serve`: a create call's use of its token commits with its events).
+    pub fn touch_token(&self, hash: &str, now: i64) -> Result<(), StoreError> {
+        super::auth::touch_token(&self.tx, hash, now)
+    }
+
     /// Commits every batch written (a dry run's transaction only read, and ends).
     pub fn commit(self) -> Result<(), StoreError> {
         if let Some(memory) = self.dry_run {

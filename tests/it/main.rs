@@ -28,6 +28,8 @@
 //! - `rejects`: `--rejects` in each format, re-imported once the reference data is fixed;
 //! - `review`: behaviours a review pinned;
 //! - `rules`: every per-event rule of docs/ERRORS.md and their precedence;
+//! - `serve`: `cebulk serve` over loopback HTTP: the same answers as `cebulk import`,
+//!   logins, tokens and their expiry, many clients with an import, shutdown, bad input;
 //! - `signals`: SIGINT and SIGTERM mid-import: a valid report of what was committed, exit
 //!   130 or 143, a second signal exits at once, and a re-run finishes the job;
 //! - `store_check`: files that are not cebulk stores refused untouched, `cebulk check`, and
@@ -63,6 +65,7 @@ mod rejects;
 mod report_file;
 mod review;
 mod rules;
+mod serve;
 mod signals;
 mod store_check;
 mod store_failure;

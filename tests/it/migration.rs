@@ -6,8 +6,9 @@
 //!
 //! The old stores are SQL dumps of stores made by importing three fixture requests with
 //! `--id-seed 7`: `tests/store_v1/store.sql` (schema 1, commit 7f452d8) and
-//! `tests/store_v2/store.sql` (schema 2, commit a8558c8). Both gave the same reports and
-//! listing, kept in `tests/store_v1/`.
+//! `tests/store_v2/store.sql` (schema 2, commit a8558c8) and `tests/store_v3/store.sql`
+//! (schema 3, commit d2c6387). All gave the same reports and listing, kept in
+//! `tests/store_v1/`.
 
 use rusqlite::Connection;
 use serde_json::Value;
@@ -55,6 +56,11 @@ fn a_schema_2_store_is_upgraded_without_losing_or_duplicating_anything() {
     upgrades_without_losing_or_duplicating_anything(2);
 }
 
+#[test]
+fn a_schema_3_store_is_upgraded_without_losing_or_duplicating_anything() {
+    upgrades_without_losing_or_duplicating_anything(3);
+}
+
 fn upgrades_without_losing_or_duplicating_anything(old: i64) {
     let store = old_store(old);
     assert_eq!(user_version(&store), old);
@@ -83,7 +89,14 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
         );
     }
 
-    assert_eq!(user_version(&store), 3);
+    assert_eq!(user_version(&store), 4);
+    for table in ["users", "web_api_keys", "tokens"] {
+        assert_eq!(
+            store.count(table),
+            0,
+            "schema 4 adds the empty table {table}"
+        );
+    }
     let compact = store.query_i64("SELECT count(*) FROM events WHERE body LIKE '{\"0\":%'");
     assert_eq!(
         compact, 6,

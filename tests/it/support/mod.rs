@@ -6,12 +6,14 @@
 //! - `store.rs`: [`Store`];
 //! - `fixtures.rs`: paths of `fixtures/` and `tests/`, the entities and kinds;
 //! - `inputs.rs`: a seeded generator and valid events;
-//! - `report.rs`: the report's event sets and entries.
+//! - `report.rs`: the report's event sets and entries;
+//! - `server.rs`: a running `cebulk serve` and an HTTP client for it.
 
 pub mod cebulk;
 pub mod fixtures;
 pub mod inputs;
 pub mod report;
+pub mod server;
 pub mod store;
 
 pub use cebulk::{Cebulk, Run, can_run_unprivileged, gone_reader};

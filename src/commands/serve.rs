@@ -1,0 +1,16 @@
+//! `cebulk serve`: opens the store twice for writing (the writer's connection, and one for
+//! users, keys and tokens), loads the reference data and serves until a signal.
+
+use super::store::open_write;
+use crate::cli::config::ServeConfig;
+use crate::cli::fatal::{EXIT_OK, Fatal};
+use crate::store::reference;
+
+/// Runs the server; exits 0 after a graceful stop.
+pub fn run(config: ServeConfig) -> Result<u8, Fatal> {
+    let auth = open_write(&config.store)?;
+    let events = open_write(&config.store)?;
+    let maps = reference::load(&events.conn)?;
+    crate::serve::server::run(config, auth, events, maps)?;
+    Ok(EXIT_OK)
+}
