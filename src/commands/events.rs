@@ -21,6 +21,7 @@ use crate::judge::listed::{self, Sink, Unusual};
 use crate::judge::listed_cells::{Cell, Cells, ListedCells};
 use crate::judge::listed_json::ListedJson;
 use crate::report::destination::{BrokenPipeIsFine, ReportError, print};
+use crate::report::handoff::{CHUNK, Handoff};
 use crate::store::error::StoreError;
 use crate::store::listing::{self, Names, Row, Selection};
 
@@ -67,13 +68,16 @@ fn list(conn: &Connection, args: &EventsArgs) -> Result<u8, Fatal> {
         return Ok(EXIT_OK);
     }
     let fail = |source| Fatal::Report(ReportError::writing("to standard output", source));
-    let mut out = BrokenPipeIsFine(std::io::stdout().lock());
+    // The bytes are written on a thread of their own while the next are made.
+    let mut out = Handoff::new("cebulk-output", || {
+        BrokenPipeIsFine(std::io::stdout().lock())
+    })
+    .map_err(fail)?;
     let written = match args.format {
         ListFormat::Json => write_json(conn, &selection, true, &mut out)?,
         ListFormat::Ndjson => write_json(conn, &selection, false, &mut out)?,
         ListFormat::Csv => {
             let header = csv_header(conn, &selection)?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
             write_csv(
                 conn,
                 &selection,
@@ -81,11 +85,10 @@ fn list(conn: &Connection, args: &EventsArgs) -> Result<u8, Fatal> {
                 !args.no_formula_escaping,
                 &mut out,
             )?
-            .and_then(|()| out.flush())
         }
     };
     drop(snapshot);
-    written.map_err(fail)?;
+    written.and_then(|()| out.finish()).map_err(fail)?;
     Ok(EXIT_OK)
 }
 
@@ -122,12 +125,12 @@ fn stream<'s, S: Sink<'s>>(
 }
 
 /// Writes the listing as JSON (an array, pretty-printed) or NDJSON (one compact event a
-/// line) into one buffer, handed to `out` 64 KiB at a time.
+/// line) into one buffer, handed to `out` a chunk at a time.
 fn write_json(
     conn: &Connection,
     selection: &Selection,
     pretty: bool,
-    out: &mut impl Write,
+    out: &mut Handoff,
 ) -> Result<Result<(), std::io::Error>, StoreError> {
     let mut json = ListedJson::new(pretty);
     let mut first = true;
@@ -167,25 +170,56 @@ fn write_json(
         if !pretty {
             json.out.push(b'\n');
         }
-        if json.out.len() < 1 << 16 {
+        if json.out.len() < CHUNK {
             return Ok(Ok(()));
         }
-        let written = out.write_all(&json.out);
-        json.out.clear();
-        Ok(written)
+        std::mem::swap(&mut json.out, &mut out.buf);
+        Ok(out.hand_over_if_full())
     })?;
     if pretty {
         json.out
             .extend_from_slice(if first { b"]\n" } else { b"\n]\n" });
     }
-    Ok(listed
-        .and_then(|()| out.write_all(&json.out))
-        .and_then(|()| out.flush()))
+    Ok(listed.and_then(|()| out.write_all(&json.out)))
 }
 
 /// The columns of the CSV listing: the union of the listed events' dotted paths, in the
 /// order they first appear, each mapped to its column. A hash lookup a cell.
 type Header = HashMap<String, usize, RandomState>;
+
+/// The columns of the last event's cells, in its order: the next event's cells mostly
+/// come with the same paths in the same order, so a path equal to the one at its place
+/// needs no hash lookup.
+#[derive(Default)]
+struct Recent {
+    paths: Vec<(String, usize)>,
+    /// The cells of the event being listed so far.
+    at: usize,
+}
+
+impl Recent {
+    /// The column of the event's next cell, at `path`, through `lookup` unless the last
+    /// event had its column at this place.
+    fn column(&mut self, path: &str, lookup: impl FnOnce() -> Option<usize>) -> Option<usize> {
+        let at = self.at;
+        self.at += 1;
+        if let Some((recent, column)) = self.paths.get(at)
+            && recent == path
+        {
+            return Some(*column);
+        }
+        let column = lookup()?;
+        if at < self.paths.len() {
+            let (recent, kept) = &mut self.paths[at];
+            recent.clear();
+            recent.push_str(path);
+            *kept = column;
+        } else if at == self.paths.len() {
+            self.paths.push((path.to_owned(), column));
+        }
+        Some(column)
+    }
+}
 
 /// The header as it is gathered: the paths of the event being streamed that the header
 /// lacks wait in `new` until the fast path has taken the whole event.
@@ -193,12 +227,19 @@ type Header = HashMap<String, usize, RandomState>;
 struct Gathered {
     header: Header,
     new: Vec<String>,
+    recent: Recent,
 }
 
 impl Cells<'_> for Gathered {
     fn cell(&mut self, path: &str, _: Cell<'_>) {
-        if !self.header.contains_key(path) && !self.new.iter().any(|new| new == path) {
-            self.new.push(path.to_owned());
+        let Gathered {
+            header,
+            new,
+            recent,
+        } = self;
+        let known = recent.column(path, || header.get(path).copied());
+        if known.is_none() && !new.iter().any(|new| new == path) {
+            new.push(path.to_owned());
         }
     }
 }
@@ -227,6 +268,7 @@ fn csv_header(conn: &Connection, selection: &Selection) -> Result<Header, StoreE
     let mut cells = ListedCells::new(Gathered::default());
     let Ok(()) = listing::for_each_row(conn, selection, |row, names| {
         cells.reset();
+        cells.cells.recent.at = 0;
         let streamed = stream(&mut cells, row, names, |cells, kind| {
             top_cells(cells, row, kind);
         })?;
@@ -251,13 +293,15 @@ fn csv_header(conn: &Connection, selection: &Selection) -> Result<Header, StoreE
 /// One row's cells, each put straight into its column through the header's map.
 struct RowCells<'h, 's> {
     header: &'h Header,
+    recent: &'h mut Recent,
     row: Vec<Cell<'s>>,
 }
 
 impl<'s> Cells<'s> for RowCells<'_, 's> {
     fn cell(&mut self, path: &str, cell: Cell<'s>) {
         // A path the header lacks cannot come: both passes read one snapshot.
-        if let Some(&at) = self.header.get(path) {
+        let header = self.header;
+        if let Some(at) = self.recent.column(path, || header.get(path).copied()) {
             self.row[at] = cell;
         }
     }
@@ -284,9 +328,12 @@ fn write_csv(
     if let Err(e) = csv.write_record(&names) {
         return Ok(Err(e.into()));
     }
+    let mut recent = Recent::default();
     let listed = listing::for_each_row(conn, selection, |row, names| {
+        recent.at = 0;
         let mut cells = ListedCells::new(RowCells {
             header,
+            recent: &mut recent,
             row: vec![Cell::Empty; header.len()],
         });
         let streamed = stream(&mut cells, row, names, |cells, kind| {

@@ -17,6 +17,7 @@ use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
 use crate::domain::schema;
 use crate::domain::schema::field::{Field, FieldType};
+use crate::json::escape::plain_prefix;
 
 /// Where a listing is streamed: objects and arrays opened and closed, keys, and scalar
 /// values as their JSON text.
@@ -157,18 +158,21 @@ impl<'s> Scan<'s> {
 
     /// A key that is a position written canonically (`0`, `17`, never `017` or `+1`).
     fn position(&mut self) -> Result<usize, Unusual> {
-        self.eat(b'"')?;
-        let start = self.at;
         let bytes = self.text.as_bytes();
-        while bytes.get(self.at).is_some_and(u8::is_ascii_digit) {
-            self.at += 1;
-        }
-        let digits = &self.text[start..self.at];
+        let digit = |at: usize| match bytes.get(at) {
+            Some(&byte @ b'0'..=b'9') => Some(usize::from(byte - b'0')),
+            _ => None,
+        };
+        let at = self.at;
+        let (position, len) = match (bytes.get(at), digit(at + 1), digit(at + 2), digit(at + 3)) {
+            (Some(b'"'), Some(a), None, _) => (a, 1),
+            (Some(b'"'), Some(a), Some(b), None) if a > 0 => (a * 10 + b, 2),
+            (Some(b'"'), Some(a), Some(b), Some(c)) if a > 0 => (a * 100 + b * 10 + c, 3),
+            _ => return Err(Unusual),
+        };
+        self.at = at + 1 + len;
         self.eat(b'"')?;
-        if digits.is_empty() || digits.len() > 3 || (digits.len() > 1 && digits.starts_with('0')) {
-            return Err(Unusual);
-        }
-        digits.parse().map_err(|_| Unusual)
+        Ok(position)
     }
 
     /// A string, number, `true`, `false` or `null`: its text, and whether it is a string
@@ -203,6 +207,7 @@ impl<'s> Scan<'s> {
         self.at += 1;
         let mut escaped = false;
         loop {
+            self.at += plain_prefix(bytes.get(self.at..).unwrap_or_default());
             let byte = *bytes.get(self.at).ok_or(Unusual)?;
             self.at += 1;
             match byte {
@@ -221,8 +226,7 @@ impl<'s> Scan<'s> {
                         _ => return Err(Unusual),
                     }
                 }
-                0..0x20 => return Err(Unusual),
-                _ => {}
+                _ => return Err(Unusual),
             }
         }
     }

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use serde_json::value::RawValue;
 
 use super::listed::Sink;
+use crate::json::escape::plain_prefix;
 
 /// The JSON text of listings, written into [`ListedJson::out`].
 #[derive(Debug, Default)]
@@ -39,10 +40,7 @@ impl ListedJson {
 
     /// `text` as a JSON string, escaped as `serde_json` escapes it.
     pub fn string(&mut self, text: &str) {
-        let plain = text
-            .bytes()
-            .all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\');
-        if plain {
+        if plain_prefix(text.as_bytes()) == text.len() {
             self.out.push(b'"');
             self.out.extend_from_slice(text.as_bytes());
             self.out.push(b'"');
@@ -56,27 +54,35 @@ impl ListedJson {
     /// Starts the next element of the innermost object (before its key) or array: a
     /// comma after the first, and a new line and indent when pretty.
     fn element(&mut self) {
+        let depth = self.open.len();
         let Some((count, _)) = self.open.last_mut() else {
             return;
         };
         *count += 1;
-        let first = *count == 1;
+        let first = usize::from(*count == 1);
         if self.pretty {
-            self.out
-                .extend_from_slice(if first { b"\n" } else { b",\n" });
-            self.indent(self.open.len());
-        } else if !first {
+            self.new_line(depth, first);
+        } else if first == 0 {
             self.out.push(b',');
         }
     }
 
+    /// A comma unless `first` is 1, a new line, and the indent of `depth`.
+    fn new_line(&mut self, depth: usize, first: usize) {
+        const LINE: &[u8] = b",\n                                                                ";
+        let end = 2 + 2 * depth;
+        match LINE.get(first..end) {
+            Some(line) => self.out.extend_from_slice(line),
+            None => {
+                self.out.extend_from_slice(&LINE[first..2]);
+                self.indent(depth);
+            }
+        }
+    }
+
     fn indent(&mut self, depth: usize) {
-        const SPACES: &[u8] = &[b' '; 64];
-        let mut left = depth * 2;
-        while left > 0 {
-            let take = left.min(SPACES.len());
-            self.out.extend_from_slice(&SPACES[..take]);
-            left -= take;
+        for _ in 0..depth {
+            self.out.extend_from_slice(b"  ");
         }
     }
 
@@ -84,8 +90,7 @@ impl ListedJson {
     fn close(&mut self, close: u8) {
         let (count, _) = self.open.pop().unwrap_or_default();
         if self.pretty && count > 0 {
-            self.out.push(b'\n');
-            self.indent(self.open.len());
+            self.new_line(self.open.len(), 1);
         }
         self.out.push(close);
     }

@@ -229,7 +229,9 @@ pub struct Names<'c> {
     conn: &'c Connection,
     kinds: HashMap<Kind, Rc<RawValue>, RandomState>,
     statements: HashMap<Entity, Statement<'c>, RandomState>,
-    kept: HashMap<Entity, HashMap<String, Listed, RandomState>, RandomState>,
+    /// By entity (`entity as usize`): each id kept, at its place in the list of listed
+    /// columns (one hash lookup an identifier).
+    kept: Vec<(HashMap<String, usize, RandomState>, Vec<Listed>)>,
 }
 
 /// A record's listed columns that have a value, by name, as JSON strings.
@@ -243,7 +245,7 @@ impl<'c> Names<'c> {
             conn,
             kinds: HashMap::default(),
             statements: HashMap::default(),
-            kept: HashMap::default(),
+            kept: Vec::new(),
         }
     }
 
@@ -277,39 +279,47 @@ impl<'c> Names<'c> {
         entity: Entity,
         id: &str,
     ) -> Result<&[(&'static str, Rc<RawValue>)], StoreError> {
-        let kept = self.kept.entry(entity).or_default();
-        if !kept.contains_key(id) {
-            if kept.len() >= Self::KEPT {
-                kept.clear();
-            }
-            let doing = format!("reading {} record {id}", entity.key());
-            let statement = match self.statements.entry(entity) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    let sql = format!(
-                        "SELECT {} FROM {} WHERE id = ?1",
-                        entity.listed_columns().join(", "),
-                        entity.key()
-                    );
-                    e.insert(self.conn.prepare(&sql).doing(&doing)?)
-                }
-            };
-            let columns = statement
-                .query_row([id], |row| {
-                    let mut columns = Vec::new();
-                    for (i, name) in entity.listed_columns().iter().enumerate() {
-                        if let Some(text) = row.get_ref(i)?.as_str_or_null()? {
-                            columns.push((*name, shared(text)));
-                        }
-                    }
-                    Ok(columns)
-                })
-                .optional()
-                .doing(&doing)?
-                .unwrap_or_default();
-            kept.insert(id.to_owned(), columns);
+        let index = entity as usize;
+        if self.kept.len() <= index {
+            self.kept.resize_with(index + 1, Default::default);
         }
-        Ok(kept.get(id).map_or(&[], Vec::as_slice))
+        if let Some(&at) = self.kept[index].0.get(id) {
+            return Ok(&self.kept[index].1[at]);
+        }
+        let (ids, listed) = &mut self.kept[index];
+        if ids.len() >= Self::KEPT {
+            ids.clear();
+            listed.clear();
+        }
+        let doing = format!("reading {} record {id}", entity.key());
+        let statement = match self.statements.entry(entity) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let sql = format!(
+                    "SELECT {} FROM {} WHERE id = ?1",
+                    entity.listed_columns().join(", "),
+                    entity.key()
+                );
+                e.insert(self.conn.prepare(&sql).doing(&doing)?)
+            }
+        };
+        let columns = statement
+            .query_row([id], |row| {
+                let mut columns = Vec::new();
+                for (i, name) in entity.listed_columns().iter().enumerate() {
+                    if let Some(text) = row.get_ref(i)?.as_str_or_null()? {
+                        columns.push((*name, shared(text)));
+                    }
+                }
+                Ok(columns)
+            })
+            .optional()
+            .doing(&doing)?
+            .unwrap_or_default();
+        let (ids, listed) = &mut self.kept[index];
+        ids.insert(id.to_owned(), listed.len());
+        listed.push(columns);
+        Ok(&listed[listed.len() - 1])
     }
 }
 
