@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Listing benchmark: builds a store of N purchase events with L product lines each, then
 times `cebulk events --format csv`, `--format json` and `--format ndjson` written to
-/dev/null (or to a file, --output) by the release binary. Prints events/s, line items/s and
-peak RSS (medians over --runs runs; the machine is noisy, so read medians and ratios, not
-single runs).
+/dev/null (or to a file, --output) by the release binary. Prints events/s, line items/s,
+CPU time (user + system, all threads) and peak RSS (medians over --runs runs, the peak the
+largest; the machine is noisy, so read medians and ratios, not single runs). Needs GNU
+time at /usr/bin/time.
 
     cargo build --release && python3 scripts/bench_events.py --events 10 --lines 2000 --runs 3
 
@@ -56,16 +57,20 @@ def build(binary, directory, events, lines):
 
 
 def listing(binary, store, fmt, output):
-    """The seconds and peak RSS (KiB) of one listing."""
+    """The seconds, CPU seconds (user + system) and peak RSS (KiB) of one listing. The peak
+    is GNU time's (`/usr/bin/time -f %M`): a child's own rusage counts the Python process it
+    was forked from."""
     command = [binary, "--store", str(store), "events", "--format", fmt]
-    started = time.perf_counter()
-    with open(output, "wb") as sink:
-        process = subprocess.Popen(command, stdout=sink)
-        _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"{command} failed: {status}")
-    return elapsed, usage.ru_maxrss
+    with tempfile.NamedTemporaryFile("r") as peak:
+        timed = ["/usr/bin/time", "-f", "%M", "-o", peak.name] + command
+        started = time.perf_counter()
+        with open(output, "wb") as sink:
+            process = subprocess.Popen(timed, stdout=sink)
+            _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        if status != 0:
+            raise SystemExit(f"{command} failed: {status}")
+        return elapsed, usage.ru_utime + usage.ru_stime, int(peak.read().split()[-1])
 
 
 def rate(count, seconds):
@@ -96,11 +101,13 @@ def main():
             store = build(binaries[0], pathlib.Path(tmp), args.events, args.lines)
         for fmt in ("csv", "json", "ndjson"):
             times = {binary: [] for binary in binaries}
+            cpus = {binary: [] for binary in binaries}
             peaks = {binary: [] for binary in binaries}
             for _ in range(args.runs):
                 for binary in binaries:
-                    elapsed, peak = listing(binary, store, fmt, args.output)
+                    elapsed, cpu, peak = listing(binary, store, fmt, args.output)
                     times[binary].append(elapsed)
+                    cpus[binary].append(cpu)
                     peaks[binary].append(peak)
             for binary, elapsed in times.items():
                 label = f" {binary}" if len(binaries) > 1 else ""
@@ -110,6 +117,8 @@ def main():
                       f"(min {min(elapsed):.3f}, max {max(elapsed):.3f}) "
                       f"{rate(args.events, median)} events/s "
                       f"{rate(args.events * args.lines, median)} lines/s "
+                      f"CPU {statistics.median(cpus[binary]):.3f} s "
+                      f"({rate(args.events, statistics.median(cpus[binary]))} events/CPU-s) "
                       f"peak RSS {max(peaks[binary]) / 1024:.1f} MiB", flush=True)
 
 

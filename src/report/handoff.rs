@@ -1,6 +1,7 @@
 //! Output written on a thread of its own: the thread that makes the bytes hands them over
 //! in chunks and goes on while the system writes them (`cebulk events`, whose write calls
-//! to a file were a quarter of its time; docs/performance.md, "report/handoff").
+//! to a file were a quarter of its time; docs/performance.md, "report/handoff: output on a
+//! thread of its own").
 //!
 //! Memory is bounded: [`DEPTH`] chunks in flight, each reused once written.
 
