@@ -6,18 +6,24 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::io::Write;
 use std::path::Path;
+use std::rc::Rc;
 
 use foldhash::fast::RandomState;
 use rusqlite::Connection;
+use serde_json::value::RawValue;
 
 use super::store::open_existing;
 use crate::cli::args::{EventsArgs, ListFormat};
 use crate::cli::fatal::{EXIT_OK, Fatal};
 use crate::cli::stderr;
 use crate::judge::decoded::for_each_cell;
+use crate::judge::listed::{self, Sink, Unusual};
+use crate::judge::listed_cells::{Cell, Cells, ListedCells};
+use crate::judge::listed_json::ListedJson;
 use crate::report::destination::{BrokenPipeIsFine, ReportError, print};
+use crate::report::handoff::{CHUNK, Handoff};
 use crate::store::error::StoreError;
-use crate::store::listing::{self, Selection};
+use crate::store::listing::{self, Names, Row, Selection};
 
 /// What to do about a store that fails while it is listed.
 const HINT: &str =
@@ -62,23 +68,14 @@ fn list(conn: &Connection, args: &EventsArgs) -> Result<u8, Fatal> {
         return Ok(EXIT_OK);
     }
     let fail = |source| Fatal::Report(ReportError::writing("to standard output", source));
-    let mut out =
-        std::io::BufWriter::with_capacity(1 << 16, BrokenPipeIsFine(std::io::stdout().lock()));
+    // The bytes are written on a thread of their own while the next are made.
+    let mut out = Handoff::new("cebulk-output", || {
+        BrokenPipeIsFine(std::io::stdout().lock())
+    })
+    .map_err(fail)?;
     let written = match args.format {
-        ListFormat::Json => {
-            let mut first = true;
-            out.write_all(b"[").map_err(fail)?;
-            let listed = listing::for_each_event(conn, &selection, |event| {
-                out.write_all(if first { b"\n" } else { b",\n" })?;
-                first = false;
-                serde_json::to_writer_pretty(&mut out, event).map_err(std::io::Error::from)
-            })?;
-            listed.and_then(|()| out.write_all(if first { b"]\n" } else { b"\n]\n" }))
-        }
-        ListFormat::Ndjson => listing::for_each_event(conn, &selection, |event| {
-            serde_json::to_writer(&mut out, event).map_err(std::io::Error::from)?;
-            out.write_all(b"\n")
-        })?,
+        ListFormat::Json => write_json(conn, &selection, true, &mut out)?,
+        ListFormat::Ndjson => write_json(conn, &selection, false, &mut out)?,
         ListFormat::Csv => {
             let header = csv_header(conn, &selection)?;
             write_csv(
@@ -91,31 +88,227 @@ fn list(conn: &Connection, args: &EventsArgs) -> Result<u8, Fatal> {
         }
     };
     drop(snapshot);
-    written.and_then(|()| out.flush()).map_err(fail)?;
+    written.and_then(|()| out.finish()).map_err(fail)?;
     Ok(EXIT_OK)
+}
+
+/// Streams the listing of `row` into `sink` through the fast path (`judge/listed.rs`):
+/// `Ok(Err(Unusual))` for a body it does not take, after part of it went into `sink`.
+fn stream<'s, S: Sink<'s>>(
+    sink: &mut S,
+    row: Row<'s>,
+    names: &mut Names<'_>,
+    top: impl FnOnce(&mut S, Rc<RawValue>),
+) -> Result<Result<(), Unusual>, StoreError> {
+    top(sink, names.kind(row.kind));
+    let mut failed = None;
+    let streamed = listed::stream(
+        row.kind,
+        row.stored,
+        sink,
+        &mut |entity, id, sink| match names.listed(entity, id) {
+            Ok(columns) => {
+                for (name, value) in columns {
+                    sink.key(name);
+                    sink.shared(value);
+                }
+            }
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        },
+    );
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(streamed),
+    }
+}
+
+/// Writes the listing as JSON (an array, pretty-printed) or NDJSON (one compact event a
+/// line) into one buffer, handed to `out` a chunk at a time.
+fn write_json(
+    conn: &Connection,
+    selection: &Selection,
+    pretty: bool,
+    out: &mut Handoff,
+) -> Result<Result<(), std::io::Error>, StoreError> {
+    let mut json = ListedJson::new(pretty);
+    let mut first = true;
+    if pretty {
+        json.out.push(b'[');
+    }
+    let listed = listing::for_each_row(conn, selection, |row, names| {
+        if pretty {
+            json.out
+                .extend_from_slice(if first { b"\n" } else { b",\n" });
+        }
+        first = false;
+        let len = json.out.len();
+        let streamed = stream(&mut json, row, names, |json, kind| {
+            json.open_object();
+            json.key("kind");
+            json.shared(&kind);
+            json.key("id");
+            json.string(row.id);
+            json.key("number");
+            json.string(itoa::Buffer::new().format(row.number));
+        })?;
+        if streamed.is_ok() {
+            json.close_object();
+        } else {
+            json.roll_back(len);
+            let event = listing::decode(row, names)?;
+            let written = if pretty {
+                serde_json::to_writer_pretty(&mut json.out, &event)
+            } else {
+                serde_json::to_writer(&mut json.out, &event)
+            };
+            if let Err(e) = written {
+                return Ok(Err(e.into()));
+            }
+        }
+        if !pretty {
+            json.out.push(b'\n');
+        }
+        if json.out.len() < CHUNK {
+            return Ok(Ok(()));
+        }
+        std::mem::swap(&mut json.out, &mut out.buf);
+        Ok(out.hand_over_if_full())
+    })?;
+    if pretty {
+        json.out
+            .extend_from_slice(if first { b"]\n" } else { b"\n]\n" });
+    }
+    Ok(listed.and_then(|()| out.write_all(&json.out)))
 }
 
 /// The columns of the CSV listing: the union of the listed events' dotted paths, in the
 /// order they first appear, each mapped to its column. A hash lookup a cell.
 type Header = HashMap<String, usize, RandomState>;
 
-/// The header, from one pass over the events.
-fn csv_header(conn: &Connection, selection: &Selection) -> Result<Header, StoreError> {
-    let mut header = Header::default();
-    let Ok(()) = listing::for_each_event(conn, selection, |event| {
-        for_each_cell(event, |path, _| {
-            if !header.contains_key(path) {
-                header.insert(path.to_owned(), header.len());
-            }
-        });
-        Ok::<(), Infallible>(())
-    })?;
-    Ok(header)
+/// The columns of the last event's cells, in its order: the next event's cells mostly
+/// come with the same paths in the same order, so a path equal to the one at its place
+/// needs no hash lookup.
+#[derive(Default)]
+struct Recent {
+    paths: Vec<(String, usize)>,
+    /// The cells of the event being listed so far.
+    at: usize,
 }
 
-/// Writes the header and one row an event, each cell put straight into its column through
-/// the header's map: time linear in the cells written, and memory for one row beyond the
-/// header.
+impl Recent {
+    /// The column of the event's next cell, at `path`, through `lookup` unless the last
+    /// event had its column at this place.
+    fn column(&mut self, path: &str, lookup: impl FnOnce() -> Option<usize>) -> Option<usize> {
+        let at = self.at;
+        self.at += 1;
+        if let Some((recent, column)) = self.paths.get(at)
+            && recent == path
+        {
+            return Some(*column);
+        }
+        let column = lookup()?;
+        if at < self.paths.len() {
+            let (recent, kept) = &mut self.paths[at];
+            recent.clear();
+            recent.push_str(path);
+            *kept = column;
+        } else if at == self.paths.len() {
+            self.paths.push((path.to_owned(), column));
+        }
+        Some(column)
+    }
+}
+
+/// The header as it is gathered: the paths of the event being streamed that the header
+/// lacks wait in `new` until the fast path has taken the whole event.
+#[derive(Default)]
+struct Gathered {
+    header: Header,
+    new: Vec<String>,
+    recent: Recent,
+}
+
+impl Cells<'_> for Gathered {
+    fn cell(&mut self, path: &str, _: Cell<'_>) {
+        let Gathered {
+            header,
+            new,
+            recent,
+        } = self;
+        let known = recent.column(path, || header.get(path).copied());
+        if known.is_none() && !new.iter().any(|new| new == path) {
+            new.push(path.to_owned());
+        }
+    }
+}
+
+impl Gathered {
+    fn add(&mut self, path: String) {
+        let at = self.header.len();
+        self.header.entry(path).or_insert(at);
+    }
+}
+
+/// The kind, id and number cells of `row`, the first of every listing.
+fn top_cells<'s, C: Cells<'s>>(cells: &mut ListedCells<C>, row: Row<'s>, kind: Rc<RawValue>) {
+    cells.cells.cell("kind", Cell::Shared(kind));
+    cells.cells.cell("id", Cell::Text(Cow::Borrowed(row.id)));
+    cells.cells.cell(
+        "number",
+        Cell::Text(Cow::Owned(
+            itoa::Buffer::new().format(row.number).to_owned(),
+        )),
+    );
+}
+
+/// The header, from one pass over the events.
+fn csv_header(conn: &Connection, selection: &Selection) -> Result<Header, StoreError> {
+    let mut cells = ListedCells::new(Gathered::default());
+    let Ok(()) = listing::for_each_row(conn, selection, |row, names| {
+        cells.reset();
+        cells.cells.recent.at = 0;
+        let streamed = stream(&mut cells, row, names, |cells, kind| {
+            top_cells(cells, row, kind);
+        })?;
+        let gathered = &mut cells.cells;
+        let new = std::mem::take(&mut gathered.new);
+        if streamed.is_ok() {
+            for path in new {
+                gathered.add(path);
+            }
+        } else {
+            for_each_cell(&listing::decode(row, names)?, |path, _| {
+                if !gathered.header.contains_key(path) {
+                    gathered.add(path.to_owned());
+                }
+            });
+        }
+        Ok(Ok::<(), Infallible>(()))
+    })?;
+    Ok(cells.cells.header)
+}
+
+/// One row's cells, each put straight into its column through the header's map.
+struct RowCells<'h, 's> {
+    header: &'h Header,
+    recent: &'h mut Recent,
+    row: Vec<Cell<'s>>,
+}
+
+impl<'s> Cells<'s> for RowCells<'_, 's> {
+    fn cell(&mut self, path: &str, cell: Cell<'s>) {
+        // A path the header lacks cannot come: both passes read one snapshot.
+        let header = self.header;
+        if let Some(at) = self.recent.column(path, || header.get(path).copied()) {
+            self.row[at] = cell;
+        }
+    }
+}
+
+/// Writes the header and one row an event: time linear in the cells written, and memory
+/// for one row beyond the header.
 fn write_csv(
     conn: &Connection,
     selection: &Selection,
@@ -135,25 +328,47 @@ fn write_csv(
     if let Err(e) = csv.write_record(&names) {
         return Ok(Err(e.into()));
     }
-    let listed = listing::for_each_event(conn, selection, |event| {
-        let mut row = vec![Cow::Borrowed(""); names.len()];
-        for_each_cell(event, |path, text| {
-            // A path the header lacks cannot come: both passes read one snapshot.
-            if let Some(&at) = header.get(path) {
-                row[at] = text;
-            }
+    let mut recent = Recent::default();
+    let listed = listing::for_each_row(conn, selection, |row, names| {
+        recent.at = 0;
+        let mut cells = ListedCells::new(RowCells {
+            header,
+            recent: &mut recent,
+            row: vec![Cell::Empty; header.len()],
         });
-        for text in row {
-            if escape && runs_as_formula(&text) {
-                csv.write_field(format!("'{text}"))?;
-            } else {
-                csv.write_field(text.as_bytes())?;
-            }
+        let streamed = stream(&mut cells, row, names, |cells, kind| {
+            top_cells(cells, row, kind);
+        })?;
+        let mut cells = cells.cells.row;
+        if streamed.is_err() {
+            cells.fill(Cell::Empty);
+            for_each_cell(&listing::decode(row, names)?, |path, text| {
+                if let Some(&at) = header.get(path) {
+                    cells[at] = Cell::Text(Cow::Owned(text.into_owned()));
+                }
+            });
         }
-        csv.write_record(None::<&[u8]>)
-            .map_err(std::io::Error::from)
+        Ok(write_row(&mut csv, &cells, escape))
     })?;
     Ok(listed.and_then(|()| csv.flush()))
+}
+
+/// Writes one row of cells, each escaped if a spreadsheet would run it and `escape` holds.
+fn write_row(
+    csv: &mut csv::Writer<impl Write>,
+    cells: &[Cell<'_>],
+    escape: bool,
+) -> Result<(), std::io::Error> {
+    for cell in cells {
+        let text = cell.text();
+        if escape && runs_as_formula(&text) {
+            csv.write_field(format!("'{text}"))?;
+        } else {
+            csv.write_field(text.as_bytes())?;
+        }
+    }
+    csv.write_record(None::<&[u8]>)
+        .map_err(std::io::Error::from)
 }
 
 /// Whether a spreadsheet would run the cell as a formula (CSV injection): text that begins

@@ -103,14 +103,26 @@ pub fn account_id(conn: &Connection, number: &str) -> Result<Option<String>, Sto
     .doing("looking the account up")
 }
 
-/// Calls `each` with every event `selection` picks, by kind and then number: its request
-/// object with identifiers resolved (each `{"id": …}` with its record's
-/// [`Entity::listed_columns`]), plus `kind`, `id` and `number`. Stops at the first error
-/// `each` returns.
-pub fn for_each_event<E>(
+/// An event as stored: what [`for_each_row`] hands on.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'r> {
+    /// Its kind.
+    pub kind: Kind,
+    /// Its id.
+    pub id: &'r str,
+    /// Its number.
+    pub number: i64,
+    /// Its body (`judge/body.rs`).
+    pub stored: &'r str,
+}
+
+/// Calls `each` with every event `selection` picks, by kind and then number, as stored,
+/// and the [`Names`] of the records its identifiers name. Stops at the first error `each`
+/// returns.
+pub fn for_each_row<E>(
     conn: &Connection,
     selection: &Selection,
-    mut each: impl FnMut(&Decoded<'_>) -> Result<(), E>,
+    mut each: impl FnMut(Row<'_>, &mut Names<'_>) -> Result<Result<(), E>, StoreError>,
 ) -> Result<Result<(), E>, StoreError> {
     let doing = "listing events";
     let mut names = Names::new(conn);
@@ -119,7 +131,6 @@ pub fn for_each_event<E>(
         if left == 0 {
             break;
         }
-        let kind_name = shared(kind.name());
         let (sql, values) = selection.query(kind, "id, number, body");
         let mut statement = conn.prepare(&sql).doing(doing)?;
         let mut rows = statement.query(params_from_iter(values)).doing(doing)?;
@@ -130,31 +141,13 @@ pub fn for_each_event<E>(
                     continue;
                 }
             }
-            let id = row.get_ref(0).doing(doing)?.as_str().unwrap_or_default();
-            let number: i64 = row.get(1).doing(doing)?;
-            let stored = row.get_ref(2).doing(doing)?.as_str().unwrap_or_default();
-            let mut failed = None;
-            let fields = decoded::decode(kind, stored, &mut |entity, id, object| {
-                if let Err(e) = names.add(entity, id, object) {
-                    failed.get_or_insert(e);
-                }
-            });
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            let mut event = vec![
-                (
-                    Cow::Borrowed("kind"),
-                    Decoded::Shared(Rc::clone(&kind_name)),
-                ),
-                (Cow::Borrowed("id"), Decoded::text(id)),
-                (
-                    Cow::Borrowed("number"),
-                    Decoded::text(itoa::Buffer::new().format(number)),
-                ),
-            ];
-            event.extend(fields.unwrap_or_default());
-            if let Err(e) = each(&Decoded::Object(event)) {
+            let row = Row {
+                kind,
+                id: row.get_ref(0).doing(doing)?.as_str().unwrap_or_default(),
+                number: row.get(1).doing(doing)?,
+                stored: row.get_ref(2).doing(doing)?.as_str().unwrap_or_default(),
+            };
+            if let Err(e) = each(row, &mut names)? {
                 return Ok(Err(e));
             }
             left -= 1;
@@ -164,6 +157,42 @@ pub fn for_each_event<E>(
         }
     }
     Ok(Ok(()))
+}
+
+/// Calls `each` with every event `selection` picks, by kind and then number: its request
+/// object with identifiers resolved (each `{"id": …}` with its record's
+/// [`Entity::listed_columns`]), plus `kind`, `id` and `number`, decoded as a [`Decoded`].
+/// Stops at the first error `each` returns.
+pub fn for_each_event<E>(
+    conn: &Connection,
+    selection: &Selection,
+    mut each: impl FnMut(&Decoded<'_>) -> Result<(), E>,
+) -> Result<Result<(), E>, StoreError> {
+    for_each_row(conn, selection, |row, names| Ok(each(&decode(row, names)?)))
+}
+
+/// The listing of `row` decoded as a [`Decoded`], the reference form (see `judge/listed.rs`
+/// for the fast one).
+pub fn decode<'r>(row: Row<'r>, names: &mut Names<'_>) -> Result<Decoded<'r>, StoreError> {
+    let mut failed = None;
+    let fields = decoded::decode(row.kind, row.stored, &mut |entity, id, object| {
+        if let Err(e) = names.add(entity, id, object) {
+            failed.get_or_insert(e);
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let mut event = vec![
+        (Cow::Borrowed("kind"), Decoded::Shared(names.kind(row.kind))),
+        (Cow::Borrowed("id"), Decoded::text(row.id)),
+        (
+            Cow::Borrowed("number"),
+            Decoded::text(itoa::Buffer::new().format(row.number)),
+        ),
+    ];
+    event.extend(fields.unwrap_or_default());
+    Ok(Decoded::Object(event))
 }
 
 /// How many events `selection` picks: counted by SQLite, unless `--since` or `--until`
@@ -196,14 +225,17 @@ pub fn count(conn: &Connection, selection: &Selection) -> Result<u64, StoreError
 /// through the primary key the first time an id comes and kept for the next events
 /// (a few units, products and accounts recur in most listings). Each entity keeps at most
 /// [`Names::KEPT`] ids, so memory stays flat on a listing of any length.
-struct Names<'c> {
+pub struct Names<'c> {
     conn: &'c Connection,
+    kinds: HashMap<Kind, Rc<RawValue>, RandomState>,
     statements: HashMap<Entity, Statement<'c>, RandomState>,
-    kept: HashMap<Entity, HashMap<String, Listed, RandomState>, RandomState>,
+    /// By entity (`entity as usize`): each id kept, at its place in the list of listed
+    /// columns (one hash lookup an identifier).
+    kept: Vec<(HashMap<String, usize, RandomState>, Vec<Listed>)>,
 }
 
 /// A record's listed columns that have a value, by name, as JSON strings.
-type Listed = Vec<(&'static str, Rc<RawValue>)>;
+pub type Listed = Vec<(&'static str, Rc<RawValue>)>;
 
 impl<'c> Names<'c> {
     const KEPT: usize = 65_536;
@@ -211,55 +243,83 @@ impl<'c> Names<'c> {
     fn new(conn: &'c Connection) -> Names<'c> {
         Names {
             conn,
+            kinds: HashMap::default(),
             statements: HashMap::default(),
-            kept: HashMap::default(),
+            kept: Vec::new(),
         }
+    }
+
+    /// `kind`'s name as a JSON string.
+    pub fn kind(&mut self, kind: Kind) -> Rc<RawValue> {
+        Rc::clone(
+            self.kinds
+                .entry(kind)
+                .or_insert_with(|| shared(kind.name())),
+        )
     }
 
     /// Adds the listed columns of the `entity` record with id `id` to `object` (nothing for
     /// an id the store has no record of, or a column without a value).
-    fn add<'s>(
+    pub fn add<'s>(
         &mut self,
         entity: Entity,
         id: &str,
         object: &mut Vec<(Cow<'s, str>, Decoded<'s>)>,
     ) -> Result<(), StoreError> {
-        let kept = self.kept.entry(entity).or_default();
-        if !kept.contains_key(id) {
-            if kept.len() >= Self::KEPT {
-                kept.clear();
-            }
-            let doing = format!("reading {} record {id}", entity.key());
-            let statement = match self.statements.entry(entity) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    let sql = format!(
-                        "SELECT {} FROM {} WHERE id = ?1",
-                        entity.listed_columns().join(", "),
-                        entity.key()
-                    );
-                    e.insert(self.conn.prepare(&sql).doing(&doing)?)
-                }
-            };
-            let columns = statement
-                .query_row([id], |row| {
-                    let mut columns = Vec::new();
-                    for (i, name) in entity.listed_columns().iter().enumerate() {
-                        if let Some(text) = row.get_ref(i)?.as_str_or_null()? {
-                            columns.push((*name, shared(text)));
-                        }
-                    }
-                    Ok(columns)
-                })
-                .optional()
-                .doing(&doing)?
-                .unwrap_or_default();
-            kept.insert(id.to_owned(), columns);
-        }
-        for (name, value) in kept.get(id).into_iter().flatten() {
+        for (name, value) in self.listed(entity, id)? {
             object.push((Cow::Borrowed(*name), Decoded::Shared(Rc::clone(value))));
         }
         Ok(())
+    }
+
+    /// The listed columns of the `entity` record with id `id` (none for an id the store has
+    /// no record of, or a column without a value).
+    pub fn listed(
+        &mut self,
+        entity: Entity,
+        id: &str,
+    ) -> Result<&[(&'static str, Rc<RawValue>)], StoreError> {
+        let index = entity as usize;
+        if self.kept.len() <= index {
+            self.kept.resize_with(index + 1, Default::default);
+        }
+        if let Some(&at) = self.kept[index].0.get(id) {
+            return Ok(&self.kept[index].1[at]);
+        }
+        let (ids, listed) = &mut self.kept[index];
+        if ids.len() >= Self::KEPT {
+            ids.clear();
+            listed.clear();
+        }
+        let doing = format!("reading {} record {id}", entity.key());
+        let statement = match self.statements.entry(entity) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let sql = format!(
+                    "SELECT {} FROM {} WHERE id = ?1",
+                    entity.listed_columns().join(", "),
+                    entity.key()
+                );
+                e.insert(self.conn.prepare(&sql).doing(&doing)?)
+            }
+        };
+        let columns = statement
+            .query_row([id], |row| {
+                let mut columns = Vec::new();
+                for (i, name) in entity.listed_columns().iter().enumerate() {
+                    if let Some(text) = row.get_ref(i)?.as_str_or_null()? {
+                        columns.push((*name, shared(text)));
+                    }
+                }
+                Ok(columns)
+            })
+            .optional()
+            .doing(&doing)?
+            .unwrap_or_default();
+        let (ids, listed) = &mut self.kept[index];
+        ids.insert(id.to_owned(), listed.len());
+        listed.push(columns);
+        Ok(&listed[listed.len() - 1])
     }
 }
 

@@ -1,0 +1,470 @@
+//! An event's listing streamed from its stored body to a [`Sink`] in one pass over the text,
+//! without building it: the fast path of `cebulk events`.
+//!
+//! It takes only bodies of the form `judge/body.rs` writes (keys by canonical position, each
+//! once, no whitespace, identifiers by string ids without escapes, sets of objects) and
+//! gives up on anything else with [`Unusual`], after which the caller lists that event
+//! through [`super::decoded`], the reference this path is held to (a property test, below,
+//! compares the two on arbitrary bodies). Why: building the [`super::decoded::Decoded`]
+//! tree and printing it through serde was most of what a listing cost
+//! (docs/performance.md, "judge/listed: the listing streamed").
+
+use std::rc::Rc;
+
+use serde_json::value::RawValue;
+
+use crate::domain::entity::Entity;
+use crate::domain::kind::Kind;
+use crate::domain::schema;
+use crate::domain::schema::field::{Field, FieldType};
+use crate::json::escape::plain_prefix;
+
+/// Where a listing is streamed: objects and arrays opened and closed, keys, and scalar
+/// values as their JSON text.
+pub trait Sink<'s> {
+    /// An object begins (as the value of the last key, or an element of an array).
+    fn open_object(&mut self);
+    /// The innermost object ends.
+    fn close_object(&mut self);
+    /// An array begins.
+    fn open_array(&mut self);
+    /// The innermost array ends.
+    fn close_array(&mut self);
+    /// A key of the innermost object (a schema name: no character to escape).
+    fn key(&mut self, key: &'static str);
+    /// A scalar value, as the JSON text the body holds.
+    fn value(&mut self, json: &'s str);
+    /// A scalar value from elsewhere than the body (a record's natural key), as JSON text.
+    fn shared(&mut self, json: &Rc<RawValue>);
+}
+
+/// A body the fast path does not take; the caller lists it through `decoded`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unusual;
+
+/// Streams the fields of the `kind` event stored as `stored` into the object `sink` has
+/// open, with `named` called in each identifier object once its `id` is in it (the entity
+/// and the id), to add what the caller knows of the record. On [`Unusual`], `sink` has been
+/// given part of the listing and must be rolled back by the caller.
+pub fn stream<'s, S: Sink<'s>>(
+    kind: Kind,
+    stored: &'s str,
+    sink: &mut S,
+    named: &mut impl FnMut(Entity, &str, &mut S),
+) -> Result<(), Unusual> {
+    let mut scan = Scan {
+        text: stored,
+        at: 0,
+    };
+    scan.object(schema::fields(kind), sink, named)?;
+    if scan.at == stored.len() {
+        Ok(())
+    } else {
+        Err(Unusual)
+    }
+}
+
+struct Scan<'s> {
+    text: &'s str,
+    at: usize,
+}
+
+impl<'s> Scan<'s> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> Result<(), Unusual> {
+        if self.peek() == Some(byte) {
+            self.at += 1;
+            Ok(())
+        } else {
+            Err(Unusual)
+        }
+    }
+
+    /// One object of `level`'s fields, its pairs streamed into the object `sink` has open.
+    fn object<S: Sink<'s>>(
+        &mut self,
+        level: &'static [Field],
+        sink: &mut S,
+        named: &mut impl FnMut(Entity, &str, &mut S),
+    ) -> Result<(), Unusual> {
+        self.eat(b'{')?;
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(());
+        }
+        let mut seen = 0u128;
+        loop {
+            let at = self.position()?;
+            let bit = 1u128.checked_shl(u32::try_from(at).map_err(|_| Unusual)?);
+            let field = level.get(at).ok_or(Unusual)?;
+            let bit = bit.filter(|bit| seen & bit == 0).ok_or(Unusual)?;
+            seen |= bit;
+            self.eat(b':')?;
+            sink.key(field.name);
+            match field.ty {
+                FieldType::Identifier(entity) => {
+                    let (raw, escaped) = self.scalar()?;
+                    sink.open_object();
+                    sink.key("id");
+                    sink.value(raw);
+                    if raw.starts_with('"') {
+                        if escaped {
+                            return Err(Unusual);
+                        }
+                        named(entity, &raw[1..raw.len() - 1], sink);
+                    }
+                    sink.close_object();
+                }
+                FieldType::Set(inner) if self.peek() == Some(b'[') => {
+                    self.at += 1;
+                    sink.open_array();
+                    if self.peek() == Some(b']') {
+                        self.at += 1;
+                    } else {
+                        loop {
+                            sink.open_object();
+                            self.object(inner, sink, named)?;
+                            sink.close_object();
+                            match self.peek() {
+                                Some(b',') => self.at += 1,
+                                Some(b']') => {
+                                    self.at += 1;
+                                    break;
+                                }
+                                _ => return Err(Unusual),
+                            }
+                        }
+                    }
+                    sink.close_array();
+                }
+                _ => {
+                    let (raw, _) = self.scalar()?;
+                    sink.value(raw);
+                }
+            }
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                _ => return Err(Unusual),
+            }
+        }
+    }
+
+    /// A key that is a position written canonically (`0`, `17`, never `017` or `+1`).
+    fn position(&mut self) -> Result<usize, Unusual> {
+        let bytes = self.text.as_bytes();
+        let digit = |at: usize| match bytes.get(at) {
+            Some(&byte @ b'0'..=b'9') => Some(usize::from(byte - b'0')),
+            _ => None,
+        };
+        let at = self.at;
+        let (position, len) = match (bytes.get(at), digit(at + 1), digit(at + 2), digit(at + 3)) {
+            (Some(b'"'), Some(a), None, _) => (a, 1),
+            (Some(b'"'), Some(a), Some(b), None) if a > 0 => (a * 10 + b, 2),
+            (Some(b'"'), Some(a), Some(b), Some(c)) if a > 0 => (a * 100 + b * 10 + c, 3),
+            _ => return Err(Unusual),
+        };
+        self.at = at + 1 + len;
+        self.eat(b'"')?;
+        Ok(position)
+    }
+
+    /// A string, number, `true`, `false` or `null`: its text, and whether it is a string
+    /// with an escape.
+    fn scalar(&mut self) -> Result<(&'s str, bool), Unusual> {
+        let start = self.at;
+        let mut escaped = false;
+        match self.peek().ok_or(Unusual)? {
+            b'"' => escaped = self.string()?,
+            b'-' | b'0'..=b'9' => self.number()?,
+            b't' => self.word("true")?,
+            b'f' => self.word("false")?,
+            b'n' => self.word("null")?,
+            _ => return Err(Unusual),
+        }
+        Ok((&self.text[start..self.at], escaped))
+    }
+
+    fn word(&mut self, word: &str) -> Result<(), Unusual> {
+        if self.text[self.at..].starts_with(word) {
+            self.at += word.len();
+            Ok(())
+        } else {
+            Err(Unusual)
+        }
+    }
+
+    /// A string as JSON allows it (no control character, only JSON's escapes); whether it
+    /// holds an escape.
+    fn string(&mut self) -> Result<bool, Unusual> {
+        let bytes = self.text.as_bytes();
+        self.at += 1;
+        let mut escaped = false;
+        loop {
+            self.at += plain_prefix(bytes.get(self.at..).unwrap_or_default());
+            let byte = *bytes.get(self.at).ok_or(Unusual)?;
+            self.at += 1;
+            match byte {
+                b'"' => return Ok(escaped),
+                b'\\' => {
+                    escaped = true;
+                    match *bytes.get(self.at).ok_or(Unusual)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 1,
+                        b'u' => {
+                            let hex = bytes.get(self.at + 1..self.at + 5).ok_or(Unusual)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return Err(Unusual);
+                            }
+                            self.at += 5;
+                        }
+                        _ => return Err(Unusual),
+                    }
+                }
+                _ => return Err(Unusual),
+            }
+        }
+    }
+
+    /// A number as JSON writes it: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    fn number(&mut self) -> Result<(), Unusual> {
+        let bytes = self.text.as_bytes();
+        let digits = |at: &mut usize| {
+            let start = *at;
+            while bytes.get(*at).is_some_and(u8::is_ascii_digit) {
+                *at += 1;
+            }
+            *at - start
+        };
+        let mut at = self.at;
+        if bytes.get(at) == Some(&b'-') {
+            at += 1;
+        }
+        let first = bytes.get(at).copied();
+        let int = digits(&mut at);
+        if int == 0 || (int > 1 && first == Some(b'0')) {
+            return Err(Unusual);
+        }
+        if bytes.get(at) == Some(&b'.') {
+            at += 1;
+            if digits(&mut at) == 0 {
+                return Err(Unusual);
+            }
+        }
+        if matches!(bytes.get(at), Some(b'e' | b'E')) {
+            at += 1;
+            if matches!(bytes.get(at), Some(b'+' | b'-')) {
+                at += 1;
+            }
+            if digits(&mut at) == 0 {
+                return Err(Unusual);
+            }
+        }
+        self.at = at;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::judge::body;
+    use crate::judge::decoded::{self, Decoded, for_each_cell};
+    use crate::judge::listed_cells::{Cell, Cells, ListedCells};
+    use crate::judge::listed_json::ListedJson;
+
+    /// The natural key the tests give a record: `name`, from its entity and id.
+    fn name(entity: Entity, id: &str) -> Rc<RawValue> {
+        decoded::shared(&format!("{entity} {id}"))
+    }
+
+    /// The reference: the listing decoded, as pretty JSON, compact JSON and cells.
+    fn slow(stored: &str) -> (Vec<u8>, Vec<u8>, Vec<(String, String)>) {
+        let fields = decoded::decode(Kind::Purchases, stored, &mut |entity, id, object| {
+            object.push((Cow::Borrowed("name"), Decoded::Shared(name(entity, id))));
+        });
+        let mut event = vec![(Cow::Borrowed("kind"), Decoded::text("purchases"))];
+        event.extend(fields.unwrap_or_default());
+        let event = Decoded::Object(event);
+        let mut cells = Vec::new();
+        for_each_cell(&event, |path, text| {
+            cells.push((path.to_owned(), text.into_owned()));
+        });
+        (
+            serde_json::to_vec_pretty(&event).unwrap(),
+            serde_json::to_vec(&event).unwrap(),
+            cells,
+        )
+    }
+
+    fn fast_json(stored: &str, pretty: bool) -> Result<Vec<u8>, Unusual> {
+        let mut json = ListedJson::new(pretty);
+        json.open_object();
+        json.key("kind");
+        json.string("purchases");
+        stream(
+            Kind::Purchases,
+            stored,
+            &mut json,
+            &mut |entity, id, json| {
+                json.key("name");
+                json.shared(&name(entity, id));
+            },
+        )?;
+        json.close_object();
+        Ok(json.out)
+    }
+
+    struct Gathered(Vec<(String, String)>);
+
+    impl Cells<'_> for Gathered {
+        fn cell(&mut self, path: &str, cell: Cell<'_>) {
+            self.0.push((path.to_owned(), cell.text().into_owned()));
+        }
+    }
+
+    fn fast_cells(stored: &str) -> Result<Vec<(String, String)>, Unusual> {
+        let mut cells =
+            ListedCells::new(Gathered(vec![("kind".to_owned(), "purchases".to_owned())]));
+        stream(
+            Kind::Purchases,
+            stored,
+            &mut cells,
+            &mut |entity, id, cells| {
+                cells.key("name");
+                cells.shared(&name(entity, id));
+            },
+        )?;
+        Ok(cells.cells.0)
+    }
+
+    /// Compares the fast path with the reference on `stored`; whether the fast path took it.
+    fn agrees(stored: &str) -> bool {
+        let (pretty, compact, cells) = slow(stored);
+        let taken = fast_json(stored, true);
+        if let Ok(fast) = &taken {
+            assert_eq!(
+                String::from_utf8_lossy(fast),
+                String::from_utf8_lossy(&pretty)
+            );
+            assert_eq!(fast_json(stored, false).unwrap(), compact, "{stored}");
+            assert_eq!(fast_cells(stored).unwrap(), cells, "{stored}");
+        } else {
+            assert!(fast_json(stored, false).is_err(), "{stored}");
+            assert!(fast_cells(stored).is_err(), "{stored}");
+        }
+        taken.is_ok()
+    }
+
+    const PURCHASE: &str = r#"{"request_unique_identifier":"7","accounts_receivable_identifier":{"id":"A1"},"performed_by_unit_identifier":{"id":"U\u00e9"},"performed_on":"2016-06-22T15:00:00","reference_number":"R\"1\\","products_set":[{"product_identifier":{"id":"P1"},"quantity":1,"net_amount":-50.10,"vat_amount":1e2,"total_amount":60.25},{"product_identifier":{"id":"P2"},"net_amount":0,"vat_amount":0.5E-3,"total_amount":7}]}"#;
+
+    #[test]
+    fn takes_the_bodies_cebulk_writes() {
+        let stored = body::encode(Kind::Purchases, PURCHASE).expect("a body");
+        assert!(agrees(&stored), "{stored}");
+    }
+
+    #[test]
+    fn gives_up_on_bodies_of_another_form() {
+        let set = body::path(Kind::Purchases, &["products_set"]).unwrap();
+        let set = set.trim_start_matches("$.\"").trim_end_matches('"');
+        let odd = [
+            r#"{"0":"a","0":"b"}"#.to_owned(),
+            r#"{"00":"a"}"#.to_owned(),
+            r#"{"x":"a"}"#.to_owned(),
+            r#"{"0":{"k":1}}"#.to_owned(),
+            r#"{"1":"A\"1"}"#.to_owned(),
+            r#"{"0":01}"#.to_owned(),
+            r#"{"0":"a"} "#.to_owned(),
+            r#" {"0":"a"}"#.to_owned(),
+            r#"{"0": "a"}"#.to_owned(),
+            format!(r#"{{"{set}":[1]}}"#),
+            "[1]".to_owned(),
+            "{".to_owned(),
+            String::new(),
+        ];
+        for stored in odd {
+            assert!(!agrees(&stored), "{stored}");
+        }
+        assert!(agrees(&format!(r#"{{"{set}":[{{}}],"1":5,"2":null}}"#)));
+        assert!(agrees(&format!(r#"{{"{set}":[]}}"#)));
+        assert!(agrees("{}"));
+    }
+
+    /// A key: mostly positions of purchases (the set's among them), sometimes another.
+    fn key(set: usize) -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => (0usize..8).prop_map(|at| at.to_string()),
+            2 => Just(set.to_string()),
+            1 => prop::sample::select(vec!["00", "x", "1000", "+1", "0\\u0030", "200"])
+                .prop_map(str::to_owned),
+        ]
+    }
+
+    fn scalar() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => "[a-zA-Z0-9 =+-]{0,6}".prop_map(|text| format!("\"{text}\"")),
+            2 => prop::sample::select(vec![
+                r#""q\"t""#, r#""\u00e9""#, r#""a\\b""#, "null", "true", "false", "0", "-1.5",
+                "1e5", "2E+3", "-0.25e-7",
+            ])
+            .prop_map(str::to_owned),
+            1 => prop::sample::select(vec![
+                r#""q\"t""#, r#""\u00e9""#, r#""\ud800""#, r#""a\\b""#, r#""\x""#, "\"\t\"",
+                "null", "true", "false", "nul", "0", "-1.5", "1e5", "2E+3", "01", "-", "1.",
+                "[1,2]", r#"{"k":"v"}"#, "[]", "{}", " 1",
+            ])
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    fn object(
+        keys: impl Strategy<Value = String>,
+        values: impl Strategy<Value = String>,
+    ) -> impl Strategy<Value = String> {
+        let pairs = prop::collection::vec((keys, values), 0..6);
+        (pairs, prop::bool::weighted(0.8)).prop_map(|(mut pairs, once)| {
+            if once {
+                // Mostly each key once, as a body holds them.
+                let mut seen = std::collections::HashSet::new();
+                pairs.retain(|(k, _)| seen.insert(k.clone()));
+            }
+            let pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            format!("{{{}}}", pairs.join(","))
+        })
+    }
+
+    fn body() -> impl Strategy<Value = String> {
+        let set = body::path(Kind::Purchases, &["products_set"]).unwrap();
+        let set: usize = set
+            .trim_start_matches("$.\"")
+            .trim_end_matches('"')
+            .parse()
+            .unwrap();
+        let line = object((0usize..5).prop_map(|at| at.to_string()), scalar());
+        let lines = prop_oneof![
+            4 => prop::collection::vec(line, 0..3)
+                .prop_map(|lines| format!("[{}]", lines.join(","))),
+            1 => scalar(),
+        ];
+        object(key(set), prop_oneof![2 => scalar(), 1 => lines])
+    }
+
+    proptest! {
+        // Many cases: a body the fast path takes whole (sets and all) is a few in a hundred.
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+        #[test]
+        fn the_fast_path_lists_as_the_reference_does(stored in body()) {
+            agrees(&stored);
+        }
+    }
+}
