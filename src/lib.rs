@@ -5,7 +5,8 @@
 //! command) → [`input`] (files into requests of raw events) → [`json`] (the parsed tree) →
 //! [`judge`] (validation, resolution and the rules, in docs/ERRORS.md's precedence) →
 //! [`import`] (the pipeline) → [`store`] (the SQLite store and its one writer) →
-//! [`report`] (the API's response envelope); [`serve`] answers the same methods over HTTP.
+//! [`report`] (the API's response envelope); [`serve`] answers the same methods over HTTP,
+//! and [`listing`] writes what `cebulk events` prints.
 //! [`reference`](mod@reference) reads and holds reference data;
 //! [`domain`] (kinds, entities, values, error codes, the per-kind schemas) is below them all.
 
@@ -16,6 +17,7 @@ pub mod import;
 pub mod input;
 pub mod json;
 pub mod judge;
+pub mod listing;
 pub mod reference;
 pub mod report;
 pub mod serve;

@@ -16,10 +16,10 @@ use super::store::open_existing;
 use crate::cli::args::{EventsArgs, ListFormat};
 use crate::cli::fatal::{EXIT_OK, Fatal};
 use crate::cli::stderr;
-use crate::judge::decoded::for_each_cell;
-use crate::judge::listed::{self, Sink, Unusual};
-use crate::judge::listed_cells::{Cell, Cells, ListedCells};
-use crate::judge::listed_json::ListedJson;
+use crate::listing::cells::{Cell, Cells, ListedCells};
+use crate::listing::decoded::for_each_cell;
+use crate::listing::json::ListedJson;
+use crate::listing::stream::{self, Sink, Unusual};
 use crate::report::destination::{BrokenPipeIsFine, ReportError, print};
 use crate::report::handoff::{CHUNK, Handoff};
 use crate::store::error::StoreError;
@@ -92,7 +92,7 @@ fn list(conn: &Connection, args: &EventsArgs) -> Result<u8, Fatal> {
     Ok(EXIT_OK)
 }
 
-/// Streams the listing of `row` into `sink` through the fast path (`judge/listed.rs`):
+/// Streams the listing of `row` into `sink` through the fast path (`listing/stream.rs`):
 /// `Ok(Err(Unusual))` for a body it does not take, after part of it went into `sink`.
 fn stream<'s, S: Sink<'s>>(
     sink: &mut S,
@@ -102,7 +102,7 @@ fn stream<'s, S: Sink<'s>>(
 ) -> Result<Result<(), Unusual>, StoreError> {
     top(sink, names.kind(row.kind));
     let mut failed = None;
-    let streamed = listed::stream(
+    let streamed = stream::stream(
         row.kind,
         row.stored,
         sink,

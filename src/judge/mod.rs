@@ -5,11 +5,7 @@
 
 pub mod batch;
 pub mod body;
-pub mod decoded;
 pub mod judged;
-pub mod listed;
-pub mod listed_cells;
-pub mod listed_json;
 pub mod precedence;
 pub mod resolve;
 pub mod rules;

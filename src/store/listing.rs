@@ -17,7 +17,7 @@ use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
 use crate::domain::values::Moment;
 use crate::judge::body;
-use crate::judge::decoded::{self, Decoded, shared};
+use crate::listing::decoded::{self, Decoded, shared};
 
 /// Which events to list (`cebulk events`' filters). Every filter given must hold.
 #[derive(Debug, Clone, Default)]
@@ -171,7 +171,7 @@ pub fn for_each_event<E>(
     for_each_row(conn, selection, |row, names| Ok(each(&decode(row, names)?)))
 }
 
-/// The listing of `row` decoded as a [`Decoded`], the reference form (see `judge/listed.rs`
+/// The listing of `row` decoded as a [`Decoded`], the reference form (see `listing/stream.rs`
 /// for the fast one).
 pub fn decode<'r>(row: Row<'r>, names: &mut Names<'_>) -> Result<Decoded<'r>, StoreError> {
     let mut failed = None;

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use serde_json::value::RawValue;
 
-use super::listed::Sink;
+use super::stream::Sink;
 use crate::json::escape::plain_prefix;
 
 /// The JSON text of listings, written into [`ListedJson::out`].

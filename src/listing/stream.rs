@@ -7,7 +7,7 @@
 //! through [`super::decoded`], the reference this path is held to (a property test, below,
 //! compares the two on arbitrary bodies). Why: building the [`super::decoded::Decoded`]
 //! tree and printing it through serde was most of what a listing cost
-//! (docs/performance.md, "judge/listed: the listing streamed").
+//! (docs/performance.md, "listing/stream: the listing streamed").
 
 use std::rc::Rc;
 
@@ -278,9 +278,9 @@ mod tests {
 
     use super::*;
     use crate::judge::body;
-    use crate::judge::decoded::{self, Decoded, for_each_cell};
-    use crate::judge::listed_cells::{Cell, Cells, ListedCells};
-    use crate::judge::listed_json::ListedJson;
+    use crate::listing::cells::{Cell, Cells, ListedCells};
+    use crate::listing::decoded::{self, Decoded, for_each_cell};
+    use crate::listing::json::ListedJson;
 
     /// The natural key the tests give a record: `name`, from its entity and id.
     fn name(entity: Entity, id: &str) -> Rc<RawValue> {

@@ -4,7 +4,7 @@
 //!
 //! Why: a listing through `serde_json::Value` hashed every key twice (the parse, then the
 //! renamed copy), allocated every key and value, and unescaped and escaped every string
-//! again; that was most of what listing cost (docs/performance.md, "judge/decoded: the
+//! again; that was most of what listing cost (docs/performance.md, "listing/decoded: the
 //! listing without Values"). A test holds it to [`super::body::decode`].
 
 use std::borrow::Cow;

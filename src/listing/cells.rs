@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use serde_json::value::RawValue;
 
-use super::listed::Sink;
+use super::stream::Sink;
 
 /// A cell's value, as the listing holds it.
 #[derive(Debug, Clone, Default)]
