@@ -64,14 +64,17 @@ def store_bytes(store):
 
 
 def timed(command, stdout=subprocess.DEVNULL):
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=stdout)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        raise SystemExit(f"{' '.join(map(str, command))} exited {code}")
-    return elapsed, usage.ru_maxrss / 1024
+    # Peak RSS from GNU time: the child's own rusage would count the Python process it was
+    # forked from, before it became cebulk.
+    with tempfile.NamedTemporaryFile("r") as peak:
+        started = time.perf_counter()
+        process = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", peak.name, *command],
+                                   stdout=stdout)
+        status = process.wait()
+        elapsed = time.perf_counter() - started
+        if status not in (0, 1):
+            raise SystemExit(f"{' '.join(map(str, command))} exited {status}")
+        return elapsed, int(peak.read().split()[-1]) / 1024
 
 
 def base_store(binary, size, cache, work):
