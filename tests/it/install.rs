@@ -6,11 +6,15 @@ use std::process::Command;
 use crate::support::Cebulk;
 
 /// The commands and kinds every completion script must name.
-const COMMANDS: [&str; 6] = [
+const COMMANDS: [&str; 10] = [
     "import",
     "reference",
     "events",
     "check",
+    "columns",
+    "serve",
+    "user",
+    "key",
     "completions",
     "man",
 ];
