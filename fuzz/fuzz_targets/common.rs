@@ -35,3 +35,25 @@ pub fn judge_all(request: Request) {
     }
     let _ = judge_batch(request.kind, &context, batch);
 }
+
+/// Reads `bytes` as a purchases CSV under `options` and judges every event it gives.
+#[allow(dead_code, reason = "each target includes this file; not every one reads CSV")]
+pub fn judge_csv(bytes: &[u8], options: &cebulk::input::csv::options::CsvOptions) {
+    use cebulk::domain::kind::Kind;
+    use cebulk::input::request::Shape;
+    let reader = Box::new(std::io::Cursor::new(bytes.to_vec()));
+    if let Ok(header) =
+        cebulk::input::csv::reader::events("fuzz.csv", Kind::Purchases, reader, options, true)
+    {
+        judge_all(Request {
+            kind: Kind::Purchases,
+            fields_set: None,
+            intended_currency: None,
+            events: header.events,
+            shape: Shape::Csv {
+                names: header.names,
+                delimiter: options.delimiter_for("fuzz.csv"),
+            },
+        });
+    }
+}

@@ -11,7 +11,6 @@ use std::sync::{Arc, LazyLock};
 use cebulk::domain::kind::Kind;
 use cebulk::input::csv::options::CsvOptions;
 use cebulk::input::csv::profile::Profile;
-use cebulk::input::request::{Request, Shape};
 
 static OPTIONS: LazyLock<CsvOptions> = LazyLock::new(|| {
     let text = include_str!("../../fixtures/partners/shopline.toml");
@@ -25,19 +24,5 @@ static OPTIONS: LazyLock<CsvOptions> = LazyLock::new(|| {
 });
 
 libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
-    let reader = Box::new(std::io::Cursor::new(bytes.to_vec()));
-    if let Ok(header) =
-        cebulk::input::csv::reader::events("fuzz.csv", Kind::Purchases, reader, &OPTIONS, true)
-    {
-        common::judge_all(Request {
-            kind: Kind::Purchases,
-            fields_set: None,
-            intended_currency: None,
-            events: header.events,
-            shape: Shape::Csv {
-                names: header.names,
-                delimiter: b';',
-            },
-        });
-    }
+    common::judge_csv(bytes, &OPTIONS);
 });
