@@ -40,6 +40,7 @@ fn maps() -> ReferenceMaps {
             Entity::Currency,
             Record {
                 id: "C".into(),
+                rid: None,
                 values: vec![text("EUR")],
             },
         ),
@@ -47,6 +48,7 @@ fn maps() -> ReferenceMaps {
             Entity::Classification,
             Record {
                 id: "K".into(),
+                rid: None,
                 values: vec![text("Purchase 1"), None, text("purchases")],
             },
         ),
@@ -56,6 +58,7 @@ fn maps() -> ReferenceMaps {
             Entity::Unit,
             Record {
                 id: format!("U{u}"),
+                rid: None,
                 values: vec![text(&format!("Unit {u}")), None, text("EUR")],
             },
         ));
@@ -65,6 +68,7 @@ fn maps() -> ReferenceMaps {
             Entity::Account,
             Record {
                 id: format!("A{a}"),
+                rid: None,
                 values: vec![text(&format!("ACR{a:010}")), None, None, None],
             },
         ));
@@ -74,6 +78,7 @@ fn maps() -> ReferenceMaps {
             Entity::Product,
             Record {
                 id: format!("P{p}"),
+                rid: None,
                 values: vec![text(&format!("P{p:04}")), None],
             },
         ));

@@ -47,14 +47,14 @@ fn list(conn: &Connection, args: &EventsArgs) -> Result<u8, Fatal> {
     let mut selection = Selection {
         kind: args.kind,
         rid: args.rid.clone(),
-        account_id: None,
+        account: None,
         since: args.since,
         until: args.until,
         limit: args.limit,
     };
     if let Some(number) = &args.account {
-        selection.account_id = listing::account_id(conn, number)?;
-        if selection.account_id.is_none() {
+        selection.account = listing::account(conn, number)?;
+        if selection.account.is_none() {
             stderr::line(format_args!(
                 "cebulk: the store's reference data has no account numbered {number}, so no event is of it"
             ));
@@ -102,22 +102,27 @@ fn stream<'s, S: Sink<'s>>(
 ) -> Result<Result<(), Unusual>, StoreError> {
     top(sink, names.kind(row.kind));
     let mut failed = None;
-    let streamed = stream::stream(
-        row.kind,
-        row.stored,
-        sink,
-        &mut |entity, id, sink| match names.listed(entity, id) {
-            Ok(columns) => {
-                for (name, value) in columns {
-                    sink.key(name);
-                    sink.shared(value);
+    let streamed =
+        stream::stream(
+            row.kind,
+            row.stored,
+            sink,
+            &mut |entity, record, sink| match names.listed(entity, record) {
+                Ok(named) => {
+                    if let Some(id) = &named.id {
+                        sink.key("id");
+                        sink.shared(id);
+                    }
+                    for (name, value) in &named.columns {
+                        sink.key(name);
+                        sink.shared(value);
+                    }
                 }
-            }
-            Err(e) => {
-                failed.get_or_insert(e);
-            }
-        },
-    );
+                Err(e) => {
+                    failed.get_or_insert(e);
+                }
+            },
+        );
     match failed {
         Some(e) => Err(e),
         None => Ok(streamed),

@@ -34,10 +34,13 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
     let mut maps = reference::load(&store.conn)?;
     if let Some(path) = &config.reference {
         let merged = read_and_merge(path, &maps)?;
-        if !config.dry_run {
+        maps = if config.dry_run {
+            merged.maps
+        } else {
             reference::write(&mut store.conn, &merged.changed)?;
-        }
-        maps = merged.maps;
+            // Read back: the store gives new records their rows, which bodies name them by.
+            reference::load(&store.conn)?
+        };
     }
     let mut writer = if config.dry_run {
         Writer::dry_run(&mut store.conn, config.ids)?

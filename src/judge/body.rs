@@ -1,6 +1,7 @@
 //! The stored form of an event's listing (the `body` column, schema 3): the listing's JSON
 //! with each key replaced by the field's position in its level of the seed's field list
-//! (`crate::domain::schema`), and each identifier object `{"id": X}` by its id `X` alone.
+//! (`crate::domain::schema`), and each identifier object `{"id": X}` by its record's row in
+//! the store alone ([`RecordRef`], schema 5; by its id `X` in schemas 3 and 4).
 //!
 //! Why: the listing is most of what an event puts in the store, and with field names most
 //! of the listing was key names; every byte goes through a kernel copy (twice in WAL: the
@@ -13,11 +14,23 @@
 
 use serde_json::{Map, Value};
 
+use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
 use crate::domain::schema;
 use crate::domain::schema::field::{Field, FieldType};
 use crate::json::escape::push_json_string;
 use crate::judge::valid::{Fields, Norm};
+
+/// How a body names a reference record (schema 6): by its row in the store's table, a JSON
+/// integer of a few digits instead of its id, a 32-character string; or by its id, for a
+/// record the store does not hold (a dry run's, read from a file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordRef<'i> {
+    /// The record's `rid`.
+    Row(i64),
+    /// The record's id.
+    Id(&'i str),
+}
 
 /// Writes normalized `fields` of the level `level` (in its order) in stored form, each
 /// identifier as `id(its index)`.
@@ -25,7 +38,7 @@ pub fn write<'i>(
     out: &mut String,
     level: &'static [Field],
     fields: &Fields<'_>,
-    id: &impl Fn(usize) -> &'i str,
+    id: &impl Fn(usize) -> RecordRef<'i>,
 ) {
     out.push('{');
     // The fields come in the level's order, so their positions are found in one pass.
@@ -49,9 +62,10 @@ pub fn write<'i>(
         match value {
             Norm::Text(text) => push_json_string(out, text),
             Norm::Number(number) => out.push_str(number),
-            Norm::Ident(index) => {
-                push_json_string(out, id(*index));
-            }
+            Norm::Ident(index) => match id(*index) {
+                RecordRef::Row(row) => out.push_str(itoa::Buffer::new().format(row)),
+                RecordRef::Id(text) => push_json_string(out, text),
+            },
             Norm::Set(lines) => {
                 let inner = match at.map(|at| level[at].ty) {
                     Some(FieldType::Set(inner)) => inner,
@@ -237,22 +251,76 @@ fn encode_level(out: &mut String, level: &'static [Field], map: &Map<String, Val
                 encode_value(out, object.get("id").unwrap_or(&Value::Null));
             }
             (Some(FieldType::Set(inner)), Value::Array(lines)) => {
-                out.push('[');
-                for (j, line) in lines.iter().enumerate() {
-                    if j > 0 {
-                        out.push(',');
-                    }
-                    match line {
-                        Value::Object(line) => encode_level(out, inner, line),
-                        other => encode_value(out, other),
-                    }
-                }
-                out.push(']');
+                push_lines(out, lines, |out, line| encode_level(out, inner, line));
             }
             (_, value) => encode_value(out, value),
         }
     }
     out.push('}');
+}
+
+/// A stored body of schema 5 or before with each identifier that names a record `row`
+/// knows written as that record's row instead ([`RecordRef`]): byte for byte what
+/// [`write()`] gives for the same event today, so that upgraded events are still recognised
+/// on a re-run. `None` when `stored` is not a JSON object.
+pub fn with_rows(
+    kind: Kind,
+    stored: &str,
+    row: &impl Fn(Entity, &str) -> Option<i64>,
+) -> Option<String> {
+    let Value::Object(map) = serde_json::from_str::<Value>(stored).ok()? else {
+        return None;
+    };
+    let mut out = String::with_capacity(stored.len());
+    rows_level(&mut out, schema::fields(kind), &map, row);
+    Some(out)
+}
+
+fn rows_level(
+    out: &mut String,
+    level: &'static [Field],
+    map: &Map<String, Value>,
+    row: &impl Fn(Entity, &str) -> Option<i64>,
+) {
+    out.push('{');
+    for (i, (key, value)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(out, key);
+        out.push(':');
+        let field = key.parse::<usize>().ok().and_then(|at| level.get(at));
+        match (field.map(|f| f.ty), value) {
+            (Some(FieldType::Identifier(entity)), Value::String(id)) => match row(entity, id) {
+                Some(found) => out.push_str(itoa::Buffer::new().format(found)),
+                None => push_json_string(out, id),
+            },
+            (Some(FieldType::Set(inner)), Value::Array(lines)) => {
+                push_lines(out, lines, |out, line| rows_level(out, inner, line, row));
+            }
+            (_, value) => encode_value(out, value),
+        }
+    }
+    out.push('}');
+}
+
+/// Writes a set's `lines`, each object through `object`, anything else as it is.
+fn push_lines(
+    out: &mut String,
+    lines: &[Value],
+    mut object: impl FnMut(&mut String, &Map<String, Value>),
+) {
+    out.push('[');
+    for (j, line) in lines.iter().enumerate() {
+        if j > 0 {
+            out.push(',');
+        }
+        match line {
+            Value::Object(line) => object(out, line),
+            other => encode_value(out, other),
+        }
+    }
+    out.push(']');
 }
 
 fn encode_value(out: &mut String, value: &Value) {
@@ -331,6 +399,24 @@ mod tests {
             stored,
             r#"{"0":"7","1":"A1","4":"U1","5":"2016-06-22T15:00:00","7":"R\"1","38":[{"0":"P1","1":1,"2":50,"3":10,"4":60.25}]}"#
         );
+    }
+
+    #[test]
+    fn upgraded_bodies_name_the_records_the_store_holds_by_their_row() {
+        let stored = encode(Kind::Purchases, PURCHASE).expect("a listing");
+        let row = |entity: Entity, id: &str| match (entity, id) {
+            (Entity::Account, "A1") => Some(12),
+            (Entity::Product, "P1") => Some(3),
+            _ => None,
+        };
+        assert_eq!(
+            with_rows(Kind::Purchases, &stored, &row).as_deref(),
+            Some(
+                r#"{"0":"7","1":12,"4":"U1","5":"2016-06-22T15:00:00","7":"R\"1","38":[{"0":3,"1":1,"2":50,"3":10,"4":60.25}]}"#
+            ),
+            "the unit is not in the store: it keeps its id"
+        );
+        assert_eq!(with_rows(Kind::Purchases, "[1]", &row), None);
     }
 
     #[test]

@@ -22,8 +22,11 @@ pub struct Judged {
     pub rui: String,
     /// Its key in the writer's filter of what this run created ([`request_key`]).
     pub request_key: u64,
-    /// The event's account (named, or the participant's).
+    /// The event's account (named, or the participant's): its id.
     pub account_id: Option<String>,
+    /// Its row in the store (`rid`), which the store keeps instead of the id when it has
+    /// one (schema 5).
+    pub account_rid: Option<i64>,
     /// `external_system` (empty when absent) and `external_system_reference_number`.
     /// Boxed, as is `referral`: most events have neither, and a judged event waits in
     /// memory for the writer (docs/performance.md, "judge/judged: a waiting event's size").

@@ -6,6 +6,7 @@ use crate::domain::codes::EventError;
 use crate::domain::entity::Entity;
 use crate::domain::entity::GivenIdentifier;
 use crate::domain::kind::Kind;
+use crate::judge::body::RecordRef;
 use crate::judge::judged::{Judged, Referral, request_key};
 use crate::judge::rules::{self, Subject};
 use crate::judge::valid::ValidEvent;
@@ -92,15 +93,21 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Judged, E
         &mut listing,
         crate::domain::schema::by_kind::fields(context.kind),
         &event.body,
-        &|index| records.get(index).map_or("", |r| r.id.as_str()),
+        &|index| {
+            records.get(index).map_or(RecordRef::Id(""), |r| {
+                r.rid.map_or(RecordRef::Id(&r.id), RecordRef::Row)
+            })
+        },
     );
     let listing = listing.as_str().to_owned();
+    let account = subject.account(maps);
 
     Ok(Judged {
         external: event
             .external_reference()
             .map(|(s, r)| Box::new((s.to_owned(), r.to_owned()))),
-        account_id: subject.account(maps).map(|r| r.id.clone()),
+        account_id: account.map(|r| r.id.clone()),
+        account_rid: account.and_then(|r| r.rid),
         rui: event.rui.to_owned(),
         request_key: request_key(event.rui),
         referral,

@@ -18,6 +18,7 @@ use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
 use crate::domain::schema;
 use crate::domain::schema::field::{Field, FieldType};
+use crate::judge::body::RecordRef;
 
 /// One value of a decoded listing.
 #[derive(Debug, Clone)]
@@ -65,13 +66,14 @@ impl serde::Serialize for Decoded<'_> {
 }
 
 /// The listing of a `kind` event from its stored form, as [`super::body::decode`] gives
-/// it, with `named` called on each identifier object once its `id` is in it (the entity,
-/// the id, the object's pairs) to add what the caller knows of the record. `None` when
-/// `stored` is not a JSON object.
+/// it, with `named` called on each identifier object (the entity, how the body names the
+/// record, the object's pairs) to add what the caller knows of the record: after its `id`
+/// when the body names it by id, and from its `id` on, which `named` adds, when by its row
+/// ([`RecordRef`]). `None` when `stored` is not a JSON object.
 pub fn decode<'s>(
     kind: Kind,
     stored: &'s str,
-    named: &mut impl FnMut(Entity, &str, &mut Vec<(Cow<'s, str>, Decoded<'s>)>),
+    named: &mut impl FnMut(Entity, RecordRef<'_>, &mut Vec<(Cow<'s, str>, Decoded<'s>)>),
 ) -> Option<Vec<(Cow<'s, str>, Decoded<'s>)>> {
     let pairs = pairs(stored)?;
     Some(decode_level(schema::fields(kind), pairs, named))
@@ -80,7 +82,7 @@ pub fn decode<'s>(
 fn decode_level<'s>(
     level: &'static [Field],
     pairs: Vec<(Cow<'s, str>, &'s RawValue)>,
-    named: &mut impl FnMut(Entity, &str, &mut Vec<(Cow<'s, str>, Decoded<'s>)>),
+    named: &mut impl FnMut(Entity, RecordRef<'_>, &mut Vec<(Cow<'s, str>, Decoded<'s>)>),
 ) -> Vec<(Cow<'s, str>, Decoded<'s>)> {
     let mut out: Vec<(Cow<'s, str>, Decoded<'s>)> = Vec::with_capacity(pairs.len());
     // The positions met so far (a level has at most 64 fields): a key met again, which a
@@ -101,9 +103,13 @@ fn decode_level<'s>(
         let value = match field.ty {
             FieldType::Identifier(entity) => {
                 let mut object = Vec::with_capacity(1 + entity.listed_columns().len());
-                object.push((Cow::Borrowed("id"), Decoded::Raw(raw)));
-                if let Some(id) = string(raw) {
-                    named(entity, &id, &mut object);
+                if let Some(row) = super::stream::row(raw.get()) {
+                    named(entity, RecordRef::Row(row), &mut object);
+                } else {
+                    object.push((Cow::Borrowed("id"), Decoded::Raw(raw)));
+                    if let Some(id) = string(raw) {
+                        named(entity, RecordRef::Id(&id), &mut object);
+                    }
                 }
                 Decoded::Object(object)
             }
@@ -315,9 +321,16 @@ mod tests {
 
     const PURCHASE: &str = r#"{"request_unique_identifier":"7","accounts_receivable_identifier":{"id":"A1"},"performed_by_unit_identifier":{"id":"U\u00e9"},"performed_on":"2016-06-22T15:00:00","reference_number":"R\"1","products_set":[{"product_identifier":{"id":"P1"},"quantity":1,"net_amount":50.10,"vat_amount":1e2,"total_amount":60.25}]}"#;
 
+    /// The listing decoded, each record named by its row given that row as its id (as the
+    /// store's names do for a row that holds no record).
     fn as_value(kind: Kind, stored: &str) -> Option<Value> {
-        decode(kind, stored, &mut |_, _, _| {})
-            .map(|pairs| serde_json::to_value(Decoded::Object(pairs)).unwrap())
+        decode(kind, stored, &mut |_, record, object| {
+            if let RecordRef::Row(row) = record {
+                let id = RawValue::from_string(row.to_string()).unwrap();
+                object.push((Cow::Borrowed("id"), Decoded::Shared(Rc::from(id))));
+            }
+        })
+        .map(|pairs| serde_json::to_value(Decoded::Object(pairs)).unwrap())
     }
 
     #[test]
@@ -349,7 +362,10 @@ mod tests {
     fn identifiers_get_what_the_caller_knows_of_their_records() {
         let stored = body::encode(Kind::Purchases, PURCHASE).expect("a listing");
         let mut met = Vec::new();
-        let pairs = decode(Kind::Purchases, &stored, &mut |entity, id, object| {
+        let pairs = decode(Kind::Purchases, &stored, &mut |entity, record, object| {
+            let RecordRef::Id(id) = record else {
+                panic!("{record:?}: the body names its records by id");
+            };
             met.push((entity, id.to_owned()));
             object.push((
                 Cow::Borrowed("name"),

@@ -18,6 +18,7 @@ use crate::domain::kind::Kind;
 use crate::domain::schema;
 use crate::domain::schema::field::{Field, FieldType};
 use crate::json::escape::plain_prefix;
+use crate::judge::body::RecordRef;
 
 /// Where a listing is streamed: objects and arrays opened and closed, keys, and scalar
 /// values as their JSON text.
@@ -43,14 +44,16 @@ pub trait Sink<'s> {
 pub struct Unusual;
 
 /// Streams the fields of the `kind` event stored as `stored` into the object `sink` has
-/// open, with `named` called in each identifier object once its `id` is in it (the entity
-/// and the id), to add what the caller knows of the record. On [`Unusual`], `sink` has been
-/// given part of the listing and must be rolled back by the caller.
+/// open, with `named` called in each identifier object (the entity and how the body names
+/// the record), to add what the caller knows of the record: after its `id` when the body
+/// names it by id, and from its `id` on, which `named` writes, when by its row
+/// ([`RecordRef`]). On [`Unusual`], `sink` has been given part of the listing and must be
+/// rolled back by the caller.
 pub fn stream<'s, S: Sink<'s>>(
     kind: Kind,
     stored: &'s str,
     sink: &mut S,
-    named: &mut impl FnMut(Entity, &str, &mut S),
+    named: &mut impl FnMut(Entity, RecordRef<'_>, &mut S),
 ) -> Result<(), Unusual> {
     let mut scan = Scan {
         text: stored,
@@ -62,6 +65,16 @@ pub fn stream<'s, S: Sink<'s>>(
     } else {
         Err(Unusual)
     }
+}
+
+/// The row a body names a record by: an identifier's value that is a JSON integer written
+/// as [`crate::judge::body::write`] writes it (digits, no leading zero).
+pub fn row(raw: &str) -> Option<i64> {
+    let bytes = raw.as_bytes();
+    let canonical = !bytes.is_empty()
+        && bytes.iter().all(u8::is_ascii_digit)
+        && (bytes[0] != b'0' || bytes.len() == 1);
+    canonical.then(|| raw.parse().ok()).flatten()
 }
 
 struct Scan<'s> {
@@ -88,7 +101,7 @@ impl<'s> Scan<'s> {
         &mut self,
         level: &'static [Field],
         sink: &mut S,
-        named: &mut impl FnMut(Entity, &str, &mut S),
+        named: &mut impl FnMut(Entity, RecordRef<'_>, &mut S),
     ) -> Result<(), Unusual> {
         self.eat(b'{')?;
         if self.peek() == Some(b'}') {
@@ -108,13 +121,17 @@ impl<'s> Scan<'s> {
                 FieldType::Identifier(entity) => {
                     let (raw, escaped) = self.scalar()?;
                     sink.open_object();
-                    sink.key("id");
-                    sink.value(raw);
-                    if raw.starts_with('"') {
-                        if escaped {
-                            return Err(Unusual);
+                    if let Some(row) = row(raw) {
+                        named(entity, RecordRef::Row(row), sink);
+                    } else {
+                        sink.key("id");
+                        sink.value(raw);
+                        if raw.starts_with('"') {
+                            if escaped {
+                                return Err(Unusual);
+                            }
+                            named(entity, RecordRef::Id(&raw[1..raw.len() - 1]), sink);
                         }
-                        named(entity, &raw[1..raw.len() - 1], sink);
                     }
                     sink.close_object();
                 }
@@ -282,15 +299,33 @@ mod tests {
     use crate::listing::decoded::{self, Decoded, for_each_cell};
     use crate::listing::json::ListedJson;
 
-    /// The natural key the tests give a record: `name`, from its entity and id.
-    fn name(entity: Entity, id: &str) -> Rc<RawValue> {
-        decoded::shared(&format!("{entity} {id}"))
+    /// The natural key the tests give a record: `name`, from its entity and id or row.
+    fn name(entity: Entity, record: RecordRef<'_>) -> Rc<RawValue> {
+        decoded::shared(&format!("{entity} {}", label(record)))
+    }
+
+    fn label(record: RecordRef<'_>) -> String {
+        match record {
+            RecordRef::Row(row) => format!("row {row}"),
+            RecordRef::Id(id) => id.to_owned(),
+        }
+    }
+
+    /// The id the tests give a record named by its row.
+    fn row_id(record: RecordRef<'_>) -> Option<Rc<RawValue>> {
+        match record {
+            RecordRef::Row(row) => Some(decoded::shared(&format!("id of {row}"))),
+            RecordRef::Id(_) => None,
+        }
     }
 
     /// The reference: the listing decoded, as pretty JSON, compact JSON and cells.
     fn slow(stored: &str) -> (Vec<u8>, Vec<u8>, Vec<(String, String)>) {
-        let fields = decoded::decode(Kind::Purchases, stored, &mut |entity, id, object| {
-            object.push((Cow::Borrowed("name"), Decoded::Shared(name(entity, id))));
+        let fields = decoded::decode(Kind::Purchases, stored, &mut |entity, record, object| {
+            if let Some(id) = row_id(record) {
+                object.push((Cow::Borrowed("id"), Decoded::Shared(id)));
+            }
+            object.push((Cow::Borrowed("name"), Decoded::Shared(name(entity, record))));
         });
         let mut event = vec![(Cow::Borrowed("kind"), Decoded::text("purchases"))];
         event.extend(fields.unwrap_or_default());
@@ -315,9 +350,13 @@ mod tests {
             Kind::Purchases,
             stored,
             &mut json,
-            &mut |entity, id, json| {
+            &mut |entity, record, json| {
+                if let Some(id) = row_id(record) {
+                    json.key("id");
+                    json.shared(&id);
+                }
                 json.key("name");
-                json.shared(&name(entity, id));
+                json.shared(&name(entity, record));
             },
         )?;
         json.close_object();
@@ -339,9 +378,13 @@ mod tests {
             Kind::Purchases,
             stored,
             &mut cells,
-            &mut |entity, id, cells| {
+            &mut |entity, record, cells| {
+                if let Some(id) = row_id(record) {
+                    cells.key("id");
+                    cells.shared(&id);
+                }
                 cells.key("name");
-                cells.shared(&name(entity, id));
+                cells.shared(&name(entity, record));
             },
         )?;
         Ok(cells.cells.0)
@@ -415,7 +458,7 @@ mod tests {
             6 => "[a-zA-Z0-9 =+-]{0,6}".prop_map(|text| format!("\"{text}\"")),
             2 => prop::sample::select(vec![
                 r#""q\"t""#, r#""\u00e9""#, r#""a\\b""#, "null", "true", "false", "0", "-1.5",
-                "1e5", "2E+3", "-0.25e-7",
+                "1e5", "2E+3", "-0.25e-7", "42", "9223372036854775808",
             ])
             .prop_map(str::to_owned),
             1 => prop::sample::select(vec![

@@ -129,6 +129,7 @@ mod tests {
     fn unit(id: &str, name: &str, code: &str) -> Record {
         Record {
             id: id.into(),
+            rid: None,
             values: vec![
                 Some(Attr::Text(name.into())),
                 Some(Attr::Text(code.into())),

@@ -111,6 +111,8 @@ fn upsert_one(
     };
     let record = Record {
         id: id.clone(),
+        // A stored record keeps its row: events already name it by it.
+        rid: table.by_id.get(&id).and_then(|previous| previous.rid),
         values: raw.values.clone(),
     };
     if let Some(previous) = table.by_id.get(&id) {

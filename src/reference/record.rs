@@ -16,6 +16,9 @@ pub enum Attr {
 pub struct Record {
     /// The record's id.
     pub id: String,
+    /// Its row in the store's table (`rid`, schema 6), which stored bodies name it by; `None`
+    /// for a record not in the store (read from a file by a dry run).
+    pub rid: Option<i64>,
     /// One value per column of the entity (`None` = absent).
     pub values: Vec<Option<Attr>>,
 }

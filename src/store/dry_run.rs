@@ -164,6 +164,7 @@ mod tests {
             rui: rui.into(),
             request_key: 0,
             account_id: None,
+            account_rid: None,
             external: Some(Box::new(("S".into(), format!("R{rui}")))),
             referral: None,
             listing: listing.into(),

@@ -132,7 +132,10 @@ impl<'t> Inserts<'t> {
                     statement.raw_bind_parameter(at + 1, row.number)?;
                     statement.raw_bind_parameter(at + 2, &row.id)?;
                     statement.raw_bind_parameter(at + 3, &event.rui)?;
-                    statement.raw_bind_parameter(at + 4, &event.account_id)?;
+                    match event.account_rid {
+                        Some(row) => statement.raw_bind_parameter(at + 4, row)?,
+                        None => statement.raw_bind_parameter(at + 4, &event.account_id)?,
+                    }
                     statement.raw_bind_parameter(at + 5, system)?;
                     statement.raw_bind_parameter(at + 6, reference)?;
                     statement.raw_bind_parameter(at + 7, &event.listing)

@@ -16,7 +16,8 @@ use super::schema::seq;
 use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
 use crate::domain::values::Moment;
-use crate::judge::body;
+use crate::json::escape::push_json_string;
+use crate::judge::body::{self, RecordRef};
 use crate::listing::decoded::{self, Decoded, shared};
 
 /// Which events to list (`cebulk events`' filters). Every filter given must hold.
@@ -26,9 +27,9 @@ pub struct Selection {
     pub kind: Option<Kind>,
     /// Only this request unique identifier (`--rid`): through the `events_request` index.
     pub rid: Option<String>,
-    /// Only events of the account with this id (`--account`, its number resolved with
-    /// [`account_id`]): a scan of the kinds' rows, as no index holds accounts.
-    pub account_id: Option<String>,
+    /// Only events of this account (`--account`, its number resolved with [`account`]): a
+    /// scan of the kinds' rows, as no index holds accounts.
+    pub account: Option<Account>,
     /// Only events performed at or after this moment (`--since`).
     pub since: Option<Moment>,
     /// Only events performed before this moment (`--until`).
@@ -83,21 +84,41 @@ impl Selection {
                 values.len()
             ));
         }
-        if let Some(account) = &self.account_id {
-            values.push(Sql::Text(account.clone()));
-            sql.push_str(&format!(" AND accounts_receivable_id = ?{}", values.len()));
+        if let Some(account) = &self.account {
+            values.push(Sql::Integer(account.rid));
+            values.push(Sql::Text(account.id.clone()));
+            // Stored by its row, or by its id (see schema.rs).
+            sql.push_str(&format!(
+                " AND accounts_receivable_id IN (?{}, ?{})",
+                values.len() - 1,
+                values.len()
+            ));
         }
         sql.push_str(" ORDER BY seq");
         (sql, values)
     }
 }
 
-/// The id of the account numbered `number` in the store's reference data, if there is one.
-pub fn account_id(conn: &Connection, number: &str) -> Result<Option<String>, StoreError> {
+/// An account of the store's reference data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Its row (`rid`).
+    pub rid: i64,
+    /// Its id.
+    pub id: String,
+}
+
+/// The account numbered `number` in the store's reference data, if there is one.
+pub fn account(conn: &Connection, number: &str) -> Result<Option<Account>, StoreError> {
     conn.query_row(
-        "SELECT id FROM accounts_receivable WHERE number = ?1",
+        "SELECT rid, id FROM accounts_receivable WHERE number = ?1",
         [number],
-        |row| row.get(0),
+        |row| {
+            Ok(Account {
+                rid: row.get(0)?,
+                id: row.get(1)?,
+            })
+        },
     )
     .optional()
     .doing("looking the account up")
@@ -175,8 +196,8 @@ pub fn for_each_event<E>(
 /// for the fast one).
 pub fn decode<'r>(row: Row<'r>, names: &mut Names<'_>) -> Result<Decoded<'r>, StoreError> {
     let mut failed = None;
-    let fields = decoded::decode(row.kind, row.stored, &mut |entity, id, object| {
-        if let Err(e) = names.add(entity, id, object) {
+    let fields = decoded::decode(row.kind, row.stored, &mut |entity, record, object| {
+        if let Err(e) = names.add(entity, record, object) {
             failed.get_or_insert(e);
         }
     });
@@ -221,21 +242,38 @@ pub fn count(conn: &Connection, selection: &Selection) -> Result<u64, StoreError
     Ok(selection.limit.map_or(counted, |limit| counted.min(limit)))
 }
 
-/// Reference records met in the listing, by entity and id: their listed columns, read
-/// through the primary key the first time an id comes and kept for the next events
-/// (a few units, products and accounts recur in most listings). Each entity keeps at most
-/// [`Names::KEPT`] ids, so memory stays flat on a listing of any length.
+/// Reference records met in the listing, by entity and id or row: their listed columns,
+/// read through the id's or the row's key the first time one comes and kept for the next
+/// events (a few units, products and accounts recur in most listings). Each entity keeps
+/// at most [`Names::KEPT`] records, so memory stays flat on a listing of any length.
 pub struct Names<'c> {
     conn: &'c Connection,
     kinds: HashMap<Kind, Rc<RawValue>, RandomState>,
-    statements: HashMap<Entity, Statement<'c>, RandomState>,
-    /// By entity (`entity as usize`): each id kept, at its place in the list of listed
-    /// columns (one hash lookup an identifier).
-    kept: Vec<(HashMap<String, usize, RandomState>, Vec<Listed>)>,
+    statements: HashMap<(Entity, bool), Statement<'c>, RandomState>,
+    /// By entity (`entity as usize`): each record kept, at its place in the list of what
+    /// is listed of it (one hash lookup an identifier).
+    kept: Vec<(HashMap<Key, usize, RandomState>, Vec<Named>)>,
+}
+
+/// How a body named a record: [`RecordRef`], owned.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Row(i64),
+    Id(String),
 }
 
 /// A record's listed columns that have a value, by name, as JSON strings.
 pub type Listed = Vec<(&'static str, Rc<RawValue>)>;
+
+/// What is listed of a record named in a body: its id as JSON text when the body named it
+/// by its row (the body holds it otherwise), and its [`Listed`] columns.
+#[derive(Debug, Clone, Default)]
+pub struct Named {
+    /// The record's id (its row as a JSON number when the store has no record there).
+    pub id: Option<Rc<RawValue>>,
+    /// Its listed columns.
+    pub columns: Listed,
+}
 
 impl<'c> Names<'c> {
     const KEPT: usize = 65_536;
@@ -258,67 +296,86 @@ impl<'c> Names<'c> {
         )
     }
 
-    /// Adds the listed columns of the `entity` record with id `id` to `object` (nothing for
-    /// an id the store has no record of, or a column without a value).
+    /// Adds what is listed of the `entity` record `record` names to `object`: its `id`
+    /// first when named by its row, then its listed columns (none for a record the store
+    /// does not hold, or a column without a value).
     pub fn add<'s>(
         &mut self,
         entity: Entity,
-        id: &str,
+        record: RecordRef<'_>,
         object: &mut Vec<(Cow<'s, str>, Decoded<'s>)>,
     ) -> Result<(), StoreError> {
-        for (name, value) in self.listed(entity, id)? {
+        let named = self.listed(entity, record)?;
+        if let Some(id) = &named.id {
+            object.push((Cow::Borrowed("id"), Decoded::Shared(Rc::clone(id))));
+        }
+        for (name, value) in &named.columns {
             object.push((Cow::Borrowed(*name), Decoded::Shared(Rc::clone(value))));
         }
         Ok(())
     }
 
-    /// The listed columns of the `entity` record with id `id` (none for an id the store has
-    /// no record of, or a column without a value).
-    pub fn listed(
-        &mut self,
-        entity: Entity,
-        id: &str,
-    ) -> Result<&[(&'static str, Rc<RawValue>)], StoreError> {
+    /// What is listed of the `entity` record `record` names (see [`Named`]).
+    pub fn listed(&mut self, entity: Entity, record: RecordRef<'_>) -> Result<&Named, StoreError> {
         let index = entity as usize;
         if self.kept.len() <= index {
             self.kept.resize_with(index + 1, Default::default);
         }
-        if let Some(&at) = self.kept[index].0.get(id) {
+        let key = match record {
+            RecordRef::Row(row) => Key::Row(row),
+            RecordRef::Id(id) => Key::Id(id.to_owned()),
+        };
+        if let Some(&at) = self.kept[index].0.get(&key) {
             return Ok(&self.kept[index].1[at]);
         }
-        let (ids, listed) = &mut self.kept[index];
-        if ids.len() >= Self::KEPT {
-            ids.clear();
+        let (keys, listed) = &mut self.kept[index];
+        if keys.len() >= Self::KEPT {
+            keys.clear();
             listed.clear();
         }
-        let doing = format!("reading {} record {id}", entity.key());
-        let statement = match self.statements.entry(entity) {
+        let by_row = matches!(key, Key::Row(_));
+        let doing = match &key {
+            Key::Row(row) => format!("reading {} record at row {row}", entity.key()),
+            Key::Id(id) => format!("reading {} record {id}", entity.key()),
+        };
+        let statement = match self.statements.entry((entity, by_row)) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
                 let sql = format!(
-                    "SELECT {} FROM {} WHERE id = ?1",
+                    "SELECT id, {} FROM {} WHERE {} = ?1",
                     entity.listed_columns().join(", "),
-                    entity.key()
+                    entity.key(),
+                    if by_row { "rid" } else { "id" },
                 );
                 e.insert(self.conn.prepare(&sql).doing(&doing)?)
             }
         };
-        let columns = statement
-            .query_row([id], |row| {
-                let mut columns = Vec::new();
-                for (i, name) in entity.listed_columns().iter().enumerate() {
-                    if let Some(text) = row.get_ref(i)?.as_str_or_null()? {
-                        columns.push((*name, shared(text)));
-                    }
+        let read = |row: &rusqlite::Row<'_>| {
+            let mut named = Named::default();
+            if by_row {
+                let mut json = String::new();
+                push_json_string(&mut json, row.get_ref(0)?.as_str()?);
+                named.id = RawValue::from_string(json).ok().map(Rc::from);
+            }
+            for (i, name) in entity.listed_columns().iter().enumerate() {
+                if let Some(text) = row.get_ref(i + 1)?.as_str_or_null()? {
+                    named.columns.push((*name, shared(text)));
                 }
-                Ok(columns)
-            })
-            .optional()
-            .doing(&doing)?
-            .unwrap_or_default();
-        let (ids, listed) = &mut self.kept[index];
-        ids.insert(id.to_owned(), listed.len());
-        listed.push(columns);
+            }
+            Ok(named)
+        };
+        let found = match &key {
+            Key::Row(row) => statement.query_row([row], read),
+            Key::Id(id) => statement.query_row([id], read),
+        };
+        let mut named = found.optional().doing(&doing)?.unwrap_or_default();
+        if let (Key::Row(row), None) = (&key, &named.id) {
+            // No record at that row (none is written so): the row itself, as the body has it.
+            named.id = RawValue::from_string(row.to_string()).ok().map(Rc::from);
+        }
+        let (keys, listed) = &mut self.kept[index];
+        keys.insert(key, listed.len());
+        listed.push(named);
         Ok(&listed[listed.len() - 1])
     }
 }
@@ -361,13 +418,19 @@ mod tests {
         assert!(!rid.contains("TEMP B-TREE"), "{rid}");
         let both = plan(&Selection {
             rid: Some("7".into()),
-            account_id: Some("A".into()),
+            account: Some(Account {
+                rid: 1,
+                id: "A".into(),
+            }),
             since: Moment::parse("2016-01-01"),
             ..Selection::default()
         });
         assert!(both.contains("USING INDEX events_request"), "{both}");
         let account = plan(&Selection {
-            account_id: Some("A".into()),
+            account: Some(Account {
+                rid: 1,
+                id: "A".into(),
+            }),
             ..Selection::default()
         });
         assert!(account.contains("USING INTEGER PRIMARY KEY"), "{account}");

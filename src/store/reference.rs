@@ -13,21 +13,33 @@ pub fn load(conn: &Connection) -> Result<ReferenceMaps, StoreError> {
     let mut records = Vec::new();
     for entity in Entity::ALL {
         let columns: Vec<&str> = entity.columns().iter().map(|c| c.name).collect();
-        let sql = format!("SELECT id, {} FROM {}", columns.join(", "), entity.key());
+        let sql = format!(
+            "SELECT rid, id, {} FROM {}",
+            columns.join(", "),
+            entity.key()
+        );
         let doing = format!("reading {}", entity.key());
         let mut statement = conn.prepare(&sql).doing(&doing)?;
         let mut rows = statement.query([]).doing(&doing)?;
         while let Some(row) = rows.next().doing(&doing)? {
-            let id: String = row.get(0).doing(&doing)?;
+            let rid: i64 = row.get(0).doing(&doing)?;
+            let id: String = row.get(1).doing(&doing)?;
             let mut values = Vec::with_capacity(columns.len());
             for (i, column) in entity.columns().iter().enumerate() {
-                let text: Option<String> = row.get(i + 1).doing(&doing)?;
+                let text: Option<String> = row.get(i + 2).doing(&doing)?;
                 values.push(text.map(|t| match column.ty {
                     ColumnType::List => Attr::List(serde_json::from_str(&t).unwrap_or_default()),
                     ColumnType::Text | ColumnType::Ref(_) => Attr::Text(t),
                 }));
             }
-            records.push((entity, Record { id, values }));
+            records.push((
+                entity,
+                Record {
+                    id,
+                    rid: Some(rid),
+                    values,
+                },
+            ));
         }
     }
     Ok(ReferenceMaps::from_records(records))

@@ -16,17 +16,19 @@
 //!
 //! Schema 3 changed only how the listing is stored: in fewer bytes, through [`body`].
 //! Schema 4 added the tables of `cebulk serve`'s users, web API keys and tokens
-//! ([`super::auth`]).
+//! ([`super::auth`]). Schema 5 names reference records in bodies by their row
+//! ([`body::RecordRef`]), which reference tables hold as `rid`.
 
 use rusqlite::Connection;
 
 use super::error::{Doing, StoreError};
 use crate::domain::entity::{ColumnType, Entity};
 use crate::domain::kind::Kind;
+use crate::domain::schema::field::FieldType;
 use crate::judge::body;
 
 /// The schema version this build writes and reads.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 /// Bits of `seq` that hold the event's number; the kind's ordinal sits above them.
 pub const NUMBER_BITS: u32 = 40;
@@ -36,18 +38,23 @@ pub fn seq(ordinal: u8, number: i64) -> i64 {
     (i64::from(ordinal) << NUMBER_BITS) | number
 }
 
-const EVENTS: &str = "
+const EVENTS_TABLE: &str = "
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
     number INTEGER NOT NULL CHECK (number > 0 AND number = seq % 1099511627776),
     id TEXT NOT NULL,
     request_unique_identifier TEXT NOT NULL,
-    accounts_receivable_id TEXT,
+    -- The account's row (an integer, schema 5), or its id (text): no type, so that one is
+    -- never taken for the other.
+    accounts_receivable_id,
     external_system TEXT,
     external_system_reference_number TEXT,
     body TEXT NOT NULL
 );
+";
+
+const EVENTS_INDEXES: &str = "
 CREATE INDEX events_request ON events (request_unique_identifier);
 CREATE UNIQUE INDEX events_external ON events
     (kind, ifnull(external_system, ''), external_system_reference_number)
@@ -77,6 +84,25 @@ CREATE VIEW event_kpis AS
     WHERE e.kind = 'financial_statements';
 ";
 
+/// The entity of the identifier field reached through `names` (a set's name, then a field
+/// of its elements) in `kind` events.
+fn identified(kind: Kind, names: &[&str]) -> Option<Entity> {
+    let mut level = crate::domain::schema::fields(kind);
+    let mut found = None;
+    for name in names {
+        let field = level.iter().find(|f| f.name == *name)?;
+        found = match field.ty {
+            FieldType::Identifier(entity) => Some(entity),
+            FieldType::Set(inner) => {
+                level = inner;
+                None
+            }
+            _ => None,
+        };
+    }
+    found
+}
+
 /// The product line and KPI views over stored bodies ([`body`]): amounts as written in the
 /// listing (`->` keeps a JSON number's text: exact decimals).
 fn views() -> String {
@@ -86,6 +112,15 @@ fn views() -> String {
         let full = body::path(kind, &[set, field]).unwrap_or_default();
         let set_len = body::path(kind, &[set]).map_or(0, |p| p.len());
         format!("'${}'", full.get(set_len..).unwrap_or_default())
+    };
+    // An identifier's id: a body names a stored record by its row ([`body::RecordRef`]).
+    let id = |value: &str, path: String, kind: Kind, names: &[&str]| {
+        let entity = identified(kind, names).unwrap_or(Entity::Product);
+        format!(
+            "CASE json_type({value}, {path}) WHEN 'integer' THEN \
+             (SELECT id FROM {} WHERE rid = {value} ->> {path}) ELSE {value} ->> {path} END",
+            entity.key()
+        )
     };
     let products = set(Kind::Purchases, "products_set");
     let line = |name| within(Kind::Purchases, "products_set", name);
@@ -103,7 +138,7 @@ fn views() -> String {
     format!(
         "CREATE VIEW event_products AS
     SELECT e.seq AS event_seq, p.key AS line,
-           p.value ->> {} AS product_id,
+           {} AS product_id,
            p.value -> {} AS quantity,
            p.value -> {} AS net_amount,
            p.value -> {} AS vat_amount,
@@ -112,20 +147,41 @@ fn views() -> String {
     WHERE e.kind = 'purchases';
 CREATE VIEW event_kpis AS
     SELECT e.seq AS event_seq, k.key AS line,
-           k.value ->> {} AS key_performance_indicator_id,
+           {} AS key_performance_indicator_id,
            k.value -> {} AS value,
-           k.value ->> {} AS product_id
+           {} AS product_id
     FROM events e, json_each(e.body, '{kpis}') k
     WHERE e.kind = 'financial_statements';
 ",
-        line("product_identifier"),
+        id(
+            "p.value",
+            line("product_identifier"),
+            Kind::Purchases,
+            &["products_set", "product_identifier"],
+        ),
         line("quantity"),
         line("net_amount"),
         line("vat_amount"),
         line("total_amount"),
-        kpi("key_performance_indicator_identifier"),
+        id(
+            "k.value",
+            kpi("key_performance_indicator_identifier"),
+            Kind::FinancialStatements,
+            &[
+                "measured_key_performance_indicators_set",
+                "key_performance_indicator_identifier",
+            ],
+        ),
         kpi("value"),
-        kpi("product_identifier"),
+        id(
+            "k.value",
+            kpi("product_identifier"),
+            Kind::FinancialStatements,
+            &[
+                "measured_key_performance_indicators_set",
+                "product_identifier"
+            ],
+        ),
     )
 }
 
@@ -143,7 +199,12 @@ CREATE TABLE sequences (
 
 /// The DDL of one reference table: `id`, then the entity's columns, the natural key unique.
 pub fn reference_table(entity: Entity) -> String {
-    let mut columns = vec!["id TEXT PRIMARY KEY".to_owned()];
+    // `rid` is the row bodies name the record by (schema 6): an alias of the rowid, which
+    // VACUUM would otherwise be free to renumber.
+    let mut columns = vec![
+        "rid INTEGER PRIMARY KEY".to_owned(),
+        "id TEXT NOT NULL UNIQUE".to_owned(),
+    ];
     for column in entity.columns() {
         let ty = match column.ty {
             ColumnType::List => "TEXT /* JSON array */",
@@ -166,7 +227,8 @@ pub fn create(conn: &Connection) -> Result<(), StoreError> {
         ddl.push_str(&reference_table(entity));
         ddl.push('\n');
     }
-    ddl.push_str(EVENTS);
+    ddl.push_str(EVENTS_TABLE);
+    ddl.push_str(EVENTS_INDEXES);
     ddl.push_str(&views());
     ddl.push_str(OTHER);
     ddl.push_str(super::auth::TABLES);
@@ -198,7 +260,8 @@ pub fn migrate_from_1(conn: &Connection) -> Result<(), StoreError> {
          DROP INDEX events_external;
          DROP TABLE event_products;
          DROP TABLE event_kpis;
-         {EVENTS}
+         {EVENTS_TABLE}
+         {EVENTS_INDEXES}
          {V2_VIEWS}
          INSERT INTO events (seq, kind, number, id, request_unique_identifier,
                              accounts_receivable_id, external_system,
@@ -276,6 +339,112 @@ pub fn migrate_from_3(conn: &Connection) -> Result<(), StoreError> {
     )
 }
 
+/// Brings a schema 4 store to schema 5 in one transaction: bodies name reference records
+/// by their row ([`body::RecordRef`]) instead of their 32-character ids, which were most
+/// of an event's bytes, and so does the `accounts_receivable_id` column; reference tables
+/// get that row as `rid`, an alias of the rowid so that nothing renumbers it.
+///
+/// The events are copied, in rowid order, into a new table that the old one's pages are
+/// then freed from: rewriting each row in place would leave its pages as many, each less
+/// full. The indexes are built once the rows are in, a sort rather than an insert an event.
+/// The file keeps its size; later imports reuse the freed pages (or `VACUUM` returns them).
+pub fn migrate_from_4(conn: &Connection) -> Result<(), StoreError> {
+    in_write_transaction(
+        conn,
+        4,
+        "migrating the store from schema version 4",
+        |conn| {
+            conn.execute_batch("DROP VIEW event_products; DROP VIEW event_kpis;")?;
+            let mut rows: Vec<std::collections::HashMap<String, i64>> = Vec::new();
+            for entity in Entity::ALL {
+                let table = entity.key();
+                let columns: Vec<&str> = entity.columns().iter().map(|c| c.name).collect();
+                let columns = columns.join(", ");
+                conn.execute_batch(&format!(
+                    "ALTER TABLE {table} RENAME TO {table}_v4;
+                     {}
+                     INSERT INTO {table} (rid, id, {columns})
+                         SELECT rowid, id, {columns} FROM {table}_v4 ORDER BY rowid;
+                     DROP TABLE {table}_v4;",
+                    reference_table(entity)
+                ))?;
+                let mut select = conn.prepare(&format!("SELECT id, rid FROM {table}"))?;
+                let ids = select
+                    .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))?
+                    .collect::<Result<_, _>>()?;
+                rows.push(ids);
+            }
+            let row = |entity: Entity, id: &str| {
+                let at = Entity::ALL.iter().position(|e| *e == entity)?;
+                rows.get(at)?.get(id).copied()
+            };
+            conn.execute_batch(&format!(
+                "ALTER TABLE events RENAME TO events_v4;
+                 DROP INDEX events_request;
+                 DROP INDEX events_external;
+                 {EVENTS_TABLE}"
+            ))?;
+            {
+                let mut select = conn.prepare(
+                    "SELECT seq, kind, number, id, request_unique_identifier,
+                            accounts_receivable_id, external_system,
+                            external_system_reference_number, body
+                     FROM events_v4 ORDER BY seq",
+                )?;
+                let mut insert = conn.prepare(
+                    "INSERT INTO events (seq, kind, number, id, request_unique_identifier,
+                         accounts_receivable_id, external_system,
+                         external_system_reference_number, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?;
+                let mut events = select.query([])?;
+                while let Some(event) = events.next()? {
+                    let kind = event.get_ref(1)?.as_str().ok().and_then(Kind::from_name);
+                    let stored = event.get_ref(8)?;
+                    // A body that is not an event of a known kind (none is written so) is
+                    // copied as it was rather than lost.
+                    let rewritten = match (kind, stored.as_str()) {
+                        (Some(kind), Ok(text)) => body::with_rows(kind, text, &row),
+                        _ => None,
+                    };
+                    let account = event.get_ref(5)?;
+                    let account = match account.as_str() {
+                        Ok(id) => row(Entity::Account, id)
+                            .map_or(account, rusqlite::types::ValueRef::Integer),
+                        Err(_) => account,
+                    };
+                    let values: [rusqlite::types::ValueRef<'_>; 8] = [
+                        event.get_ref(0)?,
+                        event.get_ref(1)?,
+                        event.get_ref(2)?,
+                        event.get_ref(3)?,
+                        event.get_ref(4)?,
+                        account,
+                        event.get_ref(6)?,
+                        event.get_ref(7)?,
+                    ];
+                    let body = match &rewritten {
+                        Some(text) => rusqlite::types::ValueRef::Text(text.as_bytes()),
+                        None => stored,
+                    };
+                    insert.execute(rusqlite::params_from_iter(
+                        values
+                            .into_iter()
+                            .chain(std::iter::once(body))
+                            .map(rusqlite::types::ToSqlOutput::Borrowed),
+                    ))?;
+                }
+            }
+            conn.execute_batch(&format!(
+                "DROP TABLE events_v4;
+                 {EVENTS_INDEXES}
+                 {}PRAGMA user_version = 5;",
+                views()
+            ))
+        },
+    )
+}
+
 /// Runs `work` under the write lock if the store is still at version `from` once the lock
 /// is held: another process may have created or upgraded it meanwhile.
 fn in_write_transaction(
@@ -305,7 +474,7 @@ mod tests {
     #[test]
     fn the_number_check_uses_the_same_split_of_seq_as_the_writer() {
         let modulus = format!("number = seq % {}", 1i64 << NUMBER_BITS);
-        assert!(EVENTS.contains(&modulus), "{modulus}");
+        assert!(EVENTS_TABLE.contains(&modulus), "{modulus}");
         assert_eq!(seq(2, 7) % (1i64 << NUMBER_BITS), 7);
     }
 }

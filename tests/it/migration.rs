@@ -6,13 +6,14 @@
 //!
 //! The old stores are SQL dumps of stores made by importing three fixture requests with
 //! `--id-seed 7`: `tests/store_v1/store.sql` (schema 1, commit 7f452d8) and
-//! `tests/store_v2/store.sql` (schema 2, commit a8558c8) and `tests/store_v3/store.sql`
-//! (schema 3, commit d2c6387). All gave the same reports and listing, kept in
-//! `tests/store_v1/`.
+//! `tests/store_v2/store.sql` (schema 2, commit a8558c8), `tests/store_v3/store.sql`
+//! (schema 3, commit d2c6387) and `tests/store_v4/store.sql` (schema 4, commit 1f95904).
+//! All gave the same reports and listing, kept in `tests/store_v1/`.
 
 use rusqlite::Connection;
 use serde_json::Value;
 
+use crate::support::fixtures::ENTITIES;
 use crate::support::{Store, crate_path};
 
 const KINDS: [&str; 3] = ["purchases", "referrals", "financial_statements"];
@@ -61,6 +62,14 @@ fn a_schema_3_store_is_upgraded_without_losing_or_duplicating_anything() {
     upgrades_without_losing_or_duplicating_anything(3);
 }
 
+#[test]
+fn a_schema_4_store_is_upgraded_without_losing_or_duplicating_anything() {
+    upgrades_without_losing_or_duplicating_anything(4);
+}
+
+/// The schema version this build writes.
+const CURRENT: i64 = 5;
+
 fn upgrades_without_losing_or_duplicating_anything(old: i64) {
     let store = old_store(old);
     assert_eq!(user_version(&store), old);
@@ -89,7 +98,7 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
         );
     }
 
-    assert_eq!(user_version(&store), 4);
+    assert_eq!(user_version(&store), CURRENT);
     for table in ["users", "web_api_keys", "tokens"] {
         assert_eq!(
             store.count(table),
@@ -102,6 +111,15 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
         compact, 6,
         "every listing is in the stored form of schema 3"
     );
+    for entity in ENTITIES {
+        let named_by_id = store.query_i64(&format!(
+            "SELECT count(*) FROM events e, {entity} r WHERE instr(e.body, r.id)"
+        ));
+        assert_eq!(
+            named_by_id, 0,
+            "schema 5 bodies name {entity} records by their row, not their id"
+        );
+    }
     assert_eq!(store.count("events"), 6, "the re-runs created nothing");
     assert_eq!(store.text_rows(PRODUCTS), old_products);
     assert_eq!(store.text_rows(KPIS), old_kpis);

@@ -124,7 +124,7 @@ fn a_newer_cebulks_store_is_refused_and_left_untouched() {
         .code(1);
     store
         .conn()
-        .execute_batch("PRAGMA user_version = 5")
+        .execute_batch("PRAGMA user_version = 1000")
         .unwrap();
     refused_by_every_command(&store, "a newer cebulk made it");
 }
