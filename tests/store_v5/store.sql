@@ -139,5 +139,5 @@ CREATE VIEW event_kpis AS
            k.value ->> '$."2"' AS product_id
     FROM events e, json_each(e.body, '$."25"') k
     WHERE e.kind = 'financial_statements';
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 COMMIT;
