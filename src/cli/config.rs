@@ -46,6 +46,9 @@ pub struct ImportConfig {
     pub max_errors: Option<u64>,
     /// How CSV inputs are read (`--delimiter`, `--skip-unknown-columns`, `--map`).
     pub csv: CsvOptions,
+    /// Whether the import records itself in the store's history when it ends: on for the
+    /// command line; off where the caller records the run itself (the console).
+    pub history: bool,
 }
 
 /// `--jobs` is at most this many threads a core: more workers only queue for the cores and
@@ -135,6 +138,7 @@ impl ImportConfig {
             summary: args.summary,
             max_errors: args.max_errors,
             csv,
+            history: true,
         })
     }
 }

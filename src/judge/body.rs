@@ -1,7 +1,7 @@
 //! The stored form of an event's listing (the `body` column, schema 3): the listing's JSON
 //! with each key replaced by the field's position in its level of the seed's field list
 //! (`crate::domain::schema`), and each identifier object `{"id": X}` by its record's row in
-//! the store alone ([`RecordRef`], schema 5; by its id `X` in schemas 3 and 4).
+//! the store alone ([`RecordRef`], schema 6; by its id `X` in schemas 3 to 5).
 //!
 //! Why: the listing is most of what an event puts in the store, and with field names most
 //! of the listing was key names; every byte goes through a kernel copy (twice in WAL: the
@@ -259,7 +259,7 @@ fn encode_level(out: &mut String, level: &'static [Field], map: &Map<String, Val
     out.push('}');
 }
 
-/// A stored body of schema 5 or before with each identifier that names a record `row`
+/// A stored body of schema 3 to 5 with each identifier that names a record `row`
 /// knows written as that record's row instead ([`RecordRef`]): byte for byte what
 /// [`write()`] gives for the same event today, so that upgraded events are still recognised
 /// on a re-run. `None` when `stored` is not a JSON object.

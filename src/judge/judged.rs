@@ -25,7 +25,7 @@ pub struct Judged {
     /// The event's account (named, or the participant's): its id.
     pub account_id: Option<String>,
     /// Its row in the store (`rid`), which the store keeps instead of the id when it has
-    /// one (schema 5).
+    /// one (schema 6).
     pub account_rid: Option<i64>,
     /// `external_system` (empty when absent) and `external_system_reference_number`.
     /// Boxed, as is `referral`: most events have neither, and a judged event waits in

@@ -16,8 +16,10 @@
 //!
 //! Schema 3 changed only how the listing is stored: in fewer bytes, through [`body`].
 //! Schema 4 added the tables of `cebulk serve`'s users, web API keys and tokens
-//! ([`super::auth`]). Schema 5 names reference records in bodies by their row
-//! ([`body::RecordRef`]), which reference tables hold as `rid`.
+//! ([`super::auth`]).
+//! Schema 5 added the history of imports ([`super::history`]).
+//! Schema 6 names reference records in bodies by their row ([`body::RecordRef`]), which
+//! reference tables hold as `rid`.
 
 use rusqlite::Connection;
 
@@ -28,7 +30,7 @@ use crate::domain::schema::field::FieldType;
 use crate::judge::body;
 
 /// The schema version this build writes and reads.
-pub const VERSION: i64 = 5;
+pub const VERSION: i64 = 6;
 
 /// Bits of `seq` that hold the event's number; the kind's ordinal sits above them.
 pub const NUMBER_BITS: u32 = 40;
@@ -45,7 +47,7 @@ CREATE TABLE events (
     number INTEGER NOT NULL CHECK (number > 0 AND number = seq % 1099511627776),
     id TEXT NOT NULL,
     request_unique_identifier TEXT NOT NULL,
-    -- The account's row (an integer, schema 5), or its id (text): no type, so that one is
+    -- The account's row (an integer, schema 6), or its id (text): no type, so that one is
     -- never taken for the other.
     accounts_receivable_id,
     external_system TEXT,
@@ -232,6 +234,7 @@ pub fn create(conn: &Connection) -> Result<(), StoreError> {
     ddl.push_str(&views());
     ddl.push_str(OTHER);
     ddl.push_str(super::auth::TABLES);
+    ddl.push_str(super::history::TABLES);
     ddl.push_str(&format!("PRAGMA user_version = {VERSION};"));
     in_write_transaction(conn, 0, "creating the store's schema", |conn| {
         conn.execute_batch(&ddl)
@@ -339,7 +342,23 @@ pub fn migrate_from_3(conn: &Connection) -> Result<(), StoreError> {
     )
 }
 
-/// Brings a schema 4 store to schema 5 in one transaction: bodies name reference records
+/// Brings a schema 4 store to schema 5 in one transaction: the history of imports
+/// ([`super::history`]), empty; nothing else changes.
+pub fn migrate_from_4(conn: &Connection) -> Result<(), StoreError> {
+    in_write_transaction(
+        conn,
+        4,
+        "migrating the store from schema version 4",
+        |conn| {
+            conn.execute_batch(&format!(
+                "{}PRAGMA user_version = 5;",
+                super::history::TABLES
+            ))
+        },
+    )
+}
+
+/// Brings a schema 5 store to schema 6 in one transaction: bodies name reference records
 /// by their row ([`body::RecordRef`]) instead of their 32-character ids, which were most
 /// of an event's bytes, and so does the `accounts_receivable_id` column; reference tables
 /// get that row as `rid`, an alias of the rowid so that nothing renumbers it.
@@ -348,11 +367,11 @@ pub fn migrate_from_3(conn: &Connection) -> Result<(), StoreError> {
 /// then freed from: rewriting each row in place would leave its pages as many, each less
 /// full. The indexes are built once the rows are in, a sort rather than an insert an event.
 /// The file keeps its size; later imports reuse the freed pages (or `VACUUM` returns them).
-pub fn migrate_from_4(conn: &Connection) -> Result<(), StoreError> {
+pub fn migrate_from_5(conn: &Connection) -> Result<(), StoreError> {
     in_write_transaction(
         conn,
-        4,
-        "migrating the store from schema version 4",
+        5,
+        "migrating the store from schema version 5",
         |conn| {
             conn.execute_batch("DROP VIEW event_products; DROP VIEW event_kpis;")?;
             let mut rows: Vec<std::collections::HashMap<String, i64>> = Vec::new();
@@ -361,11 +380,11 @@ pub fn migrate_from_4(conn: &Connection) -> Result<(), StoreError> {
                 let columns: Vec<&str> = entity.columns().iter().map(|c| c.name).collect();
                 let columns = columns.join(", ");
                 conn.execute_batch(&format!(
-                    "ALTER TABLE {table} RENAME TO {table}_v4;
+                    "ALTER TABLE {table} RENAME TO {table}_v5;
                      {}
                      INSERT INTO {table} (rid, id, {columns})
-                         SELECT rowid, id, {columns} FROM {table}_v4 ORDER BY rowid;
-                     DROP TABLE {table}_v4;",
+                         SELECT rowid, id, {columns} FROM {table}_v5 ORDER BY rowid;
+                     DROP TABLE {table}_v5;",
                     reference_table(entity)
                 ))?;
                 let mut select = conn.prepare(&format!("SELECT id, rid FROM {table}"))?;
@@ -379,7 +398,7 @@ pub fn migrate_from_4(conn: &Connection) -> Result<(), StoreError> {
                 rows.get(at)?.get(id).copied()
             };
             conn.execute_batch(&format!(
-                "ALTER TABLE events RENAME TO events_v4;
+                "ALTER TABLE events RENAME TO events_v5;
                  DROP INDEX events_request;
                  DROP INDEX events_external;
                  {EVENTS_TABLE}"
@@ -389,7 +408,7 @@ pub fn migrate_from_4(conn: &Connection) -> Result<(), StoreError> {
                     "SELECT seq, kind, number, id, request_unique_identifier,
                             accounts_receivable_id, external_system,
                             external_system_reference_number, body
-                     FROM events_v4 ORDER BY seq",
+                     FROM events_v5 ORDER BY seq",
                 )?;
                 let mut insert = conn.prepare(
                     "INSERT INTO events (seq, kind, number, id, request_unique_identifier,
@@ -436,9 +455,9 @@ pub fn migrate_from_4(conn: &Connection) -> Result<(), StoreError> {
                 }
             }
             conn.execute_batch(&format!(
-                "DROP TABLE events_v4;
+                "DROP TABLE events_v5;
                  {EVENTS_INDEXES}
-                 {}PRAGMA user_version = 5;",
+                 {}PRAGMA user_version = 6;",
                 views()
             ))
         },

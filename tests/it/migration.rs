@@ -7,7 +7,8 @@
 //! The old stores are SQL dumps of stores made by importing three fixture requests with
 //! `--id-seed 7`: `tests/store_v1/store.sql` (schema 1, commit 7f452d8) and
 //! `tests/store_v2/store.sql` (schema 2, commit a8558c8), `tests/store_v3/store.sql`
-//! (schema 3, commit d2c6387) and `tests/store_v4/store.sql` (schema 4, commit 1f95904).
+//! (schema 3, commit d2c6387), `tests/store_v4/store.sql` (schema 4, commit ca936ff) and
+//! `tests/store_v5/store.sql` (schema 5, commit 1f95904).
 //! All gave the same reports and listing, kept in `tests/store_v1/`.
 
 use rusqlite::Connection;
@@ -67,8 +68,13 @@ fn a_schema_4_store_is_upgraded_without_losing_or_duplicating_anything() {
     upgrades_without_losing_or_duplicating_anything(4);
 }
 
+#[test]
+fn a_schema_5_store_is_upgraded_without_losing_or_duplicating_anything() {
+    upgrades_without_losing_or_duplicating_anything(5);
+}
+
 /// The schema version this build writes.
-const CURRENT: i64 = 5;
+const CURRENT: i64 = 6;
 
 fn upgrades_without_losing_or_duplicating_anything(old: i64) {
     let store = old_store(old);
@@ -76,6 +82,7 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
     let old_products = store.text_rows(PRODUCTS);
     let old_kpis = store.text_rows(KPIS);
     assert!(!old_products.is_empty() && !old_kpis.is_empty());
+    let old_imports = if old >= 5 { store.count("imports") } else { 0 };
 
     // Read-only first: it must not change the store, and must say how to upgrade it.
     let listing = store.run(&["events"]);
@@ -106,6 +113,11 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
             "schema 4 adds the empty table {table}"
         );
     }
+    assert_eq!(
+        store.count("imports"),
+        old_imports + KINDS.len() as i64,
+        "schema 5 adds the history of imports, which lists each re-run"
+    );
     let compact = store.query_i64("SELECT count(*) FROM events WHERE body LIKE '{\"0\":%'");
     assert_eq!(
         compact, 6,
@@ -117,7 +129,7 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
         ));
         assert_eq!(
             named_by_id, 0,
-            "schema 5 bodies name {entity} records by their row, not their id"
+            "schema 6 bodies name {entity} records by their row, not their id"
         );
     }
     assert_eq!(store.count("events"), 6, "the re-runs created nothing");
