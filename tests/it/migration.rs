@@ -176,3 +176,34 @@ fn ids_only(listing: Value) -> Value {
         other => other,
     }
 }
+
+/// An upgrade that fails part-way (here on a row that breaks the events' CHECK, which a
+/// damaged store may hold) changes nothing: it runs in one transaction, and the store stays
+/// a schema 5 store, byte for byte, for the cebulk that made it.
+#[test]
+fn a_failed_upgrade_leaves_the_store_as_it_was() {
+    let store = old_store(5);
+    let conn = store.conn();
+    conn.execute_batch("PRAGMA ignore_check_constraints = 1")
+        .unwrap();
+    let damaged = conn
+        .execute(
+            "UPDATE events SET number = number + 1000 WHERE kind = 'purchases' AND number = 1",
+            [],
+        )
+        .unwrap();
+    assert_eq!(damaged, 1);
+    drop(conn);
+    let before = store.bytes();
+    let request = crate_path("fixtures/requests/purchases.json");
+    let run = store.import(&["--quiet", &request]);
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("migrating the store from schema version 5"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(user_version(&store), 5);
+    assert!(store.bytes() == before, "the store changed");
+}
