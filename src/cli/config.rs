@@ -46,6 +46,8 @@ pub struct ImportConfig {
     pub max_errors: Option<u64>,
     /// How CSV inputs are read (`--delimiter`, `--skip-unknown-columns`, `--map`).
     pub csv: CsvOptions,
+    /// Where the import counts its progress for another thread (the console), if anywhere.
+    pub progress: Option<std::sync::Arc<crate::cli::progress::Counters>>,
 }
 
 /// `--jobs` is at most this many threads a core: more workers only queue for the cores and
@@ -76,6 +78,7 @@ impl ImportConfig {
             .map(|name| {
                 Ok(Source {
                     name: name.clone(),
+                    path: None,
                     format: format_of(name, args.format)?,
                 })
             })
@@ -135,6 +138,7 @@ impl ImportConfig {
             summary: args.summary,
             max_errors: args.max_errors,
             csv,
+            progress: None,
         })
     }
 }

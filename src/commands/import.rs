@@ -25,6 +25,11 @@ pub const DRY_RUN_FAILED: &str =
 pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
     // First, so that a signal from here on ends the run with a valid report.
     let interrupt = Interrupt::install()?;
+    run_with(config, &interrupt)
+}
+
+/// Runs an import that `interrupt` may stop; returns its exit status.
+pub fn run_with(config: &ImportConfig, interrupt: &Interrupt) -> Result<u8, Fatal> {
     // A dry run reads the store and writes nothing: not even the reference data it applies.
     let mut store = if config.dry_run {
         open_read(&config.store)?
@@ -46,7 +51,7 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
     };
     let (mut report, target) = open_report(config.report.as_deref())
         .map_err(|error| error.after(committed(config.dry_run, 0)))?;
-    let imported = import(config, &maps, &mut writer, &mut report, &interrupt);
+    let imported = import(config, &maps, &mut writer, &mut report, interrupt);
     // Stops the checkpoint thread, if the import switched the store to WAL.
     drop(writer);
     // Closing the store copies the rest of any WAL into it and deletes the WAL; moving the
