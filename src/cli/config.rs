@@ -48,6 +48,9 @@ pub struct ImportConfig {
     pub csv: CsvOptions,
     /// Where the import counts its progress for another thread (the console), if anywhere.
     pub progress: Option<std::sync::Arc<crate::cli::progress::Counters>>,
+    /// Whether the import records itself in the store's history when it ends: on for the
+    /// command line; off where the caller records the run itself (the console).
+    pub history: bool,
 }
 
 /// `--jobs` is at most this many threads a core: more workers only queue for the cores and
@@ -139,6 +142,7 @@ impl ImportConfig {
             max_errors: args.max_errors,
             csv,
             progress: None,
+            history: true,
         })
     }
 }

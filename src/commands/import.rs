@@ -14,8 +14,8 @@ use crate::report::destination::{
 };
 use crate::report::envelope::{Report, Status};
 use crate::report::summary::Ending;
-use crate::store::reference;
 use crate::store::writer::Writer;
+use crate::store::{history, reference};
 
 /// What to do about a store that fails during a dry run, which changes nothing in it.
 pub const DRY_RUN_FAILED: &str =
@@ -54,6 +54,9 @@ pub fn run_with(config: &ImportConfig, interrupt: &Interrupt) -> Result<u8, Fata
     let imported = import(config, &maps, &mut writer, &mut report, interrupt);
     // Stops the checkpoint thread, if the import switched the store to WAL.
     drop(writer);
+    if config.history && !config.dry_run {
+        record_history(&store.conn, config, &imported);
+    }
     // Closing the store copies the rest of any WAL into it and deletes the WAL; moving the
     // report into place may delete an earlier report. Both wait on the disk, so they
     // overlap (docs/performance.md, "commands/import: closing the store and the report").
@@ -142,11 +145,7 @@ fn finish_import(
         });
     }
     close_report(report, target).map_err(|error| error.after(kept))?;
-    let ending = match imported.interrupted {
-        Some(signal) => Ending::Interrupted(signal.name()),
-        None if imported.too_many_unprocessed => Ending::TooManyUnprocessed,
-        None => Ending::Finished,
-    };
+    let ending = ending(&imported);
     if let Some(path) = &config.summary {
         let json = imported
             .summary
@@ -185,6 +184,82 @@ fn finish_import(
         ));
     }
     Ok(imported.exit_code())
+}
+
+/// How the import ended, for its summary.
+fn ending(imported: &Imported) -> Ending {
+    match imported.interrupted {
+        Some(signal) => Ending::Interrupted(signal.name()),
+        None if imported.too_many_unprocessed => Ending::TooManyUnprocessed,
+        None => Ending::Finished,
+    }
+}
+
+/// Records the import in the store's history. Failing to is said, but does not change
+/// the import's outcome: its events are committed and reported either way.
+fn record_history(
+    conn: &rusqlite::Connection,
+    config: &ImportConfig,
+    imported: &Result<Imported, Fatal>,
+) {
+    let started = history::Begin {
+        origin: history::Origin::CommandLine,
+        user: os_user(),
+        file: config
+            .inputs
+            .iter()
+            .map(|input| input.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        kind: config.kind.map(|kind| kind.name().to_owned()),
+        dry_run: config.dry_run,
+    };
+    let outcome = match imported {
+        Ok(imported) => history::Outcome {
+            status: history::Status::Finished,
+            read: imported.summary.read(),
+            created: imported.summary.created,
+            already_stored: imported.summary.recognised,
+            unprocessed: imported.summary.unprocessed_count(),
+            duration_ms: u64::try_from(imported.took.as_millis()).unwrap_or(u64::MAX),
+            summary: Some(
+                imported
+                    .summary
+                    .json(
+                        imported.took,
+                        false,
+                        ending(imported),
+                        imported.rejected.len(),
+                    )
+                    .to_string(),
+            ),
+            error: None,
+        },
+        Err(fatal) => history::Outcome {
+            status: history::Status::Failed,
+            read: 0,
+            created: 0,
+            already_stored: 0,
+            unprocessed: 0,
+            duration_ms: 0,
+            summary: None,
+            error: Some(error_chain(fatal)),
+        },
+    };
+    if let Err(error) = history::record(conn, &started, &outcome) {
+        stderr::line(format_args!(
+            "cebulk: warning: the import is not in the store's history: {}",
+            error_chain(&error)
+        ));
+    }
+}
+
+/// Who runs this command, for the history: the login name, else the user id.
+fn os_user() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|user| !user.is_empty()))
+        .unwrap_or_else(|| format!("uid {}", rustix::process::getuid().as_raw()))
 }
 
 /// An error and its sources on one line: `store failure: committing the batch: disk I/O error`.

@@ -101,13 +101,17 @@ pub fn page(command: Option<&str>) -> Result<Vec<u8>, Fatal> {
 }
 
 /// `page` with every character outside ASCII written as roff's `\[uXXXX]`, so that groff
-/// reads it whatever its input encoding.
+/// reads it whatever its input encoding. An ellipsis is three dots, which groff's ASCII
+/// device has no glyph for otherwise (`\&` keeps a dot at a line's start from being read as a
+/// request).
 fn ascii_roff(page: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(page);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {
             out.push(c);
+        } else if c == '\u{2026}' {
+            out.push_str("\\&...");
         } else {
             out.push_str(&format!("\\[u{:04X}]", u32::from(c)));
         }

@@ -9,6 +9,8 @@ use crate::store::reference;
 /// Runs the server; exits 0 after a graceful stop.
 pub fn run(config: ServeConfig) -> Result<u8, Fatal> {
     let auth = open_write(&config.store)?;
+    // The console's imports a server left running when it stopped ended with it.
+    crate::store::history::abandon_running(&auth.conn)?;
     let events = open_write(&config.store)?;
     let maps = reference::load(&events.conn)?;
     // The console's imports are `cebulk import`'s, without its signal handlers: the

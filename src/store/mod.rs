@@ -6,6 +6,7 @@ pub mod check;
 pub mod checkpoint;
 pub mod dry_run;
 pub mod error;
+pub mod history;
 pub mod ids;
 pub mod insert;
 pub mod journal;

@@ -320,12 +320,18 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
             schema::migrate_from_1(&conn)?;
             schema::migrate_from_2(&conn)?;
             schema::migrate_from_3(&conn)?;
+            schema::migrate_from_4(&conn)?;
         }
         2 => {
             schema::migrate_from_2(&conn)?;
             schema::migrate_from_3(&conn)?;
+            schema::migrate_from_4(&conn)?;
         }
-        3 => schema::migrate_from_3(&conn)?,
+        3 => {
+            schema::migrate_from_3(&conn)?;
+            schema::migrate_from_4(&conn)?;
+        }
+        4 => schema::migrate_from_4(&conn)?,
         _ => {}
     }
     // A multi-row insert runs in a statement transaction (an explicit rowid and the partial

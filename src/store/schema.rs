@@ -17,6 +17,7 @@
 //! Schema 3 changed only how the listing is stored: in fewer bytes, through [`body`].
 //! Schema 4 added the tables of `cebulk serve`'s users, web API keys and tokens
 //! ([`super::auth`]).
+//! Schema 5 added the history of imports ([`super::history`]).
 
 use rusqlite::Connection;
 
@@ -26,7 +27,7 @@ use crate::domain::kind::Kind;
 use crate::judge::body;
 
 /// The schema version this build writes and reads.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 /// Bits of `seq` that hold the event's number; the kind's ordinal sits above them.
 pub const NUMBER_BITS: u32 = 40;
@@ -170,6 +171,7 @@ pub fn create(conn: &Connection) -> Result<(), StoreError> {
     ddl.push_str(&views());
     ddl.push_str(OTHER);
     ddl.push_str(super::auth::TABLES);
+    ddl.push_str(super::history::TABLES);
     ddl.push_str(&format!("PRAGMA user_version = {VERSION};"));
     in_write_transaction(conn, 0, "creating the store's schema", |conn| {
         conn.execute_batch(&ddl)
@@ -273,6 +275,22 @@ pub fn migrate_from_3(conn: &Connection) -> Result<(), StoreError> {
         3,
         "migrating the store from schema version 3",
         |conn| conn.execute_batch(&format!("{}PRAGMA user_version = 4;", super::auth::TABLES)),
+    )
+}
+
+/// Brings a schema 4 store to schema 5 in one transaction: the history of imports
+/// ([`super::history`]), empty; nothing else changes.
+pub fn migrate_from_4(conn: &Connection) -> Result<(), StoreError> {
+    in_write_transaction(
+        conn,
+        4,
+        "migrating the store from schema version 4",
+        |conn| {
+            conn.execute_batch(&format!(
+                "{}PRAGMA user_version = 5;",
+                super::history::TABLES
+            ))
+        },
     )
 }
 

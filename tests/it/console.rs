@@ -565,3 +565,62 @@ fn the_events_page_filters_and_pages_as_cebulk_events_does() {
     assert_eq!(bad.status, 400);
     assert!(bad.by_id("error").unwrap().contains("is not a date"));
 }
+
+#[test]
+fn the_history_lists_command_line_and_console_imports_newest_first() {
+    let store = prepared();
+    store.file("purchases.csv", purchases_with_bad_rows());
+    store
+        .cebulk()
+        .args(["import", "--quiet", "--kind", "purchases", "purchases.csv"])
+        .run()
+        .code(1);
+    let server = Server::start(&store.db(), &[]);
+    let mut browser = Browser::new(&server);
+    browser.sign_in();
+    let accepted = browser.upload(
+        "web.json",
+        &std::fs::read(fixture("requests/web.json")).unwrap(),
+        &[("dry_run", "1")],
+    );
+    let location = accepted.location.expect("the run's page");
+    browser.finished(&location);
+
+    let history = browser.get("/console/history");
+    let rows = history.rows("history", "import");
+    assert_eq!(rows.len(), 2, "{}", history.text());
+    let (console, cli) = (&rows[0], &rows[1]);
+    assert_eq!(console["who"], USER.0);
+    assert_eq!(console["file"], "web.json");
+    assert!(console["status"].contains("dry run"), "{console:?}");
+    assert!(cli["who"].contains("command line"), "{cli:?}");
+    assert_eq!(cli["file"], "purchases.csv");
+    assert_eq!(cli["kind"], "purchases");
+    assert_eq!(cli["created"], "2");
+    assert_eq!(cli["already-stored"], "0");
+    assert_eq!(cli["unprocessed"], "3");
+    for row in &rows {
+        let when = &row["when"];
+        assert!(
+            when.len() == 20 && when.ends_with('Z') && when.as_bytes()[10] == b'T',
+            "RFC 3339 to the second, UTC: {when}"
+        );
+    }
+    assert!(!history.has("older"));
+
+    // The command line's import opens as a result too, without the console's downloads.
+    let link = history
+        .text()
+        .split("<a class=\"open\" href=\"")
+        .nth(2)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the second row's link")
+        .to_owned();
+    let result = browser.get(&link);
+    assert_eq!(result.by_id("status").as_deref(), Some("finished"));
+    assert_eq!(result.by_id("created").as_deref(), Some("2"));
+    assert_eq!(result.rows("by-code", "code").len(), 2);
+    assert!(!result.has("download-report") && !result.has("download-rejects"));
+    assert_eq!(browser.get("/console/imports/999").status, 404);
+    assert_eq!(browser.get("/console/imports/x1").status, 404);
+}

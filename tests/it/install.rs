@@ -83,11 +83,20 @@ fn bash_completes_a_command_and_a_kind() {
     );
 }
 
-/// The warnings groff gives when it renders `page` (none for a good page).
+/// The warnings groff gives when it renders `page` for a UTF-8 terminal and for a plain
+/// ASCII one (none for a good page).
 fn groff_warnings(page: &str) -> String {
+    ["-Tutf8", "-Tascii"]
+        .iter()
+        .map(|device| groff_warnings_on(page, device))
+        .collect()
+}
+
+/// The warnings groff gives when it renders `page` on `device`.
+fn groff_warnings_on(page: &str, device: &str) -> String {
     use std::io::Write;
     let mut groff = Command::new("groff")
-        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .args(["-man", device, "-ww", "-z"])
         .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -6,9 +6,9 @@
 //!
 //! The old stores are SQL dumps of stores made by importing three fixture requests with
 //! `--id-seed 7`: `tests/store_v1/store.sql` (schema 1, commit 7f452d8) and
-//! `tests/store_v2/store.sql` (schema 2, commit a8558c8) and `tests/store_v3/store.sql`
-//! (schema 3, commit d2c6387). All gave the same reports and listing, kept in
-//! `tests/store_v1/`.
+//! `tests/store_v2/store.sql` (schema 2, commit a8558c8), `tests/store_v3/store.sql`
+//! (schema 3, commit d2c6387) and `tests/store_v4/store.sql` (schema 4, commit ca936ff).
+//! All gave the same reports and listing, kept in `tests/store_v1/`.
 
 use rusqlite::Connection;
 use serde_json::Value;
@@ -61,6 +61,11 @@ fn a_schema_3_store_is_upgraded_without_losing_or_duplicating_anything() {
     upgrades_without_losing_or_duplicating_anything(3);
 }
 
+#[test]
+fn a_schema_4_store_is_upgraded_without_losing_or_duplicating_anything() {
+    upgrades_without_losing_or_duplicating_anything(4);
+}
+
 fn upgrades_without_losing_or_duplicating_anything(old: i64) {
     let store = old_store(old);
     assert_eq!(user_version(&store), old);
@@ -89,7 +94,7 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
         );
     }
 
-    assert_eq!(user_version(&store), 4);
+    assert_eq!(user_version(&store), 5);
     for table in ["users", "web_api_keys", "tokens"] {
         assert_eq!(
             store.count(table),
@@ -97,6 +102,11 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
             "schema 4 adds the empty table {table}"
         );
     }
+    assert_eq!(
+        store.count("imports"),
+        KINDS.len() as i64,
+        "schema 5 adds the history of imports, which lists each re-run"
+    );
     let compact = store.query_i64("SELECT count(*) FROM events WHERE body LIKE '{\"0\":%'");
     assert_eq!(
         compact, 6,

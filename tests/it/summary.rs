@@ -226,3 +226,40 @@ fn a_store_without_reference_data_is_warned_of_naming_the_fix() {
     ]);
     assert!(!run.stderr.contains("warning"), "{}", run.context());
 }
+
+/// The store's history of imports (read by the console) holds one row a run of the command
+/// line, with the counts and the summary of `--summary`; a dry run leaves no row.
+#[test]
+fn each_import_is_recorded_in_the_store_history_with_its_summary() {
+    let store = Store::new();
+    let input = fixture("requests/purchases.csv");
+    import(&store, &input, &["--summary", "first.json"]).code(1);
+    import(&store, &input, &["--dry-run"]).code(1);
+    import(&store, &input, &["--summary", "second.json"]).code(1);
+    let rows = store.text_rows(
+        "SELECT origin, file, kind, status, events_read, created, already_stored, unprocessed,
+                dry_run, summary FROM imports ORDER BY id",
+    );
+    assert_eq!(rows.len(), 2, "the dry run is not recorded: {rows:?}");
+    for (row, name) in rows.iter().zip(["first.json", "second.json"]) {
+        let written = summary(&store, name);
+        assert_eq!(row[0], "command line");
+        assert!(row[1].ends_with("purchases.csv"), "{row:?}");
+        assert_eq!(row[2..4], ["purchases", "finished"]);
+        let counts: Vec<String> = ["events_read", "created", "already_in_store", "unprocessed"]
+            .iter()
+            .map(|key| written[key].to_string())
+            .collect();
+        assert_eq!(row[4..8], counts[..], "{row:?}");
+        assert_eq!(row[8], "0");
+        let mut recorded: Value = serde_json::from_str(&row[9]).unwrap();
+        let mut written = written;
+        // The durations are the run's own, measured once each.
+        for key in ["duration_seconds", "events_per_second"] {
+            recorded[key] = Value::Null;
+            written[key] = Value::Null;
+        }
+        assert_eq!(recorded, written);
+    }
+    assert_eq!(rows[1][5..7], ["0", "2"], "the re-run created nothing new");
+}

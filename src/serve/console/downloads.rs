@@ -43,8 +43,10 @@ pub async fn rejects(
     let Some(id) = run_id(&id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let Some(entry) = state.console.runs.get(id) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let entry = match super::runs::entry(&state, id).await {
+        Ok(Some(entry)) => entry,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(failed) => return failed,
     };
     let Some(format) = crate::input::source::Format::from_extension(&entry.begin.file) else {
         return StatusCode::NOT_FOUND.into_response();

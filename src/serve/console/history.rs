@@ -12,9 +12,10 @@ use serde::Deserialize;
 use super::layout;
 use super::session::Session;
 use crate::serve::state::State;
+use crate::store::history::{self, Origin};
 
 /// Imports a page.
-const PAGE: usize = 50;
+const PAGE: u32 = 50;
 
 /// The page's query.
 #[derive(Debug, Deserialize)]
@@ -39,9 +40,15 @@ pub async fn show(
     Query(paging): Query<Paging>,
 ) -> Response {
     let before = paging.before.as_deref().and_then(super::result::run_id);
-    let mut entries = state.console.runs.list(before, PAGE + 1);
-    let more = entries.len() > PAGE;
-    entries.truncate(PAGE);
+    let mut entries = match state
+        .with_auth(move |conn| history::list(conn, before, PAGE + 1))
+        .await
+    {
+        Ok(entries) => entries,
+        Err(_) => return layout::store_failed(),
+    };
+    let more = entries.len() > PAGE as usize;
+    entries.truncate(PAGE as usize);
     let body = html! {
         table #history {
             tr {
@@ -54,7 +61,7 @@ pub async fn show(
                 tr .import {
                     td .who {
                         (begin.user)
-                        @if !begin.console { " (command line)" }
+                        @if begin.origin == Origin::CommandLine { " (command line)" }
                     }
                     td .when { (entry.started) }
                     td .file { a .open href=(format!("/console/imports/{}", entry.id)) { (begin.file) } }
@@ -64,7 +71,7 @@ pub async fn show(
                     td .unprocessed { (outcome.map_or(String::new(), |o| o.unprocessed.to_string())) }
                     td .duration { (outcome.map_or(String::new(), |o| duration(o.duration_ms))) }
                     td .status {
-                        (outcome.map_or("running", |o| o.status.as_str()))
+                        (entry.status.as_str())
                         @if begin.dry_run { " (dry run)" }
                     }
                 }

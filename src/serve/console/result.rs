@@ -12,9 +12,10 @@ use maud::{Markup, html};
 use serde_json::Value;
 
 use super::layout;
-use super::runs::{Entry, files};
+use super::runs::files;
 use super::session::Session;
 use crate::serve::state::State;
+use crate::store::history::{Entry, Origin, Status};
 
 /// The run id in a URL: a positive integer written plainly, else nothing.
 pub fn run_id(text: &str) -> Option<i64> {
@@ -33,8 +34,10 @@ pub async fn show(
     let Some(id) = run_id(&id) else {
         return layout::not_found(Some(&session));
     };
-    let Some(entry) = state.console.runs.get(id) else {
-        return layout::not_found(Some(&session));
+    let entry = match super::runs::entry(&state, id).await {
+        Ok(Some(entry)) => entry,
+        Ok(None) => return layout::not_found(Some(&session)),
+        Err(failed) => return failed,
     };
     let directory = state.console.run_directory(id);
     let has_report = directory.join(files::REPORT).is_file();
@@ -43,12 +46,17 @@ pub async fn show(
         @match &entry.outcome {
             None => (running(&state, id)),
             Some(outcome) => {
-                @let summary: Value = serde_json::from_str(&outcome.summary).unwrap_or(Value::Null);
-                @if outcome.status == "failed" {
+                @let summary: Value = outcome
+                    .summary
+                    .as_deref()
+                    .and_then(|text| serde_json::from_str(text).ok())
+                    .unwrap_or(Value::Null);
+                @if outcome.status == Status::Failed {
                     p { "Status: " strong #status { "failed" } }
                     p #error role="alert" {
-                        (summary["error"].as_str().unwrap_or("the import failed"))
+                        (outcome.error.as_deref().unwrap_or("the import failed"))
                     }
+                    @if !summary.is_null() { (counts(&summary)) }
                 } @else {
                     p { "Status: " strong #status { "finished" } }
                     (counts(&summary))
@@ -72,7 +80,7 @@ fn about(entry: &Entry) -> Markup {
             dt { "Kind" } dd #kind-used { (begin.kind.as_deref().unwrap_or("from the document")) }
             dt { "By" } dd #who {
                 (begin.user)
-                @if !begin.console { " (command line)" }
+                @if begin.origin == Origin::CommandLine { " (command line)" }
             }
             dt { "Started" } dd #started { (entry.started) }
         }
@@ -181,7 +189,7 @@ fn downloads(entry: &Entry, id: i64, summary: &Value, has_report: bool) -> Marku
                     }
                 }
             }
-        } @else if !entry.begin.console {
+        } @else if entry.begin.origin == Origin::CommandLine {
             p .hint { "Run from the command line: its report and rejects files are where that command wrote them." }
         }
     }

@@ -20,6 +20,8 @@ use crate::cli::config::ImportConfig;
 use crate::cli::fatal::Fatal;
 use crate::cli::progress::Counters;
 use crate::serve::state::State;
+use crate::store::error::StoreError;
+use crate::store::history::{self, Begin, Entry, Outcome, Status};
 
 /// The files of a run, in its directory.
 pub mod files {
@@ -39,53 +41,6 @@ pub mod files {
     }
 }
 
-/// What is known of an import when it begins.
-#[derive(Debug, Clone)]
-pub struct Begin {
-    /// The console's user, or the OS user of a command-line import.
-    pub user: String,
-    /// Whether it ran from the console.
-    pub console: bool,
-    /// The file's name as uploaded or given.
-    pub file: String,
-    /// The kind, when known before reading.
-    pub kind: Option<String>,
-    /// A dry run.
-    pub dry_run: bool,
-}
-
-/// How an import ended.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    /// `finished` or `failed`.
-    pub status: String,
-    /// Events read.
-    pub read: u64,
-    /// Events created.
-    pub created: u64,
-    /// Events already in the store.
-    pub already_stored: u64,
-    /// Events unprocessed.
-    pub unprocessed: u64,
-    /// How long it took.
-    pub duration_ms: u64,
-    /// The summary JSON (`--summary`), or `{"error": …}` for a failed run.
-    pub summary: String,
-}
-
-/// An import of the history.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    /// Its id.
-    pub id: i64,
-    /// When it began (RFC 3339, UTC, to the second).
-    pub started: String,
-    /// What was known then.
-    pub begin: Begin,
-    /// How it ended (`None` while it runs).
-    pub outcome: Option<Outcome>,
-}
-
 /// A run in progress.
 #[derive(Debug)]
 pub struct Live {
@@ -95,25 +50,11 @@ pub struct Live {
     pub started: Instant,
 }
 
-/// The console's runs.
+/// The console's runs in progress on this server.
+#[derive(Default)]
 pub struct Runs {
     live: Mutex<HashMap<i64, Arc<Live>>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
-    recorded: Mutex<Vec<Entry>>,
-    next: Mutex<i64>,
-}
-
-/// The larger of the numbered directories in `dir`.
-fn last_number(dir: &Path) -> i64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter_map(|e| e.file_name().to_str()?.parse::<i64>().ok())
-                .max()
-                .unwrap_or(0)
-        })
-        .unwrap_or(0)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -121,54 +62,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Runs {
-    /// No runs yet; ids follow those of the runs kept in `dir`.
-    pub fn new(dir: &Path) -> Runs {
-        Runs {
-            live: Mutex::new(HashMap::new()),
-            threads: Mutex::new(Vec::new()),
-            recorded: Mutex::new(Vec::new()),
-            next: Mutex::new(last_number(dir) + 1),
-        }
-    }
-
-    /// Records the beginning of an import; gives its id.
-    pub fn begin(&self, begin: Begin) -> i64 {
-        let mut next = lock(&self.next);
-        let id = *next;
-        *next += 1;
-        lock(&self.recorded).push(Entry {
-            id,
-            started: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-            begin,
-            outcome: None,
-        });
-        id
-    }
-
-    /// Records how the import `id` ended.
-    pub fn end(&self, id: i64, outcome: Outcome) {
-        if let Some(entry) = lock(&self.recorded).iter_mut().find(|e| e.id == id) {
-            entry.outcome = Some(outcome);
-        }
-    }
-
-    /// The import `id`.
-    pub fn get(&self, id: i64) -> Option<Entry> {
-        lock(&self.recorded).iter().find(|e| e.id == id).cloned()
-    }
-
-    /// Up to `limit` imports before `before` (all when `None`), newest first.
-    pub fn list(&self, before: Option<i64>, limit: usize) -> Vec<Entry> {
-        let recorded = lock(&self.recorded);
-        recorded
-            .iter()
-            .rev()
-            .filter(|e| before.is_none_or(|b| e.id < b))
-            .take(limit)
-            .cloned()
-            .collect()
-    }
-
     /// The run `id`'s progress, while it runs.
     pub fn live(&self, id: i64) -> Option<Arc<Live>> {
         lock(&self.live).get(&id).cloned()
@@ -181,6 +74,32 @@ impl Runs {
             let _ = thread.join();
         }
     }
+}
+
+/// Runs `work` on the server's connection for users and the history, from a thread that
+/// may block.
+pub fn with_store<T>(
+    state: &State,
+    work: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError>,
+) -> Result<T, String> {
+    let store = state
+        .auth
+        .lock()
+        .map_err(|_| "the store's connection was lost".to_owned())?;
+    work(&store.conn).map_err(|e| error_chain(&e))
+}
+
+/// Records the beginning of a console import in the history; gives its id.
+pub fn begin(state: &State, begin: &Begin) -> Result<i64, String> {
+    with_store(state, |conn| history::begin(conn, begin))
+}
+
+/// The import `id` of the history, read off the asynchronous threads.
+pub async fn entry(state: &Arc<State>, id: i64) -> Result<Option<Entry>, Response> {
+    state
+        .with_auth(move |conn| history::get(conn, id))
+        .await
+        .map_err(|_| super::layout::store_failed())
 }
 
 /// What a run needs besides its configuration.
@@ -197,6 +116,8 @@ pub struct Started {
 pub fn start(state: &Arc<State>, started: Started, mut config: ImportConfig) -> Result<(), Fatal> {
     let counters = Arc::new(Counters::default());
     config.progress = Some(Arc::clone(&counters));
+    // The console records the run itself, from its start.
+    config.history = false;
     let live = Arc::new(Live {
         counters,
         started: Instant::now(),
@@ -210,7 +131,12 @@ pub fn start(state: &Arc<State>, started: Started, mut config: ImportConfig) -> 
             let ran = (shared.console.run_import)(&config);
             let _ = std::fs::remove_file(&started.input);
             let outcome = outcome(&started.directory, ran, &shared, started.id);
-            shared.console.runs.end(started.id, outcome);
+            if let Err(e) = with_store(&shared, |conn| history::end(conn, started.id, &outcome)) {
+                crate::cli::stderr::line(format_args!(
+                    "cebulk serve: the end of console import {} is not in the history: {e}",
+                    started.id
+                ));
+            }
             lock(&shared.console.runs.live).remove(&started.id);
         })
         .map_err(|source| Fatal::Thread {
@@ -253,28 +179,34 @@ fn outcome(directory: &Path, ran: Result<u8, Fatal>, state: &State, id: i64) -> 
         .runs
         .live(id)
         .map_or(0, |live| live.started.elapsed().as_millis());
-    let duration_ms = u64::try_from(took).unwrap_or(u64::MAX);
-    let failed = |message: String| Outcome {
-        status: "failed".into(),
+    let mut outcome = Outcome {
+        status: Status::Failed,
         read: 0,
         created: 0,
         already_stored: 0,
         unprocessed: 0,
-        duration_ms,
-        summary: json!({ "error": message }).to_string(),
+        duration_ms: u64::try_from(took).unwrap_or(u64::MAX),
+        summary: None,
+        error: None,
     };
     if let Err(fatal) = ran {
-        return failed(error_chain(&fatal));
+        outcome.error = Some(error_chain(&fatal));
+        return outcome;
     }
     let Some(summary) = std::fs::read_to_string(directory.join(files::SUMMARY))
         .ok()
         .and_then(|text| serde_json::from_str::<Value>(&text).ok())
     else {
-        return failed("the import wrote no summary".into());
+        outcome.error = Some("the import wrote no summary".into());
+        return outcome;
     };
     let count = |key: &str| summary[key].as_u64().unwrap_or(0);
-    let mut summary = summary.clone();
-    let status = if count("inputs_rejected") > 0 {
+    outcome.read = count("events_read");
+    outcome.created = count("created");
+    outcome.already_stored = count("already_in_store");
+    outcome.unprocessed = count("unprocessed");
+    outcome.summary = Some(summary.to_string());
+    if count("inputs_rejected") > 0 {
         // The report's status says why the input was refused.
         let report = std::fs::read_to_string(directory.join(files::REPORT))
             .ok()
@@ -286,20 +218,11 @@ fn outcome(directory: &Path, ran: Result<u8, Fatal>, state: &State, id: i64) -> 
             .filter_map(|v| v.as_str())
             .collect::<Vec<_>>()
             .join(": ");
-        summary["error"] = json!(format!("the file was refused: {message}"));
-        "failed"
+        outcome.error = Some(format!("the file was refused: {message}"));
     } else {
-        "finished"
-    };
-    Outcome {
-        status: status.into(),
-        read: count("events_read"),
-        created: count("created"),
-        already_stored: count("already_in_store"),
-        unprocessed: count("unprocessed"),
-        duration_ms,
-        summary: summary.to_string(),
+        outcome.status = Status::Finished;
     }
+    outcome
 }
 
 /// `GET /console/imports/{id}/progress`: the run's status and counts as JSON.
@@ -311,8 +234,7 @@ pub async fn progress(
     let Some(id) = super::result::run_id(&id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let runs = &state.console.runs;
-    if let Some(live) = runs.live(id) {
+    if let Some(live) = state.console.runs.live(id) {
         let events = live.counters.events.load(Ordering::Relaxed);
         let seconds = live.started.elapsed().as_secs_f64();
         return json_answer(&json!({
@@ -323,22 +245,23 @@ pub async fn progress(
             "events_per_second": if seconds > 0.0 { (events as f64 / seconds).round() } else { 0.0 },
         }));
     }
-    match runs.get(id) {
-        None => StatusCode::NOT_FOUND.into_response(),
-        Some(entry) => {
-            let outcome = entry.outcome.as_ref();
-            let summary: Value = outcome
-                .and_then(|o| serde_json::from_str(&o.summary).ok())
-                .unwrap_or(Value::Null);
-            json_answer(&json!({
-                "status": outcome.map_or("running", |o| o.status.as_str()),
-                "events": outcome.map_or(0, |o| o.read),
-                "bytes": 0,
-                "total_bytes": 0,
-                "events_per_second": summary["events_per_second"].as_f64().unwrap_or(0.0),
-            }))
-        }
-    }
+    let entry = match entry(&state, id).await {
+        Ok(Some(entry)) => entry,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(failed) => return failed,
+    };
+    let outcome = entry.outcome.as_ref();
+    let summary: Value = outcome
+        .and_then(|o| o.summary.as_deref())
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or(Value::Null);
+    json_answer(&json!({
+        "status": entry.status.as_str(),
+        "events": outcome.map_or(0, |o| o.read),
+        "bytes": 0,
+        "total_bytes": 0,
+        "events_per_second": summary["events_per_second"].as_f64().unwrap_or(0.0),
+    }))
 }
 
 /// `value` as a JSON answer.

@@ -34,7 +34,7 @@ impl Console {
         let directory = PathBuf::from(directory);
         Ok(Console {
             secret,
-            runs: Runs::new(&directory),
+            runs: Runs::default(),
             directory,
             run_import,
         })

@@ -15,7 +15,7 @@ use maud::html;
 use tempfile::NamedTempFile;
 
 use super::layout;
-use super::runs::{self, Begin, Started, files};
+use super::runs::{self, Started, files};
 use super::session::Session;
 use super::state::private_directory;
 use super::{csrf, runs::error_chain};
@@ -26,6 +26,7 @@ use crate::input::csv::options::CsvOptions;
 use crate::input::csv::profile::{Profile, delimiter};
 use crate::input::source::{Format, Source};
 use crate::serve::state::State;
+use crate::store::history::{Begin, Origin};
 use crate::store::ids::IdGenerator;
 
 /// Longest value of a plain form field (kind, delimiter, dry run, form token).
@@ -353,12 +354,13 @@ fn check(state: &State, session: &Session, upload: Upload) -> Result<Checked, Re
             profile,
         },
         progress: None,
+        history: false,
     };
     Ok(Checked {
         config,
         begin: Begin {
+            origin: Origin::Console,
             user: session.user.clone(),
-            console: true,
             file: name,
             kind: kind.map(|k| k.name().to_owned()),
             dry_run: upload.dry_run,
@@ -436,7 +438,7 @@ fn begin(state: &Arc<State>, checked: Checked) -> Result<i64, String> {
         profile,
     } = checked;
     let console = &state.console;
-    let id = console.runs.begin(begin);
+    let id = runs::begin(state, &begin)?;
     let directory = console.run_directory(id);
     let placed = (|| -> std::io::Result<PathBuf> {
         private_directory(&directory)?;
