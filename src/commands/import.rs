@@ -3,7 +3,7 @@
 
 use super::store::{open_read, open_write};
 use crate::cli::config::ImportConfig;
-use crate::cli::fatal::Fatal;
+use crate::cli::fatal::{Fatal, error_chain};
 use crate::cli::stderr;
 use crate::domain::codes::RequestCode;
 use crate::import::interrupt::Interrupt;
@@ -260,21 +260,6 @@ fn os_user() -> String {
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|user| !user.is_empty()))
         .unwrap_or_else(|| format!("uid {}", rustix::process::getuid().as_raw()))
-}
-
-/// An error and its sources on one line: `store failure: committing the batch: disk I/O error`.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// Writes the JSON summary to `path`, which, like the report, appears only when complete.

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::session::Fetching;
 use crate::cli::config::ImportConfig;
-use crate::cli::fatal::Fatal;
+use crate::cli::fatal::{Fatal, error_chain};
 use crate::cli::progress::Counters;
 use crate::serve::state::State;
 use crate::store::error::StoreError;
@@ -155,21 +155,6 @@ pub fn start(state: &Arc<State>, started: Started, mut config: ImportConfig) -> 
             Err(e)
         }
     }
-}
-
-/// An error and its causes on one line.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let said = cause.to_string();
-        if !text.ends_with(&said) {
-            text.push_str(": ");
-            text.push_str(&said);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// How a run ended, from its summary (and its report, for an input refused whole).

@@ -14,12 +14,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use tempfile::NamedTempFile;
 
+use super::csrf;
 use super::layout;
 use super::runs::{self, Started, files};
 use super::session::Session;
 use super::state::private_directory;
-use super::{csrf, runs::error_chain};
 use crate::cli::config::ImportConfig;
+use crate::cli::fatal::error_chain;
 use crate::domain::kind::Kind;
 use crate::input::compression::without_suffix;
 use crate::input::csv::options::CsvOptions;
