@@ -398,6 +398,9 @@ fn bad_uploads_are_refused_saying_what_to_do() {
         "{}",
         profile.text()
     );
+    let not_multipart = browser.post_form("/console/imports", &[("csrf", &csrf)]);
+    assert_eq!(not_multipart.status, 400);
+    assert!(not_multipart.has("error"), "{}", not_multipart.text());
     assert!(
         browser
             .get("/console/history")
