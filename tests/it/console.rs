@@ -627,3 +627,40 @@ fn the_history_lists_command_line_and_console_imports_newest_first() {
     assert_eq!(browser.get("/console/imports/999").status, 404);
     assert_eq!(browser.get("/console/imports/x1").status, 404);
 }
+
+#[test]
+fn a_documents_set_settles_its_kind_and_a_file_refused_whole_fails_its_run() {
+    let store = prepared();
+    let server = Server::start(&store.db(), &[]);
+    let mut browser = Browser::new(&server);
+    browser.sign_in();
+    let document = std::fs::read(fixture("requests/web.json")).unwrap();
+    let accepted = browser.upload("upload.json", &document, &[]);
+    let result = browser.finished(accepted.location.as_deref().unwrap());
+    assert_eq!(result.by_id("status").as_deref(), Some("finished"));
+    let created: u64 = result.by_id("created").unwrap().parse().unwrap();
+    assert!(created > 0, "{}", result.text());
+    assert_eq!(store.committed_events(), i64::try_from(created).unwrap());
+
+    let refused = browser.upload(
+        "purchases.json",
+        b"{\"purchase_customer_events_set\": [",
+        &[],
+    );
+    let location = refused.location.expect("the run's page");
+    let result = browser.finished(&location);
+    assert_eq!(result.by_id("status").as_deref(), Some("failed"));
+    let error = result.by_id("error").unwrap_or_default();
+    assert!(error.starts_with("the file was refused: "), "{error}");
+    assert!(result.has("download-report"), "the report says why");
+    let progress = browser.get(&format!("{location}/progress"));
+    let json: Value = serde_json::from_slice(&progress.body).unwrap();
+    assert_eq!(json["status"], "failed");
+    let history = browser.get("/console/history");
+    let statuses: Vec<String> = history
+        .rows("history", "import")
+        .into_iter()
+        .map(|row| row["status"].clone())
+        .collect();
+    assert_eq!(statuses, ["failed", "finished"]);
+}
