@@ -664,3 +664,32 @@ fn a_documents_set_settles_its_kind_and_a_file_refused_whole_fails_its_run() {
         .collect();
     assert_eq!(statuses, ["failed", "finished"]);
 }
+
+#[test]
+fn the_history_shows_fifty_imports_a_page() {
+    let store = prepared();
+    store.file("web.ndjson", "");
+    for _ in 0..51 {
+        store
+            .import(&["--quiet", "--kind", "web", "web.ndjson"])
+            .code(0);
+    }
+    let server = Server::start(&store.db(), &[]);
+    let mut browser = Browser::new(&server);
+    browser.sign_in();
+    let first = browser.get("/console/history");
+    assert_eq!(first.rows("history", "import").len(), 50);
+    let text = first.text();
+    let older = text
+        .split("id=\"older\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to the older imports")
+        .to_owned();
+    assert_eq!(older, "/console/history?before=2");
+    let second = browser.get(&older);
+    let rows = second.rows("history", "import");
+    assert_eq!(rows.len(), 1);
+    assert!(second.text().contains("href=\"/console/imports/1\""));
+    assert!(!second.has("older"));
+}
