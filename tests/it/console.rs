@@ -693,3 +693,52 @@ fn the_history_shows_fifty_imports_a_page() {
     assert!(second.text().contains("href=\"/console/imports/1\""));
     assert!(!second.has("older"));
 }
+
+#[test]
+fn a_compressed_partner_export_loads_through_its_mapping_profile() {
+    let store = prepared();
+    let server = Server::start(&store.db(), &[]);
+    let mut browser = Browser::new(&server);
+    browser.sign_in();
+    let export = std::fs::read(fixture("partners/shopline-orders.csv.gz")).unwrap();
+    let profile = std::fs::read(fixture("partners/shopline.toml")).unwrap();
+    let csrf = browser.get("/console/import").csrf();
+    let accepted = browser.post_multipart(
+        "/console/imports",
+        &[
+            Part::Text("csrf", &csrf),
+            Part::File("file", "shopline-orders.csv.gz", &export),
+            Part::Text("kind", "purchases"),
+            Part::File("profile", "shopline.toml", &profile),
+            Part::Text("delimiter", ""),
+        ],
+    );
+    assert_eq!(accepted.status, 303, "{}", accepted.text());
+    let location = accepted.location.unwrap();
+    let result = browser.finished(&location);
+    assert_eq!(
+        result.by_id("created").as_deref(),
+        Some("3"),
+        "{}",
+        result.text()
+    );
+    assert_eq!(result.by_id("unprocessed").as_deref(), Some("0"));
+    assert!(!result.has("download-rejects"), "no rejects, no link");
+
+    let cli = Store::new();
+    let report = cli
+        .import(&[
+            "--quiet",
+            "--kind",
+            "purchases",
+            "--reference",
+            &reference(),
+            "--map",
+            &fixture("partners/shopline.toml"),
+            &fixture("partners/shopline-orders.csv.gz"),
+        ])
+        .code(0)
+        .stdout_text();
+    let downloaded = browser.get(&format!("{location}/report"));
+    assert_eq!(ids_masked(&downloaded.body), ids_masked(report.as_bytes()));
+}
