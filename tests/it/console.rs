@@ -742,3 +742,24 @@ fn a_compressed_partner_export_loads_through_its_mapping_profile() {
     let downloaded = browser.get(&format!("{location}/report"));
     assert_eq!(ids_masked(&downloaded.body), ids_masked(report.as_bytes()));
 }
+
+#[test]
+fn a_server_stopped_during_a_console_import_lets_it_finish_and_records_it() {
+    let store = prepared();
+    let server = Server::start(&store.db(), &[]);
+    let mut browser = Browser::new(&server);
+    browser.sign_in();
+    let events: Vec<String> = (0..20_000)
+        .map(|i| web_event_at(&format!("s-{i}"), "www.crm.com").to_string())
+        .collect();
+    let accepted = browser.upload("web.ndjson", events.join("\n").as_bytes(), &[]);
+    assert_eq!(accepted.status, 303, "{}", accepted.text());
+    let (status, _) = server.stop("TERM");
+    assert!(status.success(), "{status:?}");
+    assert_eq!(
+        store.text_rows("SELECT status, created FROM imports"),
+        [["finished", "20000"]],
+        "the run ended before the server, and says so"
+    );
+    assert_eq!(store.committed_events(), 20_000);
+}
