@@ -564,6 +564,10 @@ fn the_events_page_filters_and_pages_as_cebulk_events_does() {
         dated.by_id("count"),
         Some(count(&["--since", "2016-06-22", "--until", "2016-06-23"]))
     );
+    let far = browser.get("/console/events?page=18446744073709551615");
+    assert_eq!(far.status, 200);
+    assert!(far.rows("events", "event").is_empty());
+    assert!(far.has("prev-page") && !far.has("next-page"));
     let bad = browser.get("/console/events?since=yesterday");
     assert_eq!(bad.status, 400);
     assert!(bad.by_id("error").unwrap().contains("is not a date"));
