@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -50,11 +50,28 @@ pub struct Live {
     pub started: Instant,
 }
 
+/// Console imports that run at once. Each has an import's threads, memory and store
+/// writer; more at once would only share the two writers' turns at the store's lock, so the
+/// others wait theirs, listed as running.
+pub const AT_ONCE: usize = 2;
+
 /// The console's runs in progress on this server.
 #[derive(Default)]
 pub struct Runs {
     live: Mutex<HashMap<i64, Arc<Live>>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    running: Mutex<usize>,
+    freed: Condvar,
+}
+
+/// A run's turn to import: while it is held, the run is one of the [`AT_ONCE`].
+struct Turn<'a>(&'a Runs);
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        *lock(&self.0.running) -= 1;
+        self.0.freed.notify_one();
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -65,6 +82,19 @@ impl Runs {
     /// The run `id`'s progress, while it runs.
     pub fn live(&self, id: i64) -> Option<Arc<Live>> {
         lock(&self.live).get(&id).cloned()
+    }
+
+    /// Waits until fewer than [`AT_ONCE`] runs import, then counts this one among them.
+    fn turn(&self) -> Turn<'_> {
+        let mut running = lock(&self.running);
+        while *running >= AT_ONCE {
+            running = self
+                .freed
+                .wait(running)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *running += 1;
+        Turn(self)
     }
 
     /// Waits for every run to end (the server is stopping), saying so when one runs.
@@ -149,7 +179,10 @@ pub fn start(state: &Arc<State>, started: Started, mut config: ImportConfig) -> 
     let thread = std::thread::Builder::new()
         .name("cebulk-console-import".into())
         .spawn(move || {
-            let ran = (shared.console.run_import)(&config);
+            let ran = {
+                let _turn = shared.console.runs.turn();
+                (shared.console.run_import)(&config)
+            };
             let _ = std::fs::remove_file(&started.input);
             let outcome = outcome(&started.directory, ran, &shared, started.id);
             if let Err(e) = with_store(&shared, |conn| history::end(conn, started.id, &outcome)) {
@@ -280,4 +313,30 @@ fn json_answer(value: &Value) -> Response {
         value.to_string(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_past_those_at_once_waits_for_a_turn_to_be_given_back() {
+        let runs = Runs::default();
+        let held: Vec<Turn<'_>> = (0..AT_ONCE).map(|_| runs.turn()).collect();
+        let (took, taken) = std::sync::mpsc::channel();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let _turn = runs.turn();
+                took.send(*lock(&runs.running)).expect("the test waits");
+            });
+            assert!(
+                taken.try_recv().is_err(),
+                "no turn while {AT_ONCE} are held"
+            );
+            drop(held);
+            let running = taken.recv().expect("the turn, once one is given back");
+            assert!(running <= AT_ONCE, "{running} at once");
+        });
+        assert_eq!(*lock(&runs.running), 0);
+    }
 }
