@@ -46,6 +46,8 @@ pub struct ImportConfig {
     pub max_errors: Option<u64>,
     /// How CSV inputs are read (`--delimiter`, `--skip-unknown-columns`, `--map`).
     pub csv: CsvOptions,
+    /// Where the import counts its progress for another thread (the console), if anywhere.
+    pub progress: Option<std::sync::Arc<crate::cli::progress::Counters>>,
     /// Whether the import records itself in the store's history when it ends: on for the
     /// command line; off where the caller records the run itself (the console).
     pub history: bool,
@@ -79,6 +81,7 @@ impl ImportConfig {
             .map(|name| {
                 Ok(Source {
                     name: name.clone(),
+                    path: None,
                     format: format_of(name, args.format)?,
                 })
             })
@@ -138,6 +141,7 @@ impl ImportConfig {
             summary: args.summary,
             max_errors: args.max_errors,
             csv,
+            progress: None,
             history: true,
         })
     }

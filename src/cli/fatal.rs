@@ -240,3 +240,19 @@ pub fn one_line(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// An error and its sources on one line: `store failure: committing the batch: disk I/O
+/// error` (a source already at the end of the text is not said twice).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.ends_with(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -2,6 +2,8 @@
 //! given, so that scripts and CI logs get nothing of it.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -11,6 +13,19 @@ pub struct Progress {
     bar: Option<ProgressBar>,
     started: Instant,
     events: std::sync::atomic::AtomicUsize,
+    counters: Option<Arc<Counters>>,
+}
+
+/// The progress of an import, shared with whoever watches it from another thread (the
+/// console's progress page): events reported and bytes read of the input being read.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Events reported so far.
+    pub events: AtomicU64,
+    /// Bytes of the input read so far.
+    pub bytes: AtomicU64,
+    /// The input's size, when known (0 when not).
+    pub total_bytes: AtomicU64,
 }
 
 impl Progress {
@@ -42,11 +57,28 @@ impl Progress {
             bar,
             started: Instant::now(),
             events: std::sync::atomic::AtomicUsize::new(0),
+            counters: None,
         }
+    }
+
+    /// The same progress, also counted into `counters` (when given).
+    pub fn counting(mut self, counters: Option<Arc<Counters>>, size: Option<u64>) -> Progress {
+        if let Some(counters) = &counters {
+            counters.bytes.store(0, Ordering::Relaxed);
+            counters
+                .total_bytes
+                .store(size.unwrap_or(0), Ordering::Relaxed);
+        }
+        self.counters = counters;
+        self
     }
 
     /// `events` more events done, `bytes` read so far.
     pub fn advance(&self, events: usize, bytes: u64) {
+        if let Some(counters) = &self.counters {
+            counters.events.fetch_add(events as u64, Ordering::Relaxed);
+            counters.bytes.store(bytes, Ordering::Relaxed);
+        }
         let Some(bar) = &self.bar else {
             return;
         };

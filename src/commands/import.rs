@@ -3,7 +3,7 @@
 
 use super::store::{open_read, open_write};
 use crate::cli::config::ImportConfig;
-use crate::cli::fatal::Fatal;
+use crate::cli::fatal::{Fatal, error_chain};
 use crate::cli::stderr;
 use crate::domain::codes::RequestCode;
 use crate::import::interrupt::Interrupt;
@@ -25,6 +25,11 @@ pub const DRY_RUN_FAILED: &str =
 pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
     // First, so that a signal from here on ends the run with a valid report.
     let interrupt = Interrupt::install()?;
+    run_with(config, &interrupt)
+}
+
+/// Runs an import that `interrupt` may stop; returns its exit status.
+pub fn run_with(config: &ImportConfig, interrupt: &Interrupt) -> Result<u8, Fatal> {
     // A dry run reads the store and writes nothing: not even the reference data it applies.
     let mut store = if config.dry_run {
         open_read(&config.store)?
@@ -49,7 +54,7 @@ pub fn run(config: &ImportConfig) -> Result<u8, Fatal> {
     };
     let (mut report, target) = open_report(config.report.as_deref())
         .map_err(|error| error.after(committed(config.dry_run, 0)))?;
-    let imported = import(config, &maps, &mut writer, &mut report, &interrupt);
+    let imported = import(config, &maps, &mut writer, &mut report, interrupt);
     // Stops the checkpoint thread, if the import switched the store to WAL.
     drop(writer);
     if config.history && !config.dry_run {
@@ -258,21 +263,6 @@ fn os_user() -> String {
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|user| !user.is_empty()))
         .unwrap_or_else(|| format!("uid {}", rustix::process::getuid().as_raw()))
-}
-
-/// An error and its sources on one line: `store failure: committing the batch: disk I/O error`.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// Writes the JSON summary to `path`, which, like the report, appears only when complete.

@@ -150,7 +150,8 @@ pub fn import(
             ),
             None => None,
         };
-        let progress = Progress::new(&input.name, opened.size, config.quiet);
+        let progress = Progress::new(&input.name, opened.size, config.quiet)
+            .counting(config.progress.clone(), opened.size);
         let stage = Stages {
             batch_size: config.batch_size,
             maps,

@@ -54,7 +54,11 @@ pub fn open(
     let (source, size): (Box<dyn Read + Send>, Option<u64>) = if input.name == "-" {
         (Box::new(std::io::stdin()), None)
     } else {
-        let file = std::fs::File::open(&input.name).map_err(unreadable)?;
+        let path = input
+            .path
+            .as_deref()
+            .unwrap_or(std::path::Path::new(&input.name));
+        let file = std::fs::File::open(path).map_err(unreadable)?;
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(file), size)
     };

@@ -45,6 +45,9 @@ impl Format {
 pub struct Source {
     /// The name as given (`-` for stdin).
     pub name: String,
+    /// Where the file is read from when not at its name: an upload to the console, named
+    /// in messages and rejects files as the user's file was.
+    pub path: Option<std::path::PathBuf>,
     /// Its format.
     pub format: Format,
 }

@@ -4,6 +4,7 @@
 
 pub mod answer;
 pub mod body;
+pub mod console;
 pub mod create;
 pub mod credentials;
 pub mod log;

@@ -10,7 +10,7 @@ use axum::routing::post;
 
 use super::answer::Answer;
 use super::state::State;
-use super::{create, log, login};
+use super::{console, create, log, login};
 use crate::domain::codes::RequestCode;
 use crate::domain::kind::Kind;
 
@@ -25,6 +25,7 @@ pub fn router(state: Arc<State>) -> Router {
         );
     }
     router
+        .merge(console::routes::routes())
         .route(&format!("{base}/authentication/token"), post(login::login))
         .route(
             &format!("{base}/authentication/token/release"),

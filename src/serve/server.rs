@@ -15,6 +15,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 
+use super::console::state::{Console, RunImport};
 use super::credentials::{Failures, hash_secret};
 use super::router::router;
 use super::shutdown::signalled;
@@ -34,6 +35,7 @@ pub fn run(
     auth: Store,
     events: Store,
     maps: ReferenceMaps,
+    run_import: RunImport,
 ) -> Result<(), Fatal> {
     let thread_error = |what: &str| {
         let what = what.to_owned();
@@ -47,6 +49,10 @@ pub fn run(
     let decoy = hash_secret("a password no user has").map_err(|e| Fatal::Thread {
         what: "the decoy password hash".into(),
         source: e.into(),
+    })?;
+    let console = Console::new(&config.store, run_import).map_err(|e| Fatal::Thread {
+        what: "the console's secret".into(),
+        source: e.to_string().into(),
     })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .thread_name("cebulk-http")
@@ -68,8 +74,10 @@ pub fn run(
         auth: Mutex::new(auth),
         failures: Failures::default(),
         decoy,
+        console,
         hashing: tokio::sync::Semaphore::new(super::state::HASHING),
     });
+    let serving = Arc::clone(&state);
     let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -84,12 +92,15 @@ pub fn run(
         stderr::line(format_args!(
             "cebulk serve: listening on http://{local}{base}"
         ));
-        accept(listener, router(state), timeout).await;
+        accept(listener, router(serving), timeout).await;
         Ok(())
     });
     // Every request is answered: the runtime's last tasks end, and with them the last
     // senders to the writer, which commits its group and returns.
     drop(runtime);
+    // Imports started from the console finish, and are recorded, before the server ends.
+    state.console.runs.wait();
+    drop(state);
     let written = writing
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

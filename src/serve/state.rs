@@ -33,6 +33,8 @@ pub struct State {
     /// A hash checked when the user or key is unknown, so that a failed login takes as
     /// long either way.
     pub decoy: String,
+    /// The operators' console: its runs and its secret.
+    pub console: super::console::state::Console,
     /// Argon2id checks running at once at most: each takes 19 MiB, and a flood of logins
     /// must not take memory without bound.
     pub hashing: tokio::sync::Semaphore,

@@ -47,6 +47,7 @@ mod broken;
 mod caps;
 mod cli;
 mod concurrency;
+mod console;
 mod crash;
 mod dry_run;
 mod formats;

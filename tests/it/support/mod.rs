@@ -7,9 +7,11 @@
 //! - `fixtures.rs`: paths of `fixtures/` and `tests/`, the entities and kinds;
 //! - `inputs.rs`: a seeded generator and valid events;
 //! - `report.rs`: the report's event sets and entries;
-//! - `server.rs`: a running `cebulk serve` and an HTTP client for it.
+//! - `server.rs`: a running `cebulk serve` and an HTTP client for it;
+//! - `console.rs`: a client of its console, keeping cookies as a browser does.
 
 pub mod cebulk;
+pub mod console;
 pub mod fixtures;
 pub mod inputs;
 pub mod report;
