@@ -26,12 +26,17 @@ struct Console {
 impl Console {
     /// Everything started; the browser is not signed in.
     fn start() -> Console {
+        Console::start_with(&[])
+    }
+
+    /// Everything started, `cebulk serve` with `args` too.
+    fn start_with(args: &[&str]) -> Console {
         let store = Store::new();
         store
             .run(&["reference", "load", &fixture("reference")])
             .code(0);
         add_user(&store.db());
-        let server = Server::start(&store.db(), &[]);
+        let server = Server::start(&store.db(), args);
         Console {
             browser: Browser::start(),
             server,
@@ -345,6 +350,13 @@ fn the_events_page_filters_by_identifier_and_account() {
     assert_eq!(browser.text("#count").trim(), "1");
 
     console.open("/console/events");
+    browser.type_into("#events-filter input[name=since]", "2016-06-22T15:01:00");
+    browser.click("#filter");
+    browser.wait_path("the filtered events", |p| p.contains("since="));
+    let rows = console.table("#events tr.event", &[".rid", ".performed-on"]);
+    assert_eq!(rows, [["07", "2016-06-22T15:05:02"]]);
+
+    console.open("/console/events");
     browser.type_into("#events-filter input[name=account]", "ACR0000000228");
     browser.click("#filter");
     browser.wait_path("the filtered events", |p| {
@@ -634,5 +646,47 @@ fn a_forged_form_without_the_csrf_token_is_refused() {
         browser.all("#history tr.import").is_empty(),
         "no import ran"
     );
+    assert_eq!(console.store.count_or_zero("events"), 0);
+}
+
+#[test]
+fn an_upload_over_the_limit_is_refused_with_a_page_saying_so() {
+    let console = Console::start_with(&["--max-body", "64KiB"]);
+    let browser = &console.browser;
+    console.sign_in();
+    assert!(
+        browser.text("#size-limit").contains("64"),
+        "the page states the limit: {}",
+        browser.text("#size-limit")
+    );
+    let row = "99,ACR0000000228,Admin Unit,2016-06-22T15:00:00,www.crm.com\n";
+    let text = format!(
+        "request_unique_identifier,accounts_receivable_identifier.number,\
+         performed_by_unit_identifier.name,performed_on,website\n{}",
+        row.repeat(20_000)
+    );
+    let path = console.store.file("web.csv", text);
+    console.open("/console/import");
+    browser.type_into("#file", &path);
+    browser.select("#kind", "web");
+    browser.click("#import-submit");
+    let error = browser.text("#error");
+    assert_eq!(browser.navigation_status(), 413, "{error}");
+    browser.screenshot("too-large");
+    assert_eq!(console.store.count_or_zero("events"), 0);
+}
+
+#[test]
+fn an_upload_whose_kind_cannot_be_told_is_refused_saying_what_to_do() {
+    let console = Console::start();
+    let browser = &console.browser;
+    console.sign_in();
+    let path = console.fixture_copy("requests/purchases.csv", "partner-export.csv");
+    console.open("/console/import");
+    browser.type_into("#file", &path);
+    browser.click("#import-submit");
+    let error = browser.text("#error");
+    assert_eq!(browser.navigation_status(), 400, "{error}");
+    assert!(error.contains("kind"), "the error names the kind: {error}");
     assert_eq!(console.store.count_or_zero("events"), 0);
 }
