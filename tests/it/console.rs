@@ -398,6 +398,9 @@ fn bad_uploads_are_refused_saying_what_to_do() {
         "{}",
         profile.text()
     );
+    let not_multipart = browser.post_form("/console/imports", &[("csrf", &csrf)]);
+    assert_eq!(not_multipart.status, 400);
+    assert!(not_multipart.has("error"), "{}", not_multipart.text());
     assert!(
         browser
             .get("/console/history")
@@ -623,4 +626,140 @@ fn the_history_lists_command_line_and_console_imports_newest_first() {
     assert!(!result.has("download-report") && !result.has("download-rejects"));
     assert_eq!(browser.get("/console/imports/999").status, 404);
     assert_eq!(browser.get("/console/imports/x1").status, 404);
+}
+
+#[test]
+fn a_documents_set_settles_its_kind_and_a_file_refused_whole_fails_its_run() {
+    let store = prepared();
+    let server = Server::start(&store.db(), &[]);
+    let mut browser = Browser::new(&server);
+    browser.sign_in();
+    let document = std::fs::read(fixture("requests/web.json")).unwrap();
+    let accepted = browser.upload("upload.json", &document, &[]);
+    let result = browser.finished(accepted.location.as_deref().unwrap());
+    assert_eq!(result.by_id("status").as_deref(), Some("finished"));
+    let created: u64 = result.by_id("created").unwrap().parse().unwrap();
+    assert!(created > 0, "{}", result.text());
+    assert_eq!(store.committed_events(), i64::try_from(created).unwrap());
+
+    let refused = browser.upload(
+        "purchases.json",
+        b"{\"purchase_customer_events_set\": [",
+        &[],
+    );
+    let location = refused.location.expect("the run's page");
+    let result = browser.finished(&location);
+    assert_eq!(result.by_id("status").as_deref(), Some("failed"));
+    let error = result.by_id("error").unwrap_or_default();
+    assert!(error.starts_with("the file was refused: "), "{error}");
+    assert!(result.has("download-report"), "the report says why");
+    let progress = browser.get(&format!("{location}/progress"));
+    let json: Value = serde_json::from_slice(&progress.body).unwrap();
+    assert_eq!(json["status"], "failed");
+    let history = browser.get("/console/history");
+    let statuses: Vec<String> = history
+        .rows("history", "import")
+        .into_iter()
+        .map(|row| row["status"].clone())
+        .collect();
+    assert_eq!(statuses, ["failed", "finished"]);
+}
+
+#[test]
+fn the_history_shows_fifty_imports_a_page() {
+    let store = prepared();
+    store.file("web.ndjson", "");
+    for _ in 0..51 {
+        store
+            .import(&["--quiet", "--kind", "web", "web.ndjson"])
+            .code(0);
+    }
+    let server = Server::start(&store.db(), &[]);
+    let mut browser = Browser::new(&server);
+    browser.sign_in();
+    let first = browser.get("/console/history");
+    assert_eq!(first.rows("history", "import").len(), 50);
+    let text = first.text();
+    let older = text
+        .split("id=\"older\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to the older imports")
+        .to_owned();
+    assert_eq!(older, "/console/history?before=2");
+    let second = browser.get(&older);
+    let rows = second.rows("history", "import");
+    assert_eq!(rows.len(), 1);
+    assert!(second.text().contains("href=\"/console/imports/1\""));
+    assert!(!second.has("older"));
+}
+
+#[test]
+fn a_compressed_partner_export_loads_through_its_mapping_profile() {
+    let store = prepared();
+    let server = Server::start(&store.db(), &[]);
+    let mut browser = Browser::new(&server);
+    browser.sign_in();
+    let export = std::fs::read(fixture("partners/shopline-orders.csv.gz")).unwrap();
+    let profile = std::fs::read(fixture("partners/shopline.toml")).unwrap();
+    let csrf = browser.get("/console/import").csrf();
+    let accepted = browser.post_multipart(
+        "/console/imports",
+        &[
+            Part::Text("csrf", &csrf),
+            Part::File("file", "shopline-orders.csv.gz", &export),
+            Part::Text("kind", "purchases"),
+            Part::File("profile", "shopline.toml", &profile),
+            Part::Text("delimiter", ""),
+        ],
+    );
+    assert_eq!(accepted.status, 303, "{}", accepted.text());
+    let location = accepted.location.unwrap();
+    let result = browser.finished(&location);
+    assert_eq!(
+        result.by_id("created").as_deref(),
+        Some("3"),
+        "{}",
+        result.text()
+    );
+    assert_eq!(result.by_id("unprocessed").as_deref(), Some("0"));
+    assert!(!result.has("download-rejects"), "no rejects, no link");
+
+    let cli = Store::new();
+    let report = cli
+        .import(&[
+            "--quiet",
+            "--kind",
+            "purchases",
+            "--reference",
+            &reference(),
+            "--map",
+            &fixture("partners/shopline.toml"),
+            &fixture("partners/shopline-orders.csv.gz"),
+        ])
+        .code(0)
+        .stdout_text();
+    let downloaded = browser.get(&format!("{location}/report"));
+    assert_eq!(ids_masked(&downloaded.body), ids_masked(report.as_bytes()));
+}
+
+#[test]
+fn a_server_stopped_during_a_console_import_lets_it_finish_and_records_it() {
+    let store = prepared();
+    let server = Server::start(&store.db(), &[]);
+    let mut browser = Browser::new(&server);
+    browser.sign_in();
+    let events: Vec<String> = (0..20_000)
+        .map(|i| web_event_at(&format!("s-{i}"), "www.crm.com").to_string())
+        .collect();
+    let accepted = browser.upload("web.ndjson", events.join("\n").as_bytes(), &[]);
+    assert_eq!(accepted.status, 303, "{}", accepted.text());
+    let (status, _) = server.stop("TERM");
+    assert!(status.success(), "{status:?}");
+    assert_eq!(
+        store.text_rows("SELECT status, created FROM imports"),
+        [["finished", "20000"]],
+        "the run ended before the server, and says so"
+    );
+    assert_eq!(store.committed_events(), 20_000);
 }

@@ -67,8 +67,14 @@ impl Runs {
         lock(&self.live).get(&id).cloned()
     }
 
-    /// Waits for every run to end (the server is stopping).
+    /// Waits for every run to end (the server is stopping), saying so when one runs.
     pub fn wait(&self) {
+        let running = lock(&self.live).len();
+        if running > 0 {
+            crate::cli::stderr::line(format_args!(
+                "cebulk serve: waiting for {running} console import(s) to end"
+            ));
+        }
         let threads: Vec<JoinHandle<()>> = lock(&self.threads).drain(..).collect();
         for thread in threads {
             let _ = thread.join();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::extract::multipart::Field;
-use axum::extract::{Multipart, State as Shared};
+use axum::extract::{FromRequest, Multipart, Request, State as Shared};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
@@ -377,7 +377,7 @@ pub async fn submit(
     Shared(state): Shared<Arc<State>>,
     session: Session,
     headers: HeaderMap,
-    multipart: Multipart,
+    request: Request,
 ) -> Response {
     let refused = |(status, message): Refusal| {
         let mut response = layout::error(status, Some(&session), "Import refused", &message);
@@ -402,6 +402,17 @@ pub async fn submit(
     if declared.is_some_and(|length| length > received.limit) {
         return refused(received.too_large());
     }
+    // Read here rather than as an extractor, so that a body that is no multipart form
+    // gets the console's page.
+    let multipart = match Multipart::from_request(request, &state).await {
+        Ok(multipart) => multipart,
+        Err(rejection) => {
+            return refused(bad(format!(
+                "the upload is not a form this page sends: {}",
+                rejection.body_text()
+            )));
+        }
+    };
     let uploads = state.console.uploads();
     if let Err(e) = tokio::task::block_in_place(|| private_directory(&uploads)) {
         return refused((
