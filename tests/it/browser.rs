@@ -73,15 +73,18 @@ impl Console {
         assert_eq!(self.browser.text("#user"), name);
     }
 
-    /// Uploads `path` on the import page as `kind` ("" for the page's default), dry or
-    /// not; gives the import's id once the result page says `finished`.
-    fn upload(&self, path: &str, kind: &str, dry_run: bool) -> u64 {
+    /// Uploads `path` on the import page as `kind` ("" for the page's default); gives the
+    /// import's id once the result page says `finished`.
+    fn upload(&self, path: &str, kind: &str) -> u64 {
+        self.upload_with(path, kind, |_| ())
+    }
+
+    /// [`Console::upload`], with the rest of the form filled by `fill`.
+    fn upload_with(&self, path: &str, kind: &str, fill: impl FnOnce(&Browser)) -> u64 {
         self.open("/console/import");
         self.browser.type_into("#file", path);
         self.browser.select("#kind", kind);
-        if dry_run {
-            self.browser.click("#dry-run");
-        }
+        fill(&self.browser);
         self.browser.click("#import-submit");
         let at = self.browser.wait_path("an import's page", |p| {
             import_id(p).is_some_and(|rest| !rest.contains('/'))
@@ -211,7 +214,7 @@ fn an_operator_loads_a_file_fixes_the_rejects_and_loads_them_again() {
     std::fs::create_dir(&upload).unwrap();
     let path = format!("{upload}/purchases.csv");
     std::fs::copy(&input, &path).unwrap();
-    let first = console.upload(&path, "purchases", false);
+    let first = console.upload(&path, "purchases");
     assert_eq!(console.counts(), [4, 2, 0, 2]);
     assert_eq!(
         console.table("#by-code tr.code", &["td:nth-child(1)", "td:nth-child(2)"]),
@@ -252,7 +255,7 @@ fn an_operator_loads_a_file_fixes_the_rejects_and_loads_them_again() {
     let again = format!("{upload}/purchases.rejects.csv");
     std::fs::write(&again, &rejects.bytes).unwrap();
     // The kind left to the page: the rejects file is named after the upload.
-    let second = console.upload(&again, "", false);
+    let second = console.upload(&again, "");
     assert_ne!(first, second);
     assert_eq!(console.counts(), [2, 2, 0, 0]);
     assert!(browser.all("#by-code tr.code").is_empty());
@@ -408,7 +411,7 @@ fn a_dry_run_reports_and_stores_nothing() {
     let browser = &console.browser;
     console.sign_in();
     let path = console.fixture_copy("requests/purchases.csv", "purchases.csv");
-    console.upload(&path, "purchases", true);
+    console.upload_with(&path, "purchases", |b| b.click("#dry-run"));
     browser.find("#dry-run-note");
     assert_eq!(console.counts(), [4, 2, 0, 2]);
     assert_eq!(console.store.count("events"), 0, "a dry run stores nothing");
@@ -420,7 +423,7 @@ fn a_result_page_shows_the_same_run_when_reloaded() {
     let browser = &console.browser;
     console.sign_in();
     let path = console.fixture_copy("requests/purchases.csv", "purchases.csv");
-    let id = console.upload(&path, "purchases", false);
+    let id = console.upload(&path, "purchases");
     let counts = console.counts();
     console.open(&format!("/console/imports/{id}"));
     console.finished();
@@ -476,7 +479,7 @@ fn a_hostile_files_cells_show_as_text_and_open_no_dialog() {
     // Chromium sends a file name's `"` as `%22` (as HTML says), its `<` and `>` as they are.
     let name = "<img src=x onerror=alert(3)>.csv";
     let path = console.store.file(name, text);
-    let id = console.upload(&path, "web", false);
+    let id = console.upload(&path, "web");
     nothing_ran(browser, "the result page");
     assert_eq!(console.counts(), [3, 1, 0, 2]);
     let missing = browser.text("#missing-references");
@@ -689,4 +692,20 @@ fn an_upload_whose_kind_cannot_be_told_is_refused_saying_what_to_do() {
     assert_eq!(browser.navigation_status(), 400, "{error}");
     assert!(error.contains("kind"), "the error names the kind: {error}");
     assert_eq!(console.store.count_or_zero("events"), 0);
+}
+
+#[test]
+fn a_gzipped_partner_export_loads_with_its_mapping_profile_and_delimiter() {
+    let console = Console::start();
+    console.sign_in();
+    console.upload_with(
+        &fixture("partners/shopline-orders.csv.gz"),
+        "purchases",
+        |b| {
+            b.type_into("#profile", &fixture("partners/shopline.toml"));
+            b.select("#delimiter", ";");
+        },
+    );
+    assert_eq!(console.counts(), [3, 3, 0, 0]);
+    assert_eq!(console.store.count("events"), 3);
 }
