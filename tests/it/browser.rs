@@ -3,9 +3,10 @@
 //! bad rows, reads the counts and the grouped errors, downloads the rejects (the command
 //! line's file), loads the missing reference data and uploads the rejects again; history
 //! and the events page show what the store holds; nothing is reachable without a session,
-//! forged forms are refused and hostile cells stay text. Each test has its own store,
-//! server and browser, and keeps a screenshot of the pages it visits in
-//! `target/console-screenshots/`.
+//! forged forms and posts from another site are refused, uploads over the limit or of no
+//! known kind get a page saying why, and hostile cells stay text. Each test has its own
+//! store, server and browser; screenshots of the pages go to `target/console-screenshots/`
+//! (the README's are copies, in `docs/console/`).
 
 use fantoccini::key::Key;
 use serde_json::Value;
@@ -708,4 +709,34 @@ fn a_gzipped_partner_export_loads_with_its_mapping_profile_and_delimiter() {
     );
     assert_eq!(console.counts(), [3, 3, 0, 0]);
     assert_eq!(console.store.count("events"), 3);
+}
+
+#[test]
+fn a_form_on_another_site_posting_to_the_console_has_no_effect() {
+    let console = Console::start();
+    let browser = &console.browser;
+    console.sign_in();
+    let path = console.fixture_copy("requests/purchases.csv", "purchases.csv");
+    let page = format!(
+        "<form id=forged method=post enctype=multipart/form-data action={}>\
+         <input type=file name=file id=file><input name=kind value=purchases>\
+         <input name=csrf value=guessed></form>",
+        console.url("/console/imports")
+    );
+    browser.goto(&format!("data:text/html,{}", percent(&page)));
+    browser.type_into("#file", &path);
+    browser.execute("document.getElementById('forged').submit();", vec![]);
+    // The session cookie is SameSite=Strict: a post from another site comes without it.
+    let at = browser.wait_path("the console", |p| p.starts_with("/console/"));
+    assert_eq!(at, "/console/sign-in", "a cross-site post is not signed in");
+    console.open("/console/history");
+    assert!(
+        browser.has("#history"),
+        "still signed in on the console itself"
+    );
+    assert!(
+        browser.all("#history tr.import").is_empty(),
+        "no import ran"
+    );
+    assert_eq!(console.store.count_or_zero("events"), 0);
 }
