@@ -564,6 +564,10 @@ fn the_events_page_filters_and_pages_as_cebulk_events_does() {
         dated.by_id("count"),
         Some(count(&["--since", "2016-06-22", "--until", "2016-06-23"]))
     );
+    let far = browser.get("/console/events?page=18446744073709551615");
+    assert_eq!(far.status, 200);
+    assert!(far.rows("events", "event").is_empty());
+    assert!(far.has("prev-page") && !far.has("next-page"));
     let bad = browser.get("/console/events?since=yesterday");
     assert_eq!(bad.status, 400);
     assert!(bad.by_id("error").unwrap().contains("is not a date"));
@@ -762,4 +766,39 @@ fn a_server_stopped_during_a_console_import_lets_it_finish_and_records_it() {
         "the run ended before the server, and says so"
     );
     assert_eq!(store.committed_events(), 20_000);
+}
+
+#[test]
+fn a_session_idles_out_as_a_logins_token_does() {
+    let store = prepared();
+    let server = Server::start(&store.db(), &["--token-idle", "2s"]);
+    let mut browser = Browser::new(&server);
+    browser.sign_in();
+    // Pages further and further apart, until one sends to the sign-in page; that came at
+    // least 2 s after the last page shown (a loaded machine only lengthens the gaps).
+    let mut last_use = std::time::Instant::now();
+    let mut gap = std::time::Duration::from_millis(100);
+    let bound = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        std::thread::sleep(gap);
+        // Taken before the request, so the server's record of the use is no earlier.
+        let sent = std::time::Instant::now();
+        let page = browser.get("/console/history");
+        if page.status == 303 {
+            assert_eq!(page.location.as_deref(), Some("/console/sign-in"));
+            assert!(
+                last_use.elapsed() >= std::time::Duration::from_secs(2),
+                "{:?}",
+                last_use.elapsed()
+            );
+            break;
+        }
+        assert_eq!(page.status, 200);
+        last_use = sent;
+        gap *= 2;
+        assert!(
+            std::time::Instant::now() < bound,
+            "the session never idled out"
+        );
+    }
 }

@@ -132,7 +132,12 @@ fn read_page(
     }
     let count = listing::count(conn, &selection)?;
     let skip = (page - 1).saturating_mul(PAGE);
-    selection.limit = Some(selection.limit.unwrap_or(u64::MAX).min(skip + PAGE));
+    selection.limit = Some(
+        selection
+            .limit
+            .unwrap_or(u64::MAX)
+            .min(skip.saturating_add(PAGE)),
+    );
     let mut events = Vec::new();
     let mut passed = 0u64;
     listing::for_each_row(conn, &selection, |row, names| {

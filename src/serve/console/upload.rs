@@ -440,6 +440,24 @@ pub async fn submit(
     }
 }
 
+/// Moves the upload (and its profile) into the run's directory; gives the input's path.
+fn place(
+    directory: &Path,
+    input: NamedTempFile,
+    extensions: &str,
+    profile: Option<NamedTempFile>,
+) -> std::io::Result<PathBuf> {
+    private_directory(directory)?;
+    let path = directory.join(files::input(extensions));
+    input.persist(&path).map_err(|e| e.error)?;
+    if let Some(profile) = profile {
+        profile
+            .persist(directory.join(files::PROFILE))
+            .map_err(|e| e.error)?;
+    }
+    Ok(path)
+}
+
 /// Records the run, moves its files into its directory and starts it; gives its id.
 fn begin(state: &Arc<State>, checked: Checked) -> Result<i64, String> {
     let Checked {
@@ -452,38 +470,35 @@ fn begin(state: &Arc<State>, checked: Checked) -> Result<i64, String> {
     let console = &state.console;
     let id = runs::begin(state, &begin)?;
     let directory = console.run_directory(id);
-    let placed = (|| -> std::io::Result<PathBuf> {
-        private_directory(&directory)?;
-        let path = directory.join(files::input(&extensions));
-        input.persist(&path).map_err(|e| e.error)?;
-        if let Some(profile) = profile {
-            profile
-                .persist(directory.join(files::PROFILE))
-                .map_err(|e| e.error)?;
-        }
-        Ok(path)
-    })();
-    let path = placed.map_err(|e| {
-        format!(
-            "the run's directory {} cannot be written: {e}",
-            directory.display()
-        )
-    })?;
-    let format = config.inputs[0].format;
-    config.inputs[0].path = Some(path.clone());
-    config.report = Some(directory.join(files::REPORT));
-    config.summary = Some(directory.join(files::SUMMARY));
-    config.rejects = Some(vec![directory.join(files::rejects(format.extension()))]);
-    runs::start(
-        state,
-        Started {
-            id,
-            input: path,
-            directory,
-        },
-        config,
-    )
-    .map_err(|fatal| error_chain(&fatal))?;
+    let started = place(&directory, input, &extensions, profile)
+        .map_err(|e| {
+            format!(
+                "the run's directory {} cannot be written: {e}",
+                directory.display()
+            )
+        })
+        .and_then(|path| {
+            let format = config.inputs[0].format;
+            config.inputs[0].path = Some(path.clone());
+            config.report = Some(directory.join(files::REPORT));
+            config.summary = Some(directory.join(files::SUMMARY));
+            config.rejects = Some(vec![directory.join(files::rejects(format.extension()))]);
+            runs::start(
+                state,
+                Started {
+                    id,
+                    input: path,
+                    directory: directory.clone(),
+                },
+                config,
+            )
+            .map_err(|fatal| error_chain(&fatal))
+        });
+    if let Err(message) = &started {
+        // Recorded as begun: the history says why it went no further.
+        runs::never_ran(state, id, message);
+    }
+    started?;
     Ok(id)
 }
 

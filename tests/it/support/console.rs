@@ -310,7 +310,13 @@ impl Browser {
     pub fn upload(&mut self, name: &str, file: &[u8], fields: &[(&str, &str)]) -> Page {
         let form = self.get("/console/import");
         let csrf = form.csrf();
-        let mut parts = vec![Part::Text("csrf", &csrf), Part::File("file", name, file)];
+        // As a browser sends the form: the profile's part is there, empty, when no profile
+        // is chosen.
+        let mut parts = vec![
+            Part::Text("csrf", &csrf),
+            Part::File("file", name, file),
+            Part::File("profile", "", b""),
+        ];
         parts.extend(fields.iter().map(|(k, v)| Part::Text(k, v)));
         self.post_multipart("/console/imports", &parts)
     }
