@@ -591,18 +591,30 @@ fn signing_out_ends_the_session_even_for_a_replayed_cookie() {
 }
 
 #[test]
-fn signing_in_works_by_keyboard() {
+fn the_console_works_by_keyboard() {
     let console = Console::start();
     let browser = &console.browser;
+    let enter = char::from(Key::Enter).to_string();
     console.open("/console/sign-in");
     let (name, password, _) = USER;
     browser.type_into("#username", name);
-    browser.type_into(
-        "#password",
-        &format!("{password}{}", char::from(Key::Enter)),
-    );
+    browser.type_into("#password", &format!("{password}{enter}"));
     browser.wait_path("the import page", |p| p == "/console/import");
     assert_eq!(browser.text("#user"), name);
+
+    // From the file (chosen as a file dialog would), Tab reaches the button; Enter sends.
+    let path = console.fixture_copy("requests/purchases.csv", "purchases.csv");
+    browser.type_into("#file", &path);
+    browser.tab_to("import-submit");
+    browser.press(Key::Enter);
+    browser.wait_path("the import's page", |p| import_id(p).is_some());
+    console.finished();
+    assert_eq!(console.counts(), [4, 2, 0, 2]);
+
+    // The navigation is reachable from the top of the page.
+    browser.tab_to("nav-history");
+    browser.press(Key::Enter);
+    browser.wait_path("the history", |p| p == "/console/history");
 }
 
 #[test]

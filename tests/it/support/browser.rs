@@ -12,9 +12,11 @@ use std::sync::mpsc::channel;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::cookies::Cookie;
 use fantoccini::elements::Element;
 use fantoccini::error::CmdError;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -392,6 +394,43 @@ impl Browser {
         self.runtime
             .block_on(element.send_keys(text))
             .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+    }
+
+    /// The id of the element that has the keyboard's focus ("" for none).
+    pub fn focused(&self) -> String {
+        let id = self.execute(
+            "return document.activeElement ? document.activeElement.id : '';",
+            vec![],
+        );
+        id.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Presses Tab until the element of id `id` has the focus (failing after as many
+    /// presses as the page has elements that can take it).
+    pub fn tab_to(&self, id: &str) {
+        let stops = self.all("a[href], button, input, select, textarea").len() + 1;
+        let mut visited = Vec::new();
+        for _ in 0..=stops {
+            if self.focused() == id {
+                return;
+            }
+            self.press(Key::Tab);
+            visited.push(self.focused());
+        }
+        panic!(
+            "Tab never reaches #{id} on {}: it visits {visited:?}",
+            self.url()
+        );
+    }
+
+    /// Presses and releases `key` on the keyboard, wherever the focus is.
+    pub fn press(&self, key: Key) {
+        let key = char::from(key);
+        let actions = KeyActions::new("keyboard".to_owned())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        self.block(|c| async move { c.perform_actions(actions).await })
+            .unwrap_or_else(|e| panic!("pressing a key: {e}"));
     }
 
     /// Chooses the option of value `value` in the select `css`.
