@@ -752,3 +752,14 @@ fn a_form_on_another_site_posting_to_the_console_has_no_effect() {
     );
     assert_eq!(console.store.count_or_zero("events"), 0);
 }
+
+#[test]
+fn a_document_uploaded_with_the_kind_left_to_the_page_gets_its_sets_kind() {
+    let console = Console::start();
+    console.sign_in();
+    console.upload(&fixture("requests/purchases.json"), "");
+    assert_eq!(console.counts(), [4, 2, 0, 2]);
+    console.open("/console/history");
+    let rows = console.table("#history tr.import", &[".file", ".kind"]);
+    assert_eq!(rows, [["purchases.json", "purchases"]]);
+}
