@@ -82,6 +82,14 @@ impl Console {
 
     /// [`Console::upload`], with the rest of the form filled by `fill`.
     fn upload_with(&self, path: &str, kind: &str, fill: impl FnOnce(&Browser)) -> u64 {
+        let id = self.submit(path, kind, fill);
+        self.finished();
+        id
+    }
+
+    /// Sends `path` from the import page as `kind`, the rest of the form filled by
+    /// `fill`; gives the import's id once its page shows, whatever its status.
+    fn submit(&self, path: &str, kind: &str, fill: impl FnOnce(&Browser)) -> u64 {
         self.open("/console/import");
         self.browser.type_into("#file", path);
         self.browser.select("#kind", kind);
@@ -90,20 +98,22 @@ impl Console {
         let at = self.browser.wait_path("an import's page", |p| {
             import_id(p).is_some_and(|rest| !rest.contains('/'))
         });
-        let id = import_id(&at).unwrap().parse().unwrap();
-        self.finished();
-        id
+        import_id(&at).unwrap().parse().unwrap()
+    }
+
+    /// Waits for the result page's `#status` to say the import ended; gives it (`finished`
+    /// or `failed`).
+    fn ended(&self) -> String {
+        self.browser
+            .wait_text("#status", "finished or failed", |s| {
+                s == "finished" || s == "failed"
+            })
     }
 
     /// Waits for the result page's `#status` to say the import ended, and checks that it
     /// finished.
     fn finished(&self) {
-        let status = self
-            .browser
-            .wait_text("#status", "finished or failed", |s| {
-                s == "finished" || s == "failed"
-            });
-        if status == "failed" {
+        if self.ended() == "failed" {
             panic!("the import failed: {}", self.browser.text("#error"));
         }
         self.browser.find("#created");
@@ -762,4 +772,25 @@ fn a_document_uploaded_with_the_kind_left_to_the_page_gets_its_sets_kind() {
     console.open("/console/history");
     let rows = console.table("#history tr.import", &[".file", ".kind"]);
     assert_eq!(rows, [["purchases.json", "purchases"]]);
+}
+
+#[test]
+fn a_file_refused_whole_shows_its_run_failed_and_why() {
+    let console = Console::start();
+    let browser = &console.browser;
+    console.sign_in();
+    let path = console
+        .store
+        .file("purchases.json", "{\"purchase_customer_events_set\": [");
+    console.submit(&path, "", |_| ());
+    assert_eq!(console.ended(), "failed");
+    let error = browser.text("#error");
+    assert!(error.contains("refused"), "{error}");
+    browser.screenshot("failed");
+    console.open("/console/history");
+    assert_eq!(
+        console.table("#history tr.import", &[".file"]),
+        [["purchases.json"]]
+    );
+    assert_eq!(console.store.count_or_zero("events"), 0);
 }
