@@ -369,8 +369,11 @@ impl Browser {
     pub fn wait_text(&self, css: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
-            let texts: Vec<String> = self
-                .all(css)
+            // The page may be reloading (a result page does when its import ends): an
+            // element gone or a search that fails is "not yet".
+            let found = self.block(|c| async move { c.find_all(Locator::Css(css)).await });
+            let texts: Vec<String> = found
+                .unwrap_or_default()
                 .iter()
                 .filter_map(|e| self.runtime.block_on(e.text()).ok())
                 .collect();
