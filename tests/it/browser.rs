@@ -586,6 +586,20 @@ fn signing_out_ends_the_session_even_for_a_replayed_cookie() {
     let cookie = browser
         .cookie("cebulk_session")
         .expect("the session cookie");
+    // Out of the page's scripts' reach, never sent from another site, only to the console,
+    // and not Secure over plain HTTP (or the browser would not send it back here).
+    assert_eq!(cookie.http_only(), Some(true), "{cookie}");
+    assert!(cookie.to_string().contains("; SameSite=Strict"), "{cookie}");
+    assert_eq!(cookie.path(), Some("/console"), "{cookie}");
+    assert_ne!(cookie.secure(), Some(true), "{cookie}");
+    let visible = browser.execute("return document.cookie;", vec![]);
+    assert!(
+        !visible
+            .as_str()
+            .unwrap_or_default()
+            .contains("cebulk_session"),
+        "{visible}"
+    );
     browser.click("#sign-out button, #sign-out [type=submit]");
     browser.wait_path("the sign-in page", |p| p == "/console/sign-in");
     console.open("/console/import");
