@@ -2,6 +2,9 @@
 //! `cebulk` binary (never an in-process stand-in) on stores in temporary directories.
 //!
 //! - `broken`: a corpus of broken input files (`tests/broken/`) and the outcome each gives;
+//! - `browser`: the console in a real browser (headless chromium over WebDriver): the
+//!   operator's round trip, history, events, sessions, forged forms and hostile files, with a
+//!   screenshot of each page in `target/console-screenshots/`;
 //! - `caps`: the caps on a line, a row, an event's line items and reference data, enforced
 //!   while reading endless or huge input;
 //! - `cli`: what an import writes and stores, dry runs, reports, the reference, hostile input;
@@ -44,6 +47,7 @@
 //! `cargo test --test it cli::amounts_are_kept_exact`.
 
 mod broken;
+mod browser;
 mod caps;
 mod cli;
 mod concurrency;

@@ -8,8 +8,10 @@
 //! - `inputs.rs`: a seeded generator and valid events;
 //! - `report.rs`: the report's event sets and entries;
 //! - `server.rs`: a running `cebulk serve` and an HTTP client for it;
-//! - `console.rs`: a client of its console, keeping cookies as a browser does.
+//! - `console.rs`: a client of its console, keeping cookies as a browser does;
+//! - `browser.rs`: a headless chromium driven over WebDriver, for the console's pages.
 
+pub mod browser;
 pub mod cebulk;
 pub mod console;
 pub mod fixtures;
