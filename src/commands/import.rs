@@ -214,7 +214,11 @@ fn record_history(
             .map(|input| input.name.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-        kind: config.kind.map(|kind| kind.name().to_owned()),
+        // The kind given, else those the inputs gave (a JSON document's set).
+        kind: config.kind.map(|kind| kind.name().to_owned()).or_else(|| {
+            let kinds = imported.as_ref().ok()?.kinds.iter().map(|kind| kind.name());
+            Some(kinds.collect::<Vec<_>>().join(", ")).filter(|kinds| !kinds.is_empty())
+        }),
         dry_run: config.dry_run,
     };
     let outcome = match imported {

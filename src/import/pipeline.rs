@@ -53,6 +53,8 @@ pub struct Imported {
     pub summary: Summary,
     /// How long the import took.
     pub took: std::time::Duration,
+    /// The kinds of the inputs opened, in the order first met.
+    pub kinds: Vec<Kind>,
 }
 
 impl Imported {
@@ -112,8 +114,6 @@ pub fn import(
         }))
     };
 
-    // Kinds whose reference data was looked at.
-    let mut warned: Vec<Kind> = Vec::new();
     for (index, input) in config.inputs.iter().enumerate() {
         if let Some(signal) = interrupt.signal() {
             imported.interrupted = Some(signal);
@@ -133,8 +133,9 @@ pub fn import(
             }
         };
         let kind = opened.request.kind;
-        if !warned.contains(&kind) {
-            warned.push(kind);
+        // Each kind's reference data is looked at once.
+        if !imported.kinds.contains(&kind) {
+            imported.kinds.push(kind);
             if let Some(warning) = reference_gaps::warning(maps, kind) {
                 stderr::line(format_args!("{warning}"));
             }

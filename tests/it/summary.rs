@@ -263,3 +263,15 @@ fn each_import_is_recorded_in_the_store_history_with_its_summary() {
     }
     assert_eq!(rows[1][5..7], ["0", "2"], "the re-run created nothing new");
 }
+
+/// A JSON request document names its kind by its set: the history records that kind when
+/// no `--kind` was given.
+#[test]
+fn the_history_records_the_kind_a_document_gave() {
+    let store = Store::new();
+    store
+        .import(&["--quiet", &fixture("requests/web.json")])
+        .code(1);
+    let rows = store.text_rows("SELECT kind FROM imports");
+    assert_eq!(rows, [["web"]]);
+}
