@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::support::console::{Browser, Part};
+use crate::support::console::{CookieClient, Part};
 use crate::support::server::{Server, USER, add_user};
 use crate::support::{Store, fixture, reference, web_event_at};
 
@@ -56,7 +56,7 @@ fn run_of(location: &str) -> u64 {
 fn nothing_is_reachable_without_a_session() {
     let store = prepared();
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     for page in [
         "/console/",
         "/console/import",
@@ -114,7 +114,7 @@ fn nothing_is_reachable_without_a_session() {
 fn signing_in_and_out_and_a_replayed_cookie_refused() {
     let store = prepared();
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
 
     let wrong = browser.sign_in_as(USER.0, "not the password");
     assert_eq!(wrong.status, 401);
@@ -183,7 +183,7 @@ fn signing_in_and_out_and_a_replayed_cookie_refused() {
 fn forged_posts_are_refused_with_no_effect() {
     let store = prepared();
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     let csv = purchases_with_bad_rows();
     let without = browser.post_multipart(
@@ -228,7 +228,7 @@ fn forged_posts_are_refused_with_no_effect() {
 fn an_upload_gives_what_cebulk_import_gives_and_its_rejects_load_again() {
     let store = prepared();
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     let csv = purchases_with_bad_rows();
 
@@ -337,7 +337,7 @@ fn an_upload_gives_what_cebulk_import_gives_and_its_rejects_load_again() {
 fn a_dry_run_creates_nothing_and_says_so() {
     let store = prepared();
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     let accepted = browser.upload(
         "partner.csv",
@@ -354,7 +354,7 @@ fn a_dry_run_creates_nothing_and_says_so() {
 fn bad_uploads_are_refused_saying_what_to_do() {
     let store = prepared();
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     let csv = std::fs::read(fixture("requests/purchases.csv")).unwrap();
     for (name, fields, says) in [
@@ -413,7 +413,7 @@ fn bad_uploads_are_refused_saying_what_to_do() {
 fn an_upload_over_the_limit_is_refused_and_leaves_no_file() {
     let store = prepared();
     let server = Server::start(&store.db(), &["--max-body", "2KiB"]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     assert_eq!(
         browser
@@ -468,7 +468,7 @@ fn an_upload_over_the_limit_is_refused_and_leaves_no_file() {
 fn a_hostile_files_cells_show_as_text() {
     let store = prepared();
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     let script = "<script>alert(1)</script>";
     let image = "\"><img src=x onerror=alert(1)>";
@@ -527,7 +527,7 @@ fn the_events_page_filters_and_pages_as_cebulk_events_does() {
         ])
         .code(1);
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     let count = |args: &[&str]| -> String {
         let mut all = vec!["events", "--count"];
@@ -583,7 +583,7 @@ fn the_history_lists_command_line_and_console_imports_newest_first() {
         .run()
         .code(1);
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     let accepted = browser.upload(
         "web.json",
@@ -636,7 +636,7 @@ fn the_history_lists_command_line_and_console_imports_newest_first() {
 fn a_documents_set_settles_its_kind_and_a_file_refused_whole_fails_its_run() {
     let store = prepared();
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     let document = std::fs::read(fixture("requests/web.json")).unwrap();
     let accepted = browser.upload("upload.json", &document, &[]);
@@ -679,7 +679,7 @@ fn the_history_shows_fifty_imports_a_page() {
             .code(0);
     }
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     let first = browser.get("/console/history");
     assert_eq!(first.rows("history", "import").len(), 50);
@@ -702,7 +702,7 @@ fn the_history_shows_fifty_imports_a_page() {
 fn a_compressed_partner_export_loads_through_its_mapping_profile() {
     let store = prepared();
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     let export = std::fs::read(fixture("partners/shopline-orders.csv.gz")).unwrap();
     let profile = std::fs::read(fixture("partners/shopline.toml")).unwrap();
@@ -751,7 +751,7 @@ fn a_compressed_partner_export_loads_through_its_mapping_profile() {
 fn a_server_stopped_during_a_console_import_lets_it_finish_and_records_it() {
     let store = prepared();
     let server = Server::start(&store.db(), &[]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     let events: Vec<String> = (0..20_000)
         .map(|i| web_event_at(&format!("s-{i}"), "www.crm.com").to_string())
@@ -772,7 +772,7 @@ fn a_server_stopped_during_a_console_import_lets_it_finish_and_records_it() {
 fn a_session_idles_out_as_a_logins_token_does() {
     let store = prepared();
     let server = Server::start(&store.db(), &["--token-idle", "2s"]);
-    let mut browser = Browser::new(&server);
+    let mut browser = CookieClient::new(&server);
     browser.sign_in();
     // Pages further and further apart, until one sends to the sign-in page; that came at
     // least 2 s after the last page shown (a loaded machine only lengthens the gaps).

@@ -145,18 +145,19 @@ pub fn multipart(parts: &[Part<'_>]) -> (Vec<u8>, String) {
     (body, boundary)
 }
 
-/// A browser of the console of one server.
-pub struct Browser {
+/// An HTTP client of the console of one server that keeps its cookies as a browser does
+/// (the real browser is `support::browser`).
+pub struct CookieClient {
     origin: String,
     agent: ureq::Agent,
     /// The cookies kept, by name.
     pub cookies: BTreeMap<String, String>,
 }
 
-impl Browser {
-    /// A browser with no cookies, on `server`.
-    pub fn new(server: &Server) -> Browser {
-        Browser {
+impl CookieClient {
+    /// A client with no cookies, on `server`.
+    pub fn new(server: &Server) -> CookieClient {
+        CookieClient {
             origin: format!("http://{}", server.address),
             agent: ureq::Agent::config_builder()
                 .http_status_as_error(false)
