@@ -3,7 +3,8 @@
 binary and cached, outside the timing), then 300 k purchase events with 2 products each
 imported into a copy of it, with identifiers in order and in no order, from NDJSON and CSV;
 the same file imported again (a re-run, which creates nothing); and the store listed in each
-format. Prints events/s, peak RSS and bytes per stored event, medians over --runs runs.
+format. Prints events/s, CPU (user + system, every thread) an event, peak RSS and bytes per
+stored event, medians over --runs runs.
 
     cargo build --release
     python3 scripts/bench_growth.py --store-size 0          # a fresh store
@@ -68,13 +69,16 @@ def timed(command, stdout=subprocess.DEVNULL):
     # forked from, before it became cebulk.
     with tempfile.NamedTemporaryFile("r") as peak:
         started = time.perf_counter()
-        process = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", peak.name, *command],
+        process = subprocess.Popen(["/usr/bin/time", "-f", "%M %U %S", "-o", peak.name, *command],
                                    stdout=stdout)
         status = process.wait()
         elapsed = time.perf_counter() - started
         if status not in (0, 1):
             raise SystemExit(f"{' '.join(map(str, command))} exited {status}")
-        return elapsed, int(peak.read().split()[-1]) / 1024
+        # The last line: GNU time writes a note on a line of its own before it when the
+        # command exits non-zero.
+        rss, user, system = peak.read().splitlines()[-1].split()
+        return elapsed, int(rss) / 1024, float(user) + float(system)
 
 
 def base_store(binary, size, cache, work):
@@ -149,6 +153,11 @@ def main():
                         remove_store(store)
                         if bases[binary]:
                             shutil.copyfile(bases[binary], store)
+                            # On disk before the timing, as a store a nightly job finds is:
+                            # otherwise the import's first commit waits while its fsync
+                            # writes out the gigabytes of the copy.
+                            with open(store, "rb+") as copied:
+                                os.fsync(copied.fileno())
                         else:
                             subprocess.run([binary, "--store", store, "reference", "load",
                                             work / "reference.json"], check=True,
@@ -156,20 +165,23 @@ def main():
                         events = work / f"events-{ordered}.{source}"
                         command = [binary, "--store", store, "import", "--quiet", "--kind",
                                    "purchases", "--report", work / "report.json", events]
-                        elapsed, peak = timed(command)
+                        elapsed, peak, cpu = timed(command)
                         stored = args.store_size + args.events
                         if name in cases:
                             record(f"{name} {source}", binary,
-                                   (args.events / elapsed, peak, store_bytes(store) / stored))
+                                   (args.events / elapsed, peak, store_bytes(store) / stored,
+                                    cpu / args.events))
                         if ordered and source == "csv" and "rerun" in cases:
-                            elapsed, peak = timed(command)
-                            record("re-run csv", binary, (args.events / elapsed, peak, None))
+                            elapsed, peak, cpu = timed(command)
+                            record("re-run csv", binary,
+                                   (args.events / elapsed, peak, None, cpu / args.events))
                         if ordered and source == "csv" and "listing" in cases:
                             for fmt in ("json", "csv"):
                                 with open(work / "listing", "w") as out:
-                                    elapsed, peak = timed([binary, "--store", store, "events",
-                                                           "--format", fmt], stdout=out)
-                                record(f"listing {fmt}", binary, (stored / elapsed, peak, None))
+                                    elapsed, peak, cpu = timed([binary, "--store", store, "events",
+                                                                "--format", fmt], stdout=out)
+                                record(f"listing {fmt}", binary,
+                                       (stored / elapsed, peak, None, cpu / stored))
         print(f"store of {args.store_size:,} events, {args.events:,} imported, runs={args.runs}")
         for (case, binary), values in results.items():
             label = f" {binary}" if len(binaries) > 1 else ""
@@ -177,9 +189,10 @@ def main():
             peaks = [v[1] for v in values]
             sizes = [v[2] for v in values if v[2] is not None]
             size = f" {statistics.median(sizes):.0f} B/event" if sizes else ""
+            cpu = statistics.median(v[3] for v in values) * 1e6
             print(f"{case:16}{label} median={statistics.median(rates):,.0f} events/s "
                   f"(min {min(rates):,.0f}, max {max(rates):,.0f}) "
-                  f"peak RSS max={max(peaks):.1f} MiB{size}")
+                  f"CPU {cpu:.2f} µs/event peak RSS max={max(peaks):.1f} MiB{size}")
 
 
 if __name__ == "__main__":

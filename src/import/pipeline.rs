@@ -387,7 +387,7 @@ impl Stages<'_> {
                     if marked_tx.send((ruis, batch)).is_err() {
                         return Ok(());
                     }
-                    repeats.flush()?;
+                    repeats.flush_if_many()?;
                 }
                 Ok(())
             })?;

@@ -59,6 +59,17 @@ impl Repeats {
         Ok(true)
     }
 
+    /// Writes the identifiers noted since the last flush once there are [`PENDING`] of
+    /// them: identifiers in no order each land on a page of their own, and more of them a
+    /// flush share pages (docs/performance.md, "store/repeats: identifiers written many at
+    /// a time").
+    pub fn flush_if_many(&mut self) -> Result<(), StoreError> {
+        if self.pending.len() >= PENDING {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
     /// Writes the identifiers noted since the last flush, sorted (neighbouring keys share
     /// pages) and [`ROWS`] to a statement (one statement's overhead for many rows).
     pub fn flush(&mut self) -> Result<(), StoreError> {
@@ -85,6 +96,9 @@ impl Repeats {
         tx.commit().doing(DOING)
     }
 }
+
+/// Identifiers noted before they are written (about 1 MiB of UUIDs).
+const PENDING: usize = 16_384;
 
 /// Identifiers inserted by one statement.
 const ROWS: usize = 64;
@@ -117,5 +131,25 @@ mod tests {
             !repeats.first_use("5000").unwrap(),
             "a repeat before any flush"
         );
+    }
+
+    #[test]
+    fn a_repeat_is_found_whether_its_first_use_was_written_or_still_waits() {
+        let mut repeats = Repeats::new().unwrap();
+        let total = PENDING + PENDING / 2;
+        for i in 0..total {
+            assert!(repeats.first_use(&format!("{i:x}")).unwrap());
+            if i % 1000 == 999 {
+                repeats.flush_if_many().unwrap();
+            }
+        }
+        assert!(repeats.pending.len() < PENDING, "some were written");
+        assert!(!repeats.pending.is_empty(), "some still wait");
+        assert!(!repeats.first_use("0").unwrap(), "written");
+        assert!(
+            !repeats.first_use(&format!("{:x}", total - 1)).unwrap(),
+            "waiting"
+        );
+        assert!(repeats.first_use(&format!("{total:x}")).unwrap());
     }
 }

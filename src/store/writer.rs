@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::dry_run::DryRun;
@@ -14,7 +15,7 @@ use super::error::{Doing, StoreError};
 use super::insert::Inserts;
 use super::journal::Journal;
 use super::open::Store;
-use super::seen::{Fresh, KindState};
+use super::seen::{Ceiling, Fresh, KindState};
 use crate::domain::codes::EventError;
 use crate::domain::kind::Kind;
 use crate::judge::judged::Judged;
@@ -208,7 +209,10 @@ fn judge_batch(
         Some(state) => state.last_number(kind).unwrap_or(stored_last),
         None => stored_last,
     };
-    let mut fresh = fresh.map(|f| f.begin(kind, stored_last));
+    let mut fresh = match fresh {
+        Some(fresh) => Some(fresh.begin(kind, stored_last, || ceiling(tx))?),
+        None => None,
+    };
     let batch_ids = ids.batch();
     let mut inserts = Inserts::new(tx, kind);
     let mut outcomes = Vec::with_capacity(batch.len());
@@ -284,6 +288,26 @@ fn judge_batch(
     Ok(outcomes)
 }
 
+/// The highest request unique identifier the store holds, of any kind: one seek to the end
+/// of their index.
+fn ceiling(tx: &Transaction<'_>) -> Result<Ceiling, StoreError> {
+    tx.query_row(
+        "SELECT max(request_unique_identifier) FROM events",
+        [],
+        |row| {
+            Ok(match row.get_ref(0)? {
+                ValueRef::Null => Ceiling::Empty,
+                ValueRef::Text(text) => match std::str::from_utf8(text) {
+                    Ok(text) => Ceiling::Highest(text.to_owned()),
+                    Err(_) => Ceiling::Unknown,
+                },
+                _ => Ceiling::Unknown,
+            })
+        },
+    )
+    .doing("reading the highest request unique identifier")
+}
+
 /// What the store held of an event's request unique identifier before it.
 enum Earlier {
     /// No event of the kind with it.
@@ -309,7 +333,7 @@ fn already_created(
     {
         return Ok(Earlier::Same(id, number));
     }
-    if fresh.is_some_and(|f| !f.may_hold_request(event.request_key)) {
+    if fresh.is_some_and(|f| !f.may_hold_request(&event.rui, event.request_key)) {
         return Ok(Earlier::None);
     }
     pending.flush()?;

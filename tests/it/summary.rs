@@ -114,6 +114,28 @@ fn a_first_run_a_rerun_and_amended_rows_are_counted_apart() {
     assert_eq!(store.count("events"), 3);
 }
 
+/// A nightly file's identifiers come after every stored one, so the store is not asked
+/// about them; one that the same run created is still found: a later input of the run
+/// sending it again is recognised, and sending it with other content creates a second event.
+#[test]
+fn identifiers_past_the_stored_ones_are_recognised_and_amended_within_the_run() {
+    let store = Store::new();
+    let input = fixture("requests/purchases.csv");
+    import(&store, &input, &[]).code(1);
+    let text = std::fs::read_to_string(&input).unwrap();
+    let night = text.replace("31,", "41,").replace("32,", "42,");
+    let amended = night.replacen("Serendipity,60,50,10", "Serendipity,61,51,10", 1);
+    let night = store.file("night.csv", night);
+    let amended = store.file("amended.csv", amended);
+    let run = import(&store, &input, &["--summary", "s.json", &night, &amended]);
+    run.code(1);
+    let summary = summary(&store, "s.json");
+    assert_eq!(summary["created"], 3, "{}", run.context());
+    assert_eq!(summary["amended_identifiers"], json!(["41"]));
+    assert_eq!(summary["already_in_store"], 3);
+    assert_eq!(store.count("events"), 5);
+}
+
 #[test]
 fn a_dry_run_has_its_summary_too() {
     let store = Store::new();
