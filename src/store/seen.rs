@@ -185,6 +185,7 @@ mod tests {
             rui: rui.to_owned(),
             request_key: request_key(rui),
             account_id: None,
+            account_rid: None,
             external: None,
             referral: None,
             listing: String::new(),
