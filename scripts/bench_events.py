@@ -61,6 +61,12 @@ def listing(binary, store, fmt, output):
     is GNU time's (`/usr/bin/time -f %M`): a child's own rusage counts the Python process it
     was forked from."""
     command = [binary, "--store", str(store), "events", "--format", fmt]
+    if os.path.isfile(output):
+        # The last run's output is removed, and what the kernel still had to write of it
+        # written, before the clock starts: truncating it on the clock freed its pages
+        # there, and its writeback took a core from the next run.
+        os.unlink(output)
+        os.sync()
     with tempfile.NamedTemporaryFile("r") as peak:
         timed = ["/usr/bin/time", "-f", "%M", "-o", peak.name] + command
         started = time.perf_counter()
@@ -84,7 +90,8 @@ def main():
     parser.add_argument("--lines", type=int, default=2, help="product lines per event")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--output", default="/dev/null",
-                        help="where the listing goes (default /dev/null); a file is overwritten")
+                        help="where the listing goes (default /dev/null); a file is replaced, "
+                             "the last run's removed before the next is timed")
     parser.add_argument("--store", help="list this store (built there if absent, and kept)")
     parser.add_argument("--binary", action="append",
                         help="the cebulk to run (default target/release/cebulk); give it twice "

@@ -17,6 +17,7 @@ use crate::cli::args::{EventsArgs, ListFormat};
 use crate::cli::fatal::{EXIT_OK, Fatal};
 use crate::cli::stderr;
 use crate::listing::cells::{Cell, Cells, ListedCells};
+use crate::listing::csv_record::Record;
 use crate::listing::decoded::for_each_cell;
 use crate::listing::json::ListedJson;
 use crate::listing::stream::{self, Sink, Unusual};
@@ -319,7 +320,7 @@ fn write_csv(
     selection: &Selection,
     header: &Header,
     escape: bool,
-    out: &mut impl Write,
+    out: &mut Handoff,
 ) -> Result<Result<(), std::io::Error>, StoreError> {
     let mut names = vec![""; header.len()];
     for (name, &at) in header {
@@ -329,12 +330,13 @@ fn write_csv(
         // No event listed: no header either (a record of no cells would be `""`).
         return Ok(Ok(()));
     }
-    let mut csv = csv::Writer::from_writer(out);
-    if let Err(e) = csv.write_record(&names) {
-        return Ok(Err(e.into()));
+    let mut record = Record::new(&mut out.buf);
+    for name in names {
+        record.field(b"", name.as_bytes());
     }
+    record.end();
     let mut recent = Recent::default();
-    let listed = listing::for_each_row(conn, selection, |row, names| {
+    listing::for_each_row(conn, selection, |row, names| {
         recent.at = 0;
         let mut cells = ListedCells::new(RowCells {
             header,
@@ -353,27 +355,24 @@ fn write_csv(
                 }
             });
         }
-        Ok(write_row(&mut csv, &cells, escape))
-    })?;
-    Ok(listed.and_then(|()| csv.flush()))
+        write_row(&mut out.buf, &cells, escape);
+        Ok(out.hand_over_if_full())
+    })
 }
 
 /// Writes one row of cells, each escaped if a spreadsheet would run it and `escape` holds.
-fn write_row(
-    csv: &mut csv::Writer<impl Write>,
-    cells: &[Cell<'_>],
-    escape: bool,
-) -> Result<(), std::io::Error> {
+fn write_row(out: &mut Vec<u8>, cells: &[Cell<'_>], escape: bool) {
+    let mut record = Record::new(out);
     for cell in cells {
         let text = cell.text();
-        if escape && runs_as_formula(&text) {
-            csv.write_field(format!("'{text}"))?;
+        let prefix: &[u8] = if escape && runs_as_formula(&text) {
+            b"'"
         } else {
-            csv.write_field(text.as_bytes())?;
-        }
+            b""
+        };
+        record.field(prefix, text.as_bytes());
     }
-    csv.write_record(None::<&[u8]>)
-        .map_err(std::io::Error::from)
+    record.end();
 }
 
 /// Whether a spreadsheet would run the cell as a formula (CSV injection): text that begins

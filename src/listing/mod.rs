@@ -4,6 +4,7 @@
 //! output.
 
 pub mod cells;
+pub mod csv_record;
 pub mod decoded;
 pub mod json;
 pub mod stream;

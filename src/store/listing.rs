@@ -245,21 +245,25 @@ pub fn count(conn: &Connection, selection: &Selection) -> Result<u64, StoreError
 /// Reference records met in the listing, by entity and id or row: their listed columns,
 /// read through the id's or the row's key the first time one comes and kept for the next
 /// events (a few units, products and accounts recur in most listings). Each entity keeps
-/// at most [`Names::KEPT`] records, so memory stays flat on a listing of any length.
+/// at most [`Names::KEPT`] records named by row and as many named by id, so memory stays
+/// flat on a listing of any length.
 pub struct Names<'c> {
     conn: &'c Connection,
-    kinds: HashMap<Kind, Rc<RawValue>, RandomState>,
+    /// By [`Kind::ordinal`]: its name as a JSON string.
+    kinds: Vec<Option<Rc<RawValue>>>,
     statements: HashMap<(Entity, bool), Statement<'c>, RandomState>,
-    /// By entity (`entity as usize`): each record kept, at its place in the list of what
-    /// is listed of it (one hash lookup an identifier).
-    kept: Vec<(HashMap<Key, usize, RandomState>, Vec<Named>)>,
+    /// By entity (`entity as usize`).
+    kept: Vec<Kept>,
 }
 
-/// How a body named a record: [`RecordRef`], owned.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Row(i64),
-    Id(String),
+/// The records of one entity kept by [`Names`].
+#[derive(Default)]
+struct Kept {
+    /// Named by row: slot `row % KEPT` holds the last record read whose row falls there
+    /// (no hashing: an identifier's lookup is a compare).
+    by_row: Vec<Option<(i64, Named)>>,
+    /// Named by id (bodies written before schema 6).
+    by_id: HashMap<String, Named, RandomState>,
 }
 
 /// A record's listed columns that have a value, by name, as JSON strings.
@@ -281,7 +285,7 @@ impl<'c> Names<'c> {
     fn new(conn: &'c Connection) -> Names<'c> {
         Names {
             conn,
-            kinds: HashMap::default(),
+            kinds: Vec::new(),
             statements: HashMap::default(),
             kept: Vec::new(),
         }
@@ -289,11 +293,11 @@ impl<'c> Names<'c> {
 
     /// `kind`'s name as a JSON string.
     pub fn kind(&mut self, kind: Kind) -> Rc<RawValue> {
-        Rc::clone(
-            self.kinds
-                .entry(kind)
-                .or_insert_with(|| shared(kind.name())),
-        )
+        let at = usize::from(kind.ordinal());
+        if self.kinds.len() <= at {
+            self.kinds.resize(at + 1, None);
+        }
+        Rc::clone(self.kinds[at].get_or_insert_with(|| shared(kind.name())))
     }
 
     /// Adds what is listed of the `entity` record `record` names to `object`: its `id`
@@ -321,22 +325,43 @@ impl<'c> Names<'c> {
         if self.kept.len() <= index {
             self.kept.resize_with(index + 1, Default::default);
         }
-        let key = match record {
-            RecordRef::Row(row) => Key::Row(row),
-            RecordRef::Id(id) => Key::Id(id.to_owned()),
-        };
-        if let Some(&at) = self.kept[index].0.get(&key) {
-            return Ok(&self.kept[index].1[at]);
+        match record {
+            RecordRef::Row(row) => {
+                let slot = usize::try_from(row.rem_euclid(Self::KEPT as i64)).unwrap_or(0);
+                let kept = &self.kept[index].by_row;
+                if !matches!(kept.get(slot), Some(Some((at, _))) if *at == row) {
+                    let named = self.read(entity, record)?;
+                    let by_row = &mut self.kept[index].by_row;
+                    if by_row.len() <= slot {
+                        by_row.resize_with(slot + 1, || None);
+                    }
+                    by_row[slot] = Some((row, named));
+                }
+                match &self.kept[index].by_row[slot] {
+                    Some((_, named)) => Ok(named),
+                    None => unreachable!("the slot was just filled"),
+                }
+            }
+            RecordRef::Id(id) => {
+                if !self.kept[index].by_id.contains_key(id) {
+                    let named = self.read(entity, record)?;
+                    let by_id = &mut self.kept[index].by_id;
+                    if by_id.len() >= Self::KEPT {
+                        by_id.clear();
+                    }
+                    by_id.insert(id.to_owned(), named);
+                }
+                Ok(&self.kept[index].by_id[id])
+            }
         }
-        let (keys, listed) = &mut self.kept[index];
-        if keys.len() >= Self::KEPT {
-            keys.clear();
-            listed.clear();
-        }
-        let by_row = matches!(key, Key::Row(_));
-        let doing = match &key {
-            Key::Row(row) => format!("reading {} record at row {row}", entity.key()),
-            Key::Id(id) => format!("reading {} record {id}", entity.key()),
+    }
+
+    /// Reads what is listed of the `entity` record `record` names from the store.
+    fn read(&mut self, entity: Entity, record: RecordRef<'_>) -> Result<Named, StoreError> {
+        let by_row = matches!(record, RecordRef::Row(_));
+        let doing = match record {
+            RecordRef::Row(row) => format!("reading {} record at row {row}", entity.key()),
+            RecordRef::Id(id) => format!("reading {} record {id}", entity.key()),
         };
         let statement = match self.statements.entry((entity, by_row)) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
@@ -364,19 +389,16 @@ impl<'c> Names<'c> {
             }
             Ok(named)
         };
-        let found = match &key {
-            Key::Row(row) => statement.query_row([row], read),
-            Key::Id(id) => statement.query_row([id], read),
+        let found = match record {
+            RecordRef::Row(row) => statement.query_row([row], read),
+            RecordRef::Id(id) => statement.query_row([id], read),
         };
         let mut named = found.optional().doing(&doing)?.unwrap_or_default();
-        if let (Key::Row(row), None) = (&key, &named.id) {
+        if let (RecordRef::Row(row), None) = (record, &named.id) {
             // No record at that row (none is written so): the row itself, as the body has it.
             named.id = RawValue::from_string(row.to_string()).ok().map(Rc::from);
         }
-        let (keys, listed) = &mut self.kept[index];
-        keys.insert(key, listed.len());
-        listed.push(named);
-        Ok(&listed[listed.len() - 1])
+        Ok(named)
     }
 }
 
@@ -434,6 +456,36 @@ mod tests {
             ..Selection::default()
         });
         assert!(account.contains("USING INTEGER PRIMARY KEY"), "{account}");
+    }
+
+    #[test]
+    fn records_whose_rows_share_a_slot_are_each_listed_as_theirs() {
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::schema::create(&conn).unwrap();
+        let far = 1 + i64::try_from(Names::KEPT).unwrap();
+        conn.execute_batch(&format!(
+            "INSERT INTO products (rid, id, code) VALUES (1, 'P1', 'One'), ({far}, 'P2', 'Two')"
+        ))
+        .unwrap();
+        let mut names = Names::new(&conn);
+        let mut listed = |row| {
+            let named = names.listed(Entity::Product, RecordRef::Row(row)).unwrap();
+            let id = named.id.as_ref().map(|id| id.get().to_owned());
+            let code: Vec<String> = named
+                .columns
+                .iter()
+                .map(|(_, v)| v.get().to_owned())
+                .collect();
+            (id.unwrap_or_default(), code.join(","))
+        };
+        for _ in 0..2 {
+            assert_eq!(listed(1), ("\"P1\"".to_owned(), "\"One\"".to_owned()));
+            assert_eq!(listed(far), ("\"P2\"".to_owned(), "\"Two\"".to_owned()));
+        }
+        assert_eq!(listed(7), ("7".to_owned(), String::new()));
+        let by_id = names.listed(Entity::Product, RecordRef::Id("P2")).unwrap();
+        assert!(by_id.id.is_none());
+        assert_eq!(by_id.columns[0].1.get(), "\"Two\"");
     }
 
     #[test]
