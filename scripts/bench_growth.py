@@ -67,6 +67,9 @@ def store_bytes(store):
 def timed(command, stdout=subprocess.DEVNULL):
     # Peak RSS from GNU time: the child's own rusage would count the Python process it was
     # forked from, before it became cebulk.
+    # What the last case wrote (a listing of gigabytes, a copied store) is written out
+    # before the clock starts, not during this case's commits.
+    os.sync()
     with tempfile.NamedTemporaryFile("r") as peak:
         started = time.perf_counter()
         process = subprocess.Popen(["/usr/bin/time", "-f", "%M %U %S", "-o", peak.name, *command],
@@ -182,6 +185,7 @@ def main():
                                                                 "--format", fmt], stdout=out)
                                 record(f"listing {fmt}", binary,
                                        (stored / elapsed, peak, None, cpu / stored))
+                                (work / "listing").unlink()
         print(f"store of {args.store_size:,} events, {args.events:,} imported, runs={args.runs}")
         for (case, binary), values in results.items():
             label = f" {binary}" if len(binaries) > 1 else ""
