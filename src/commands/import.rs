@@ -242,16 +242,7 @@ fn record_history(
             ),
             error: None,
         },
-        Err(fatal) => history::Outcome {
-            status: history::Status::Failed,
-            read: 0,
-            created: 0,
-            already_stored: 0,
-            unprocessed: 0,
-            duration_ms: 0,
-            summary: None,
-            error: Some(error_chain(fatal)),
-        },
+        Err(fatal) => history::Outcome::failed(error_chain(fatal)),
     };
     if let Err(error) = history::record(conn, &started, &outcome) {
         stderr::line(format_args!(

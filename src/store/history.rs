@@ -129,6 +129,22 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
+impl Outcome {
+    /// An import that failed with `error` before it counted anything.
+    pub fn failed(error: String) -> Outcome {
+        Outcome {
+            status: Status::Failed,
+            read: 0,
+            created: 0,
+            already_stored: 0,
+            unprocessed: 0,
+            duration_ms: 0,
+            summary: None,
+            error: Some(error),
+        }
+    }
+}
+
 /// One import of the history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {

@@ -132,16 +132,7 @@ pub fn begin(state: &State, begin: &Begin) -> Result<i64, String> {
 
 /// Records that the run `id`, begun, could not start, and why.
 pub fn never_ran(state: &State, id: i64, why: &str) {
-    let outcome = Outcome {
-        status: Status::Failed,
-        read: 0,
-        created: 0,
-        already_stored: 0,
-        unprocessed: 0,
-        duration_ms: 0,
-        summary: None,
-        error: Some(why.to_owned()),
-    };
+    let outcome = Outcome::failed(why.to_owned());
     let _ = with_store(state, |conn| history::end(conn, id, &outcome));
 }
 
