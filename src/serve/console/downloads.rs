@@ -2,14 +2,12 @@
 //! from the run's directory under the names the server gave them (nothing of the request
 //! names a path), streamed in chunks.
 
-use std::io::Read;
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path as UrlPath, State as Shared};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use http_body_util::channel::Channel;
 
 use super::result::run_id;
 use super::runs::files;
@@ -31,7 +29,7 @@ pub async fn report(
     };
     let path = state.console.run_directory(id).join(files::REPORT);
     let name = format!("import-{id}.report.json");
-    send(&path, "application/json", &name)
+    send(&path, "application/json", &name).await
 }
 
 /// `GET /console/imports/{id}/rejects`.
@@ -60,7 +58,7 @@ pub async fn rejects(
         crate::input::source::Format::Ndjson => "application/x-ndjson",
         crate::input::source::Format::Json => "application/json",
     };
-    send(&path, kind, &rejects_name(&entry.begin.file))
+    send(&path, kind, &rejects_name(&entry.begin.file)).await
 }
 
 /// `name` as a `Content-Disposition` file name: ASCII letters, digits and `._-` kept.
@@ -80,32 +78,13 @@ fn disposition(name: &str) -> HeaderValue {
 }
 
 /// The file at `path`, streamed; 404 when there is none.
-fn send(path: &std::path::Path, content_type: &'static str, name: &str) -> Response {
-    let Ok(mut file) = tokio::task::block_in_place(|| std::fs::File::open(path)) else {
+async fn send(path: &std::path::Path, content_type: &'static str, name: &str) -> Response {
+    let Ok(file) = tokio::fs::File::open(path).await else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let length = file.metadata().map(|m| m.len()).ok();
-    let (mut sender, body) = Channel::<Bytes, std::io::Error>::new(2);
-    tokio::spawn(async move {
-        loop {
-            let mut buffer = vec![0u8; CHUNK];
-            let read = tokio::task::block_in_place(|| file.read(&mut buffer));
-            match read {
-                Ok(0) => break,
-                Ok(n) => {
-                    buffer.truncate(n);
-                    if sender.send_data(Bytes::from(buffer)).await.is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    sender.abort(e);
-                    break;
-                }
-            }
-        }
-    });
-    let mut response = Body::new(body).into_response();
+    let length = file.metadata().await.map(|m| m.len()).ok();
+    let body = tokio_util::io::ReaderStream::with_capacity(file, CHUNK);
+    let mut response = Body::from_stream(body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CONTENT_DISPOSITION, disposition(name));
