@@ -10,9 +10,14 @@ use serde_json::Value;
 
 use crate::support::{PROCESSED, Store, XorShift, ndjson, reference, set, web_event_at};
 
-/// Events of the large imports: enough that, in no order, a batch's commit rewrites more
-/// than a megabyte of their index (measured: from about 35,000 events on).
-const EVENTS: usize = 50_000;
+/// Events of the large imports: enough that, in no order, the switch comes before the last
+/// commit however the writer groups batches. A commit journals about 49 bytes for each event
+/// stored before it (measured), so a commit that starts after about 22,000 events asks for
+/// the switch; the commit holding that event may be a whole group of 16,000 events and the
+/// switch comes at the start of the commit after the one that asked, so it needs more than
+/// about 54,000 events. With 50,000, a grouping that made the asking commit the last one
+/// left an import on a loaded machine in the rollback journal.
+const EVENTS: usize = 80_000;
 
 /// The journal mode the store's header records: its read and write format versions, 1 for
 /// a rollback journal and 2 for WAL.
