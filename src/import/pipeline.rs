@@ -279,6 +279,12 @@ const GROUP: usize = 16;
 /// pipe) still commits, and reports, what it has.
 const GROUP_TIME: std::time::Duration = std::time::Duration::from_millis(250);
 
+/// [`GROUP`] and [`GROUP_TIME`] once the writer's identifiers showed they come in no order
+/// (`store::journal`): each commit then rewrites pages all over their index, so a quarter
+/// of the commits rewrite about a quarter of the pages (docs/performance.md,
+/// "store/journal: identifiers in no order").
+const NO_ORDER_GROUP: (usize, std::time::Duration) = (64, std::time::Duration::from_secs(1));
+
 impl Stages<'_> {
     /// Runs one request; returns how its reading ended.
     fn run(
@@ -408,11 +414,16 @@ impl Stages<'_> {
                 while let Ok((ruis, batch)) = marked_rx.recv() {
                     let opened = Instant::now();
                     let mut group = writer.group()?;
+                    let (most, longest) = if group.in_no_order() {
+                        NO_ORDER_GROUP
+                    } else {
+                        (GROUP, GROUP_TIME)
+                    };
                     let outcomes = group.write(kind, batch)?;
                     let mut stop = over(&outcomes);
                     let mut written = vec![(ruis, outcomes)];
-                    while written.len() < GROUP && !stop {
-                        let left = GROUP_TIME.saturating_sub(opened.elapsed());
+                    while written.len() < most && !stop {
+                        let left = longest.saturating_sub(opened.elapsed());
                         match marked_rx.recv_timeout(left) {
                             Ok((ruis, batch)) => {
                                 let outcomes = group.write(kind, batch)?;

@@ -19,6 +19,20 @@ use crate::judge::judged::Judged;
 /// Rows inserted by one statement.
 const ROWS: usize = 32;
 
+/// How many rows a statement inserts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// [`ROWS`] a statement: for identifiers in order, whose rows all change the same
+    /// pages at the end of the table and of the index.
+    ManyAStatement,
+    /// One a statement: for identifiers in no order. A statement of several rows runs in a
+    /// statement transaction, which copies each page before the statement first changes it;
+    /// in no order each row changes another page of the identifiers' index, so that copy
+    /// cost more than the statements it saves (docs/performance.md, "store/journal:
+    /// identifiers in no order").
+    OneAStatement,
+}
+
 /// The insert of `rows` events of `kind`. The kind is part of the text (a name of ours,
 /// not input): one text binding an event fewer, each a copy and an allocation in SQLite.
 fn statement(kind: Kind, rows: usize) -> String {
@@ -53,6 +67,8 @@ struct Row {
 pub struct Inserts<'t> {
     tx: &'t Transaction<'t>,
     kind: Kind,
+    /// Whether whole statements of [`ROWS`] rows are used.
+    many_rows: bool,
     rows: Vec<Row>,
     /// The many-row insert, kept for the batch: handed back to the cache after each use,
     /// all its bindings were cleared, only to be bound again the next time
@@ -61,11 +77,12 @@ pub struct Inserts<'t> {
 }
 
 impl<'t> Inserts<'t> {
-    /// Inserts for events of `kind` in `tx`.
-    pub fn new(tx: &'t Transaction<'t>, kind: Kind) -> Inserts<'t> {
+    /// Inserts for events of `kind` in `tx`, `rows` a statement.
+    pub fn new(tx: &'t Transaction<'t>, kind: Kind, rows: Rows) -> Inserts<'t> {
         Inserts {
             tx,
             kind,
+            many_rows: rows == Rows::ManyAStatement,
             rows: Vec::with_capacity(ROWS),
             many: None,
         }
@@ -104,7 +121,11 @@ impl<'t> Inserts<'t> {
         let mut rest = rows.as_slice();
         let (one, many) = &STATEMENTS[usize::from(self.kind.ordinal() - 1)];
         while !rest.is_empty() {
-            let take = if rest.len() >= ROWS { ROWS } else { 1 };
+            let take = if self.many_rows && rest.len() >= ROWS {
+                ROWS
+            } else {
+                1
+            };
             let (now, later) = rest.split_at(take);
             let mut single;
             let statement = if take == ROWS {
@@ -150,5 +171,72 @@ impl<'t> Inserts<'t> {
         self.rows = rows;
         self.rows.clear();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::judge::judged::request_key;
+
+    fn judged(rui: &str, external: Option<&str>) -> Judged {
+        Judged {
+            rui: rui.to_owned(),
+            request_key: request_key(rui),
+            account_id: Some(format!("A{rui}")),
+            account_rid: None,
+            external: external.map(|r| Box::new((String::new(), r.to_owned()))),
+            referral: None,
+            listing: format!("{{\"0\":\"{rui}\"}}"),
+        }
+    }
+
+    /// Every row of the events table, after inserting 100 events `rows` a statement.
+    fn stored(rows: Rows) -> Vec<Vec<String>> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::store::open::open_for_write(&dir.path().join("s.db")).unwrap();
+        let tx = store.conn.transaction().unwrap();
+        {
+            let mut inserts = Inserts::new(&tx, Kind::Web, rows);
+            for number in 1..=100 {
+                // Identifiers in no order, some events with an external reference.
+                let rui = format!("{:08x}", (number * 2_654_435_761_u64) % 4_294_967_291);
+                let external = (number % 3 == 0).then(|| format!("R{number}"));
+                inserts
+                    .insert(
+                        judged(&rui, external.as_deref()),
+                        &format!("ID{number}"),
+                        number as i64,
+                    )
+                    .unwrap();
+            }
+            inserts.flush().unwrap();
+        }
+        let mut select = tx
+            .prepare(
+                "SELECT quote(seq), kind, number, id, request_unique_identifier,
+                 quote(accounts_receivable_id), quote(external_system),
+                 quote(external_system_reference_number), body FROM events ORDER BY seq",
+            )
+            .unwrap();
+        select
+            .query_map([], |row| {
+                (0..9)
+                    .map(|i| {
+                        row.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
+                    .collect()
+            })
+            .unwrap()
+            .collect::<Result<Vec<Vec<String>>, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn one_row_a_statement_stores_what_many_rows_a_statement_do() {
+        let many = stored(Rows::ManyAStatement);
+        assert_eq!(many.len(), 100);
+        assert_eq!(stored(Rows::OneAStatement), many);
     }
 }

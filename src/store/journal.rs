@@ -31,6 +31,11 @@ const SWITCH_BYTES_PER_EVENT: u64 = 64;
 /// handful of events); they never switch.
 const SWITCH_MIN_BYTES: u64 = 1 << 20;
 
+/// The page cache, in KiB, once identifiers in no order switched the store to WAL: their
+/// index outgrows the 8 MiB a store opens with, and each commit would re-read the pages it
+/// spilled (docs/performance.md, "store/journal: identifiers in no order").
+const NO_ORDER_CACHE_KIB: i64 = 32 * 1024;
+
 /// Sets a newly opened store's journal: a rollback journal unless another connection keeps
 /// the store in WAL (leaving WAL needs the store to itself, and waiting for that would hold
 /// up this run behind a concurrent import). Returns whether the store is in WAL.
@@ -75,6 +80,8 @@ pub struct Journal {
     flush: Arc<File>,
     /// The last commit journaled enough to switch.
     switch_wanted: bool,
+    /// This writer switched the store to WAL: its identifiers come in no order.
+    switched: bool,
     /// Copies the WAL into the store while the store is in WAL.
     checkpointer: Option<Checkpointer>,
 }
@@ -91,6 +98,7 @@ impl Journal {
             store: store.to_owned(),
             flush,
             switch_wanted: false,
+            switched: false,
             checkpointer: None,
         };
         if mode.eq_ignore_ascii_case("wal") {
@@ -107,6 +115,13 @@ impl Journal {
     /// Whether commits go through WAL.
     pub fn is_wal(&self) -> bool {
         self.rollback.is_none()
+    }
+
+    /// Whether this writer's commits showed identifiers in no order (it switched the store
+    /// to WAL): the writer then commits and inserts as suits them. A store another
+    /// connection kept in WAL says nothing of this writer's identifiers.
+    pub fn in_no_order(&self) -> bool {
+        self.switched
     }
 
     /// Called with the commit's transaction still open: how much the commit of `events`
@@ -148,7 +163,10 @@ impl Journal {
         }
         conn.pragma_update(None, "synchronous", "NORMAL")
             .doing("setting synchronous=NORMAL")?;
+        conn.pragma_update(None, "cache_size", -NO_ORDER_CACHE_KIB)
+            .doing("setting the page cache size")?;
         self.rollback = None;
+        self.switched = true;
         self.checkpointer = Some(Checkpointer::start(
             conn,
             &self.store,

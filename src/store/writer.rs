@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use super::dry_run::DryRun;
 use super::error::{Doing, StoreError};
-use super::insert::Inserts;
+use super::insert::{Inserts, Rows};
 use super::journal::Journal;
 use super::open::Store;
 use super::seen::{Ceiling, Fresh, KindState};
@@ -129,6 +129,7 @@ impl<'c> Writer<'c> {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .doing("starting the batch transaction (waiting for the write lock)")?,
         };
+        let no_order = journal.as_ref().is_some_and(|j| j.in_no_order());
         Ok(Group {
             tx,
             ids: *ids,
@@ -136,6 +137,7 @@ impl<'c> Writer<'c> {
             fresh,
             journal: journal.as_mut(),
             events: 0,
+            no_order,
         })
     }
 }
@@ -149,9 +151,17 @@ pub struct Group<'w> {
     journal: Option<&'w mut Journal>,
     /// Events written so far.
     events: usize,
+    /// The writer's identifiers come in no order ([`Journal::in_no_order`]).
+    no_order: bool,
 }
 
 impl Group<'_> {
+    /// Whether the writer's identifiers come in no order ([`Journal::in_no_order`]), known
+    /// from the commits before this group: larger groups then go faster.
+    pub fn in_no_order(&self) -> bool {
+        self.no_order
+    }
+
     /// Judges and writes one batch of `kind`; its outcomes, in order.
     pub fn write(
         &mut self,
@@ -159,9 +169,22 @@ impl Group<'_> {
         batch: Vec<Result<Judged, EventError>>,
     ) -> Result<Vec<Outcome>, StoreError> {
         self.events += batch.len();
+        let rows = if self.no_order {
+            Rows::OneAStatement
+        } else {
+            Rows::ManyAStatement
+        };
         match self.dry_run.as_deref_mut() {
-            Some(state) => judge_batch(&self.tx, kind, batch, self.ids, Some(state), None),
-            None => judge_batch(&self.tx, kind, batch, self.ids, None, Some(self.fresh)),
+            Some(state) => judge_batch(&self.tx, kind, batch, self.ids, Some(state), None, rows),
+            None => judge_batch(
+                &self.tx,
+                kind,
+                batch,
+                self.ids,
+                None,
+                Some(self.fresh),
+                rows,
+            ),
         }
     }
 
@@ -195,6 +218,7 @@ fn judge_batch(
     ids: IdGenerator,
     mut dry: Option<&mut DryRun>,
     fresh: Option<&mut Fresh>,
+    rows: Rows,
 ) -> Result<Vec<Outcome>, StoreError> {
     let stored_last: i64 = tx
         .query_row(
@@ -214,7 +238,7 @@ fn judge_batch(
         None => None,
     };
     let batch_ids = ids.batch();
-    let mut inserts = Inserts::new(tx, kind);
+    let mut inserts = Inserts::new(tx, kind, rows);
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut items = batch.into_iter();
     for index in 0.. {
