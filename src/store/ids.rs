@@ -91,22 +91,28 @@ pub enum BatchIds {
 impl BatchIds {
     /// The id of event `number` of `kind`.
     pub fn id(self, kind: Kind, number: i64) -> String {
+        let mut id = String::with_capacity(32);
+        self.write_id(kind, number, &mut id);
+        id
+    }
+
+    /// Appends the id of event `number` of `kind` to `out`.
+    fn write_id(self, kind: Kind, number: i64, out: &mut String) {
         match self {
             BatchIds::TimeOrdered { millis, random } => {
-                let mut id = String::with_capacity(32);
-                push_hex(&mut id, millis, 12);
-                push_hex(&mut id, u64::from(kind.ordinal()), 1);
-                push_hex(&mut id, number as u64 & 0xFF_FFFF_FFFF, 10);
+                push_hex(out, millis, 12);
+                push_hex(out, u64::from(kind.ordinal()), 1);
+                push_hex(out, number as u64 & 0xFF_FFFF_FFFF, 10);
                 let number = number as u64 & RANDOM_MASK;
-                push_hex(&mut id, (random + number * SPREAD) & RANDOM_MASK, 9);
-                id
+                push_hex(out, (random + number * SPREAD) & RANDOM_MASK, 9);
             }
-            BatchIds::Seeded(seed) => format!(
-                "{:012X}{:X}{:019X}",
-                seed & 0xFFFF_FFFF_FFFF,
-                kind.ordinal(),
-                number
-            ),
+            BatchIds::Seeded(seed) => {
+                push_hex(out, seed, 12);
+                push_hex(out, u64::from(kind.ordinal()), 1);
+                // 19 digits: the number's 16, after three zeros.
+                push_hex(out, 0, 3);
+                push_hex(out, number as u64, 16);
+            }
         }
     }
 }
@@ -233,7 +239,8 @@ impl<'c> StoredIds<'c> {
         let Some(batch) = self.batch_of(seq)? else {
             return Ok(None);
         };
-        self.made = batch.id(kind, number);
+        self.made.clear();
+        batch.write_id(kind, number, &mut self.made);
         Ok(Some(&self.made))
     }
 
