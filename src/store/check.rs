@@ -13,7 +13,8 @@
 //!   generators write them (`store/ids.rs`), so that they are unique because numbers are;
 //!   or, in a store upgraded from schema 1, that version's UUIDv7 ids, unique among
 //!   themselves. An event without a stored id needs a valid row of its batch in
-//!   `id_batches` to make it from.
+//!   `id_batches` to make it from, and every row there is at an event number of a kind,
+//!   with a time (or seed) and random bits as the writer records them.
 //! - **Bodies**: each decodes ([`body::decode`], which listings use; checked through
 //!   [`body::request_unique_identifier`], which gives the same answer without building
 //!   the listing) to an object whose request unique identifier is the row's, which re-run
@@ -122,6 +123,8 @@ pub fn check(conn: &Connection) -> Result<Findings, StoreError> {
     let checked = check_events(conn, &sequences, &mut events, &mut problems);
     unless_damaged(checked, &mut problems)?;
     let checked = referrals(conn, &mut problems);
+    unless_damaged(checked, &mut problems)?;
+    let checked = id_batches(conn, &mut problems);
     unless_damaged(checked, &mut problems)?;
     let reference_records = reference_records(conn);
     let reference_records = unless_damaged(reference_records, &mut problems)?;
@@ -352,6 +355,36 @@ fn check_events(
                 )
             }),
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Rows of `id_batches` that could make no id: not at an event number of a kind, or with
+/// other columns than the time (or seed) and random bits the writer records.
+fn id_batches(conn: &Connection, problems: &mut Problems) -> Result<(), StoreError> {
+    let doing = "checking the id batches";
+    let mut statement = conn
+        .prepare("SELECT first_seq, millis, random FROM id_batches ORDER BY first_seq")
+        .doing(doing)?;
+    let mut rows = statement.query([]).doing(doing)?;
+    while let Some(row) = rows.next().doing(doing)? {
+        let first: i64 = row.get(0).doing(doing)?;
+        let (millis, random) = (row.get_ref(1).doing(doing)?, row.get_ref(2).doing(doing)?);
+        if ids::kind_and_number(first).is_none_or(|(_, number)| number <= 0) {
+            problems.add(Check::Id, || {
+                format!(
+                    "the id batch at rowid {first} of id_batches is at no event number of a kind"
+                )
+            });
+        } else if !ids::batch_columns_valid(millis, random) {
+            problems.add(Check::Id, || {
+                format!(
+                    "the id batch at rowid {first} of id_batches: millis {} and random {} are not a time (or seed) and random bits",
+                    text(millis),
+                    text(random)
+                )
+            });
         }
     }
     Ok(())

@@ -192,6 +192,11 @@ pub fn record_batch(conn: &Connection, first_seq: i64, batch: BatchIds) -> Resul
         .map(drop)
 }
 
+/// Whether an `id_batches` row's `millis` and `random` are what [`record_batch`] writes.
+pub fn batch_columns_valid(millis: ValueRef<'_>, random: ValueRef<'_>) -> bool {
+    BatchIds::from_columns(millis, random).is_some()
+}
+
 /// The kind and number of the event at `seq`, if its ordinal is a kind's.
 pub fn kind_and_number(seq: i64) -> Option<(Kind, i64)> {
     let ordinal = u8::try_from(seq >> NUMBER_BITS).ok()?;

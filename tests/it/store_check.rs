@@ -365,6 +365,18 @@ fn an_event_whose_batch_of_ids_is_gone_or_damaged_is_found() {
         "UPDATE id_batches SET random = 'x' WHERE first_seq >> 40 = 2",
         &["purchases 2", "no id"],
     );
+    let store = store_with_events();
+    finds(
+        &store,
+        "UPDATE id_batches SET millis = -1 WHERE first_seq >> 40 = 2",
+        &["id batch", "id_batches", "millis -1"],
+    );
+    let store = store_with_events();
+    finds(
+        &store,
+        "INSERT INTO id_batches (first_seq, millis) VALUES (9 << 40, 1)",
+        &["id batch", "no event number of a kind"],
+    );
 }
 
 #[test]
