@@ -5,14 +5,16 @@
 //!   every index against its table. That covers the request index (`events_request`, by
 //!   which a re-run finds its events): each row must have exactly its entry there, so
 //!   counting the events through the index as well would only repeat it.
-//! - **Numbers**: each event's rowid is its kind's ordinal × 2^40 + its number, the number
-//!   is positive, and so no two events of a kind share a number; no number is above its
-//!   kind's `sequences.last_number`, which the next import counts on (a sequence behind
-//!   the events makes it reuse a number).
+//! - **Numbers**: each event's rowid is its kind's ordinal × 2^40 + its number (schema 7
+//!   reads both from the rowid, so no two events of a kind can share a number), the number
+//!   is positive; no number is above its kind's `sequences.last_number`, which the next
+//!   import counts on (a sequence behind the events makes it reuse a number).
 //! - **Ids**: 32 upper-case hex digits holding the event's kind and number, as both id
 //!   generators write them (`store/ids.rs`), so that they are unique because numbers are;
 //!   or, in a store upgraded from schema 1, that version's UUIDv7 ids, unique among
-//!   themselves.
+//!   themselves. An event without a stored id needs a valid row of its batch in
+//!   `id_batches` to make it from, and every row there is at an event number of a kind,
+//!   with a time (or seed) and random bits as the writer records them.
 //! - **Bodies**: each decodes ([`body::decode`], which listings use; checked through
 //!   [`body::request_unique_identifier`], which gives the same answer without building
 //!   the listing) to an object whose request unique identifier is the row's, which re-run
@@ -63,7 +65,6 @@ enum Check {
     Integrity,
     Kind,
     Layout,
-    Duplicate,
     Sequence,
     Id,
     Body,
@@ -79,8 +80,7 @@ impl Check {
                 return "SQLite's integrity check found more, and stopped there".to_owned();
             }
             Check::Kind => "events of no kind",
-            Check::Layout => "events whose rowid or number is wrong",
-            Check::Duplicate => "numbers held by more than one event",
+            Check::Layout => "events whose number is wrong",
             Check::Sequence => "sequence problems",
             Check::Id => "events whose id is wrong",
             Check::Body => "events whose body is wrong",
@@ -123,6 +123,8 @@ pub fn check(conn: &Connection) -> Result<Findings, StoreError> {
     let checked = check_events(conn, &sequences, &mut events, &mut problems);
     unless_damaged(checked, &mut problems)?;
     let checked = referrals(conn, &mut problems);
+    unless_damaged(checked, &mut problems)?;
+    let checked = id_batches(conn, &mut problems);
     unless_damaged(checked, &mut problems)?;
     let reference_records = reference_records(conn);
     let reference_records = unless_damaged(reference_records, &mut problems)?;
@@ -259,34 +261,20 @@ fn check_events(
 ) -> Result<(), StoreError> {
     let doing = "reading the events";
     let mut statement = conn
-        .prepare(
-            "SELECT seq, kind, number, id, request_unique_identifier, body FROM events
-             ORDER BY seq",
-        )
+        .prepare("SELECT seq, id, request_unique_identifier, body FROM events ORDER BY seq")
         .doing(doing)?;
     let mut rows = statement.query([]).doing(doing)?;
     let mut highest: HashMap<Kind, i64> = HashMap::new();
-    // Rows not where their kind and number put them: only these can share a number.
-    let mut misplaced: Vec<(Kind, i64, i64)> = Vec::new();
     let mut uuids: HashSet<u128> = HashSet::new();
+    let mut stored_ids = ids::StoredIds::new(conn);
     while let Some(row) = rows.next().doing(doing)? {
         *count += 1;
         let seq: i64 = row.get(0).doing(doing)?;
-        let kind_cell = row.get_ref(1).doing(doing)?;
-        let Some(kind) = kind_cell.as_str().ok().and_then(Kind::from_name) else {
+        let Some((kind, number)) = ids::kind_and_number(seq) else {
             problems.add(Check::Kind, || {
                 format!(
-                    "the event at rowid {seq}: {:?} is no kind of event",
-                    text(kind_cell)
-                )
-            });
-            continue;
-        };
-        let ValueRef::Integer(number) = row.get_ref(2).doing(doing)? else {
-            problems.add(Check::Layout, || {
-                format!(
-                    "{} event at rowid {seq}: its number is not an integer",
-                    kind.name()
+                    "the event at rowid {seq}: {} is no kind's ordinal (rowid / 2^40)",
+                    seq >> schema::NUMBER_BITS
                 )
             });
             continue;
@@ -296,37 +284,34 @@ fn check_events(
             problems.add(Check::Layout, || {
                 format!("{}: the number is not positive", name())
             });
-        } else if seq != schema::seq(kind.ordinal(), number) {
-            problems.add(Check::Layout, || {
-                format!(
-                    "{}: the rowid is not the kind's ordinal × 2^40 + the number ({})",
-                    name(),
-                    schema::seq(kind.ordinal(), number)
-                )
-            });
-            misplaced.push((kind, number, seq));
         }
         let top = highest.entry(kind).or_default();
         *top = (*top).max(number);
 
-        let id = row.get_ref(3).doing(doing)?;
-        match id.as_str() {
-            Ok(id) if ids::holds(id, kind, number) => {}
-            Ok(id) if ids::schema_1_uuid(id).is_some_and(|uuid| uuids.insert(uuid)) => {}
-            Ok(id) if ids::schema_1_uuid(id).is_some() => problems.add(Check::Id, || {
+        let cell = row.get_ref(1).doing(doing)?;
+        match stored_ids.id(seq, cell)? {
+            Some(id) if ids::holds(id, kind, number) => {}
+            Some(id) if ids::schema_1_uuid(id).is_some_and(|uuid| uuids.insert(uuid)) => {}
+            Some(id) if ids::schema_1_uuid(id).is_some() => problems.add(Check::Id, || {
                 format!("{}: id {id} is another event's too", name())
+            }),
+            None if cell == ValueRef::Null => problems.add(Check::Id, || {
+                format!(
+                    "{}: no id: the row holds none, and id_batches no valid row of its batch",
+                    name()
+                )
             }),
             _ => problems.add(Check::Id, || {
                 format!(
                     "{}: id {:?} is not 32 upper-case hex digits holding the event's kind and number",
                     name(),
-                    text(id)
+                    text(cell)
                 )
             }),
         }
 
-        let rui = row.get_ref(4).doing(doing)?;
-        let stored = row.get_ref(5).doing(doing)?;
+        let rui = row.get_ref(2).doing(doing)?;
+        let stored = row.get_ref(3).doing(doing)?;
         let Ok(stored) = stored.as_str() else {
             problems.add(Check::Body, || format!("{}: the body is not text", name()));
             continue;
@@ -352,7 +337,6 @@ fn check_events(
             });
         }
     }
-    duplicates(conn, &misplaced, problems)?;
     for kind in Kind::ALL {
         let Some(&top) = highest.get(&kind) else {
             continue;
@@ -376,40 +360,29 @@ fn check_events(
     Ok(())
 }
 
-/// Numbers held by more than one event. Every other row is at the rowid its kind and
-/// number give, which is unique, so a number can only be shared by a misplaced row: with
-/// the row at its rightful rowid, or with another misplaced one.
-fn duplicates(
-    conn: &Connection,
-    misplaced: &[(Kind, i64, i64)],
-    problems: &mut Problems,
-) -> Result<(), StoreError> {
-    let doing = "looking for numbers held twice";
-    let mut at = conn
-        .prepare("SELECT 1 FROM events WHERE seq = ?1 AND kind = ?2 AND number = ?3")
+/// Rows of `id_batches` that could make no id: not at an event number of a kind, or with
+/// other columns than the time (or seed) and random bits the writer records.
+fn id_batches(conn: &Connection, problems: &mut Problems) -> Result<(), StoreError> {
+    let doing = "checking the id batches";
+    let mut statement = conn
+        .prepare("SELECT first_seq, millis, random FROM id_batches ORDER BY first_seq")
         .doing(doing)?;
-    let mut first: HashMap<(Kind, i64), i64> = HashMap::new();
-    for &(kind, number, seq) in misplaced {
-        let rightful = schema::seq(kind.ordinal(), number);
-        let other = if at
-            .exists(rusqlite::params![rightful, kind.name(), number])
-            .doing(doing)?
-        {
-            Some(rightful)
-        } else {
-            match first.entry((kind, number)) {
-                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(seq);
-                    None
-                }
-            }
-        };
-        if let Some(other) = other {
-            problems.add(Check::Duplicate, || {
+    let mut rows = statement.query([]).doing(doing)?;
+    while let Some(row) = rows.next().doing(doing)? {
+        let first: i64 = row.get(0).doing(doing)?;
+        let (millis, random) = (row.get_ref(1).doing(doing)?, row.get_ref(2).doing(doing)?);
+        if ids::kind_and_number(first).is_none_or(|(_, number)| number <= 0) {
+            problems.add(Check::Id, || {
                 format!(
-                    "{} {number}: the number is held by more than one event (rowids {other} and {seq})",
-                    kind.name()
+                    "the id batch at rowid {first} of id_batches is at no event number of a kind"
+                )
+            });
+        } else if !ids::batch_columns_valid(millis, random) {
+            problems.add(Check::Id, || {
+                format!(
+                    "the id batch at rowid {first} of id_batches: millis {} and random {} are not a time (or seed) and random bits",
+                    text(millis),
+                    text(random)
                 )
             });
         }

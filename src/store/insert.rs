@@ -33,30 +33,23 @@ pub enum Rows {
     OneAStatement,
 }
 
-/// The insert of `rows` events of `kind`. The kind is part of the text (a name of ours,
-/// not input): one text binding an event fewer, each a copy and an allocation in SQLite.
-fn statement(kind: Kind, rows: usize) -> String {
-    let row = format!("(?, '{}', ?, ?, ?, ?, ?, ?, ?)", kind.name());
-    let values = vec![row.as_str(); rows].join(", ");
+/// The insert of `rows` events. Neither kind nor number nor id: `seq` holds the first two,
+/// and the batch's row of `id_batches` the rest of the id (schema 7).
+fn statement(rows: usize) -> String {
+    let values = vec!["(?, ?, ?, ?, ?, ?)"; rows].join(", ");
     format!(
-        "INSERT INTO events (seq, kind, number, id, request_unique_identifier,
-             accounts_receivable_id, external_system, external_system_reference_number, body)
+        "INSERT INTO events (seq, request_unique_identifier, accounts_receivable_id,
+             external_system, external_system_reference_number, body)
          VALUES {values}"
     )
 }
 
-/// The statements of each kind ([`Kind::ALL`]'s order): one row, and [`ROWS`] rows.
-static STATEMENTS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
-    Kind::ALL
-        .iter()
-        .map(|&kind| (statement(kind, 1), statement(kind, ROWS)))
-        .collect()
-});
+/// The statements: one row, and [`ROWS`] rows.
+static STATEMENTS: LazyLock<(String, String)> = LazyLock::new(|| (statement(1), statement(ROWS)));
 
 /// One event waiting to be inserted.
 struct Row {
     number: i64,
-    id: String,
     event: Judged,
 }
 
@@ -88,9 +81,9 @@ impl<'t> Inserts<'t> {
         }
     }
 
-    /// Creates `event` as event `number` with id `id`: its referral at once, the event with
-    /// the next rows.
-    pub fn insert(&mut self, event: Judged, id: &str, number: i64) -> Result<(), StoreError> {
+    /// Creates `event` as event `number`: its referral at once, the event with the next
+    /// rows.
+    pub fn insert(&mut self, event: Judged, number: i64) -> Result<(), StoreError> {
         if let Some(referral) = &event.referral {
             let seq = schema::seq(self.kind.ordinal(), number);
             self.tx
@@ -103,11 +96,7 @@ impl<'t> Inserts<'t> {
                 })
                 .inserting("recording the referral")?;
         }
-        self.rows.push(Row {
-            number,
-            id: id.to_owned(),
-            event,
-        });
+        self.rows.push(Row { number, event });
         if self.rows.len() == ROWS {
             self.flush()?;
         }
@@ -119,7 +108,7 @@ impl<'t> Inserts<'t> {
         let doing = "inserting an event";
         let rows = std::mem::take(&mut self.rows);
         let mut rest = rows.as_slice();
-        let (one, many) = &STATEMENTS[usize::from(self.kind.ordinal() - 1)];
+        let (one, many) = &*STATEMENTS;
         while !rest.is_empty() {
             let take = if self.many_rows && rest.len() >= ROWS {
                 ROWS
@@ -150,19 +139,17 @@ impl<'t> Inserts<'t> {
                 let bound = (|| {
                     statement
                         .raw_bind_parameter(at, schema::seq(self.kind.ordinal(), row.number))?;
-                    statement.raw_bind_parameter(at + 1, row.number)?;
-                    statement.raw_bind_parameter(at + 2, &row.id)?;
-                    statement.raw_bind_parameter(at + 3, &event.rui)?;
+                    statement.raw_bind_parameter(at + 1, &event.rui)?;
                     match event.account_rid {
-                        Some(row) => statement.raw_bind_parameter(at + 4, row)?,
-                        None => statement.raw_bind_parameter(at + 4, &event.account_id)?,
+                        Some(row) => statement.raw_bind_parameter(at + 2, row)?,
+                        None => statement.raw_bind_parameter(at + 2, &event.account_id)?,
                     }
-                    statement.raw_bind_parameter(at + 5, system)?;
-                    statement.raw_bind_parameter(at + 6, reference)?;
-                    statement.raw_bind_parameter(at + 7, &event.listing)
+                    statement.raw_bind_parameter(at + 3, system)?;
+                    statement.raw_bind_parameter(at + 4, reference)?;
+                    statement.raw_bind_parameter(at + 5, &event.listing)
                 })();
                 bound.doing(doing)?;
-                at += 8;
+                at += 6;
             }
             statement.raw_execute().inserting(doing)?;
             rest = later;
@@ -203,18 +190,14 @@ mod tests {
                 let rui = format!("{:08x}", (number * 2_654_435_761_u64) % 4_294_967_291);
                 let external = (number % 3 == 0).then(|| format!("R{number}"));
                 inserts
-                    .insert(
-                        judged(&rui, external.as_deref()),
-                        &format!("ID{number}"),
-                        number as i64,
-                    )
+                    .insert(judged(&rui, external.as_deref()), number as i64)
                     .unwrap();
             }
             inserts.flush().unwrap();
         }
         let mut select = tx
             .prepare(
-                "SELECT quote(seq), kind, number, id, request_unique_identifier,
+                "SELECT quote(seq), kind, number, quote(id), request_unique_identifier,
                  quote(accounts_receivable_id), quote(external_system),
                  quote(external_system_reference_number), body FROM events ORDER BY seq",
             )

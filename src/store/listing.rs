@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Statement, params_from_iter, types
 use serde_json::value::RawValue;
 
 use super::error::{Doing, StoreError};
+use super::ids::StoredIds;
 use super::schema::seq;
 use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
@@ -147,13 +148,15 @@ pub fn for_each_row<E>(
 ) -> Result<Result<(), E>, StoreError> {
     let doing = "listing events";
     let mut names = Names::new(conn);
+    let mut ids = StoredIds::new(conn);
     let mut left = selection.limit.unwrap_or(u64::MAX);
     for kind in selection.kinds() {
         if left == 0 {
             break;
         }
-        let (sql, values) = selection.query(kind, "id, number, body");
+        let (sql, values) = selection.query(kind, "seq, id, body");
         let mut statement = conn.prepare(&sql).doing(doing)?;
+        let first = seq(kind.ordinal(), 0);
         let mut rows = statement.query(params_from_iter(values)).doing(doing)?;
         while let Some(row) = rows.next().doing(doing)? {
             if selection.dated() {
@@ -162,10 +165,12 @@ pub fn for_each_row<E>(
                     continue;
                 }
             }
+            let at: i64 = row.get(0).doing(doing)?;
+            let id = ids.id(at, row.get_ref(1).doing(doing)?)?;
             let row = Row {
                 kind,
-                id: row.get_ref(0).doing(doing)?.as_str().unwrap_or_default(),
-                number: row.get(1).doing(doing)?,
+                id: id.unwrap_or_default(),
+                number: at - first,
                 stored: row.get_ref(2).doing(doing)?.as_str().unwrap_or_default(),
             };
             if let Err(e) = each(row, &mut names)? {
@@ -417,7 +422,7 @@ mod tests {
     fn plan(selection: &Selection) -> String {
         let conn = Connection::open_in_memory().unwrap();
         super::super::schema::create(&conn).unwrap();
-        let (sql, values) = selection.query(Kind::Purchases, "id, number, body");
+        let (sql, values) = selection.query(Kind::Purchases, "seq, id, body");
         let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let steps = statement
             .query_map(params_from_iter(values), |row| row.get::<_, String>(3))

@@ -322,23 +322,31 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
             schema::migrate_from_3(&conn)?;
             schema::migrate_from_4(&conn)?;
             schema::migrate_from_5(&conn)?;
+            schema::migrate_from_6(&conn)?;
         }
         2 => {
             schema::migrate_from_2(&conn)?;
             schema::migrate_from_3(&conn)?;
             schema::migrate_from_4(&conn)?;
             schema::migrate_from_5(&conn)?;
+            schema::migrate_from_6(&conn)?;
         }
         3 => {
             schema::migrate_from_3(&conn)?;
             schema::migrate_from_4(&conn)?;
             schema::migrate_from_5(&conn)?;
+            schema::migrate_from_6(&conn)?;
         }
         4 => {
             schema::migrate_from_4(&conn)?;
             schema::migrate_from_5(&conn)?;
+            schema::migrate_from_6(&conn)?;
         }
-        5 => schema::migrate_from_5(&conn)?,
+        5 => {
+            schema::migrate_from_5(&conn)?;
+            schema::migrate_from_6(&conn)?;
+        }
+        6 => schema::migrate_from_6(&conn)?,
         _ => {}
     }
     // A multi-row insert runs in a statement transaction (an explicit rowid and the partial

@@ -19,7 +19,8 @@ use super::seen::{Ceiling, Fresh, KindState};
 use crate::domain::codes::EventError;
 use crate::domain::kind::Kind;
 use crate::judge::judged::Judged;
-use crate::store::ids::IdGenerator;
+use crate::store::ids::{self, IdGenerator, StoredIds};
+use crate::store::schema;
 
 /// What became of one event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,6 +239,9 @@ fn judge_batch(
         None => None,
     };
     let batch_ids = ids.batch();
+    // Whether this batch's row of `id_batches` is written: at its first created event.
+    let mut batch_recorded = false;
+    let mut stored_ids = StoredIds::new(tx);
     let mut inserts = Inserts::new(tx, kind, rows);
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut items = batch.into_iter();
@@ -261,8 +265,16 @@ fn judge_batch(
             }
         };
         let known = fresh.as_deref();
-        let creation = match already_created(tx, kind, &event, dry.as_deref(), known, &mut inserts)?
-        {
+        let earlier = already_created(
+            tx,
+            kind,
+            &event,
+            dry.as_deref(),
+            known,
+            &mut inserts,
+            &mut stored_ids,
+        )?;
+        let creation = match earlier {
             Earlier::Same(id, number) => {
                 outcomes.push(Outcome::Created {
                     id,
@@ -285,7 +297,14 @@ fn judge_batch(
         }
         match dry.as_deref_mut() {
             Some(state) => state.remember(kind, &event, &id, last)?,
-            None => inserts.insert(event, &id, last)?,
+            None => {
+                if !batch_recorded {
+                    ids::record_batch(tx, schema::seq(kind.ordinal(), last), batch_ids)?;
+                    stored_ids.forget();
+                    batch_recorded = true;
+                }
+                inserts.insert(event, last)?;
+            }
         }
         outcomes.push(Outcome::Created {
             id,
@@ -351,6 +370,7 @@ fn already_created(
     dry: Option<&DryRun>,
     fresh: Option<&KindState>,
     pending: &mut Inserts<'_>,
+    stored_ids: &mut StoredIds<'_>,
 ) -> Result<Earlier, StoreError> {
     if let Some(state) = dry
         && let Some((id, number)) = state.created(kind, event)?
@@ -362,23 +382,33 @@ fn already_created(
     }
     pending.flush()?;
     // One lookup on the identifier's index tells both, as the plain lookup of the identical
-    // event did: the same rows, read in index order with no sort.
-    let look = || -> rusqlite::Result<Earlier> {
-        let mut statement = tx.prepare_cached(
-            "SELECT id, number, body = ?3 FROM events
-             WHERE kind = ?1 AND request_unique_identifier = ?2",
-        )?;
-        let mut rows = statement.query(params![kind.name(), event.rui, event.listing])?;
-        let mut earlier = Earlier::None;
-        while let Some(row) = rows.next()? {
-            if row.get::<_, bool>(2)? {
-                return Ok(Earlier::Same(row.get(0)?, row.get(1)?));
-            }
-            earlier = Earlier::Other;
+    // event did: the same rows, read in index order with no sort. The kind is the range of
+    // rowids, which the index's entries hold.
+    let doing = "looking for an earlier run's event";
+    let mut statement = tx
+        .prepare_cached(
+            "SELECT seq, id, body = ?4 FROM events
+             WHERE seq > ?1 AND seq < ?2 AND request_unique_identifier = ?3",
+        )
+        .doing(doing)?;
+    let range = (
+        schema::seq(kind.ordinal(), 0),
+        schema::seq(kind.ordinal() + 1, 0),
+    );
+    let mut rows = statement
+        .query(params![range.0, range.1, event.rui, event.listing])
+        .doing(doing)?;
+    let mut earlier = Earlier::None;
+    while let Some(row) = rows.next().doing(doing)? {
+        if row.get::<_, bool>(2).doing(doing)? {
+            let seq: i64 = row.get(0).doing(doing)?;
+            let id = stored_ids.id(seq, row.get_ref(1).doing(doing)?)?;
+            let number = seq - range.0;
+            return Ok(Earlier::Same(id.unwrap_or_default().to_owned(), number));
         }
-        Ok(earlier)
-    };
-    look().doing("looking for an earlier run's event")
+        earlier = Earlier::Other;
+    }
+    Ok(earlier)
 }
 
 /// The rules that need every event created so far.

@@ -80,7 +80,8 @@ fn web_document(events: &[Value]) -> String {
 fn stored_ids(store: &Store, kind: &str) -> BTreeMap<String, (String, i64)> {
     let conn = store.conn();
     let mut stmt = conn
-        .prepare("SELECT request_unique_identifier, id, number FROM events WHERE kind = ?1")
+        .prepare("SELECT request_unique_identifier, i.id, number FROM events JOIN event_ids i USING (seq)
+             WHERE kind = ?1")
         .unwrap();
     stmt.query_map([kind], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
         .unwrap()

@@ -127,7 +127,8 @@ fn processed(run: &Run, what: &str, ruis: &[String]) -> Vec<(String, (String, St
 fn stored(store: &Store) -> (BTreeMap<String, (String, String)>, Vec<i64>) {
     let conn = store.conn();
     let rows: Vec<(String, String, i64)> = conn
-        .prepare("SELECT request_unique_identifier, id, number FROM events ORDER BY number")
+        .prepare("SELECT request_unique_identifier, i.id, number FROM events JOIN event_ids i USING (seq)
+             ORDER BY number")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()

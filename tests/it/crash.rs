@@ -546,7 +546,7 @@ fn a_second_rerun_after_a_kill_creates_nothing_and_reports_the_same() {
     );
     assert_same_tables(&store, "after the second re-run");
     let ids: BTreeSet<String> = store
-        .column::<String>("SELECT id FROM events")
+        .column::<String>("SELECT id FROM event_ids")
         .into_iter()
         .collect();
     assert_eq!(ids.len(), EVENTS, "event ids are not unique");

@@ -8,7 +8,8 @@
 //! `--id-seed 7`: `tests/store_v1/store.sql` (schema 1, commit 7f452d8) and
 //! `tests/store_v2/store.sql` (schema 2, commit a8558c8), `tests/store_v3/store.sql`
 //! (schema 3, commit d2c6387), `tests/store_v4/store.sql` (schema 4, commit ca936ff) and
-//! `tests/store_v5/store.sql` (schema 5, commit 1f95904).
+//! `tests/store_v5/store.sql` (schema 5, commit 1f95904) and `tests/store_v6/store.sql`
+//! (schema 6, commit e7c7ed9).
 //! All gave the same reports and listing, kept in `tests/store_v1/`.
 
 use rusqlite::Connection;
@@ -73,8 +74,13 @@ fn a_schema_5_store_is_upgraded_without_losing_or_duplicating_anything() {
     upgrades_without_losing_or_duplicating_anything(5);
 }
 
+#[test]
+fn a_schema_6_store_is_upgraded_without_losing_or_duplicating_anything() {
+    upgrades_without_losing_or_duplicating_anything(6);
+}
+
 /// The schema version this build writes.
-const CURRENT: i64 = 6;
+const CURRENT: i64 = 7;
 
 fn upgrades_without_losing_or_duplicating_anything(old: i64) {
     let store = old_store(old);
@@ -154,9 +160,33 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
     let file = store.file("new.ndjson", format!("{event}\n"));
     let created = store.import(&["--quiet", "--kind", "purchases", &file]);
     let report = json(&created.stdout);
+    let processed = &report["data"]["processed_customer_events_set"][0];
+    assert_eq!(processed["number"], "3", "{report}");
+    // Its id has the shape of every cebulk id: 32 upper-case hex digits, the kind's ordinal
+    // (purchases: 2) and the number after the 12 of the time; the store gives it back.
+    let id = processed["id"].as_str().unwrap_or_default();
+    assert!(
+        id.len() == 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)),
+        "{id}"
+    );
+    assert_eq!(&id[12..23], "20000000003", "{id}");
+    let ids = store.text_rows(
+        "SELECT i.id FROM event_ids i JOIN events e USING (seq)
+             WHERE e.kind = 'purchases' ORDER BY e.number",
+    );
+    assert_eq!(ids.last().map(|row| row[0].as_str()), Some(id));
     assert_eq!(
-        report["data"]["processed_customer_events_set"][0]["number"], "3",
-        "{report}"
+        store.query_i64("SELECT count(*) FROM events WHERE id IS NULL"),
+        1,
+        "the events stored before keep their ids; the new one's is made from its batch"
+    );
+    let listed = store.run(&["events", "--kind", "purchases"]);
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains(id),
+        "the listing gives the new event's id"
     );
 }
 

@@ -82,7 +82,7 @@ fn send(running: &Running, signal: &str) {
 /// The store's events as request unique identifier → (id, number), as the report gives them.
 fn stored(store: &Store) -> BTreeMap<String, (String, String)> {
     store
-        .text_rows("SELECT request_unique_identifier, id, number FROM events")
+        .text_rows("SELECT request_unique_identifier, i.id, number FROM events JOIN event_ids i USING (seq)")
         .into_iter()
         .map(|row| (row[0].clone(), (row[1].clone(), row[2].clone())))
         .collect()

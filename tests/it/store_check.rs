@@ -310,26 +310,24 @@ fn a_body_of_another_request_unique_identifier_is_found() {
 }
 
 #[test]
-fn a_number_held_twice_is_found() {
+fn an_event_at_a_rowid_of_no_kind_is_found() {
     let store = store_with_events();
-    // The schema lets a row in at another rowid with the same kind and number: its CHECK
-    // ties the number to the rowid's low 40 bits only, and 9 is no kind's ordinal.
+    // Schema 7 reads an event's kind and number from its rowid, so no two events of a kind
+    // can share a number; a row moved where no kind's events are has no kind at all.
     finds(
         &store,
-        "INSERT INTO events (seq, kind, number, id, request_unique_identifier, body)
-             SELECT (9 << 40) | number, kind, number, id, 'copy', body
-             FROM events WHERE kind = 'web' AND number = 1",
-        &["web 1", "more than one event"],
+        "UPDATE events SET seq = (9 << 40) | number WHERE kind = 'web' AND number = 2",
+        &["rowid", "9 is no kind"],
     );
 }
 
 #[test]
-fn a_row_whose_rowid_is_not_its_kind_and_number_is_found() {
+fn an_event_numbered_zero_is_found() {
     let store = store_with_events();
     finds(
         &store,
-        "UPDATE events SET seq = (9 << 40) | number WHERE kind = 'web' AND number = 2",
-        &["web 2", "rowid"],
+        "UPDATE events SET seq = 5 << 40 WHERE kind = 'web' AND number = 2",
+        &["web 0", "not positive"],
     );
 }
 
@@ -338,15 +336,46 @@ fn a_malformed_id_is_found() {
     let store = store_with_events();
     finds(
         &store,
-        "UPDATE events SET id = 'x' || substr(id, 2) WHERE kind = 'purchases' AND number = 1",
+        "UPDATE events SET id = (SELECT 'x' || substr(id, 2) FROM event_ids i
+                                 WHERE i.seq = events.seq)
+             WHERE kind = 'purchases' AND number = 1",
         &["purchases 1", "id"],
     );
     let store = store_with_events();
     finds(
         &store,
-        "UPDATE events SET id = (SELECT id FROM events WHERE kind = 'purchases' AND number = 2)
+        "UPDATE events SET id = (SELECT i.id FROM event_ids i JOIN events e USING (seq)
+                                 WHERE e.kind = 'purchases' AND e.number = 2)
              WHERE kind = 'purchases' AND number = 1",
         &["purchases 1", "id"],
+    );
+}
+
+#[test]
+fn an_event_whose_batch_of_ids_is_gone_or_damaged_is_found() {
+    let store = store_with_events();
+    finds(
+        &store,
+        "DELETE FROM id_batches WHERE first_seq >> 40 = 5",
+        &["web 1", "no id", "id_batches"],
+    );
+    let store = store_with_events();
+    finds(
+        &store,
+        "UPDATE id_batches SET random = 'x' WHERE first_seq >> 40 = 2",
+        &["purchases 2", "no id"],
+    );
+    let store = store_with_events();
+    finds(
+        &store,
+        "UPDATE id_batches SET millis = -1 WHERE first_seq >> 40 = 2",
+        &["id batch", "id_batches", "millis -1"],
+    );
+    let store = store_with_events();
+    finds(
+        &store,
+        "INSERT INTO id_batches (first_seq, millis) VALUES (9 << 40, 1)",
+        &["id batch", "no event number of a kind"],
     );
 }
 
