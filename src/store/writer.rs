@@ -338,13 +338,15 @@ fn already_created(
     }
     pending.flush()?;
     // One lookup on the identifier's index tells both, as the plain lookup of the identical
-    // event did: the same rows, read in index order with no sort.
+    // event did: the same rows, read in index order with no sort. A body that leaves the
+    // account to its row is the same content only with the same account there.
     let look = || -> rusqlite::Result<Earlier> {
         let mut statement = tx.prepare_cached(
-            "SELECT id, number, body = ?3 FROM events
-             WHERE kind = ?1 AND request_unique_identifier = ?2",
+            "SELECT id, number, body = ?3 AND (?4 IS NULL OR accounts_receivable_id = ?4)
+             FROM events WHERE kind = ?1 AND request_unique_identifier = ?2",
         )?;
-        let mut rows = statement.query(params![kind.name(), event.rui, event.listing])?;
+        let account = event.account_rid.filter(|_| event.account_left_out);
+        let mut rows = statement.query(params![kind.name(), event.rui, event.listing, account])?;
         let mut earlier = Earlier::None;
         while let Some(row) = rows.next()? {
             if row.get::<_, bool>(2)? {
