@@ -6,6 +6,8 @@
 //! exactly as written: any other date text (a date alone, fractions, an offset) has no
 //! single text to come back as, and stays text.
 
+use std::cell::Cell;
+
 /// The seconds of 0001-01-01T00:00:00, the first moment a date may name.
 pub const FIRST: i64 = -62_135_596_800;
 /// The seconds of 9999-12-31T23:59:59, the last.
@@ -39,21 +41,28 @@ impl DateText {
             return None;
         }
         let days = seconds.div_euclid(86_400);
-        let time = seconds.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
+        // In range: below 86 400, and the fields below 10 000.
+        let time = seconds.rem_euclid(86_400) as usize;
         let mut out = *b"0000-00-00T00:00:00";
-        let mut put = |at: usize, width: usize, mut value: i64| {
-            for i in (at..at + width).rev() {
-                out[i] = b'0' + (value % 10) as u8;
-                value /= 10;
+        LAST_DAY.with(|last| {
+            let (last_days, date) = last.get();
+            if last_days == days {
+                out[..10].copy_from_slice(&date);
+                return;
             }
-        };
-        put(0, 4, year);
-        put(5, 2, month);
-        put(8, 2, day);
-        put(11, 2, time / 3600);
-        put(14, 2, time / 60 % 60);
-        put(17, 2, time % 60);
+            let (year, month, day) = civil_from_days(days);
+            let year = year as usize;
+            put_pair(&mut out, 0, year / 100);
+            put_pair(&mut out, 2, year % 100);
+            put_pair(&mut out, 5, month as usize);
+            put_pair(&mut out, 8, day as usize);
+            let mut date = [0; 10];
+            date.copy_from_slice(&out[..10]);
+            last.set((days, date));
+        });
+        put_pair(&mut out, 11, time / 3600);
+        put_pair(&mut out, 14, time / 60 % 60);
+        put_pair(&mut out, 17, time % 60);
         Some(DateText(out))
     }
 
@@ -64,19 +73,44 @@ impl DateText {
     }
 }
 
+thread_local! {
+    /// The last day [`DateText::from_seconds`] wrote out, and its text: the events listed
+    /// one after the other are mostly of a few days (a nightly file's), and the calendar
+    /// was most of the cost of a date.
+    static LAST_DAY: Cell<(i64, [u8; 10])> = const { Cell::new((i64::MIN, [0; 10])) };
+}
+
+/// Writes `value` (below 100) as two digits at `at`.
+fn put_pair(out: &mut [u8; 19], at: usize, value: usize) {
+    out[at] = b'0' + (value / 10) as u8;
+    out[at + 1] = b'0' + (value % 10) as u8;
+}
+
 /// The date a stored value names, when it is a JSON integer written canonically (`-?` then
 /// digits, no leading zero, not `-0`) between [`FIRST`] and [`LAST`]; `None` for any other
 /// JSON text.
 pub fn from_json(raw: &str) -> Option<DateText> {
-    let digits = raw.strip_prefix('-').unwrap_or(raw).as_bytes();
-    let canonical = !digits.is_empty()
-        && digits.len() <= 12
-        && digits.iter().all(u8::is_ascii_digit)
-        && (digits[0] != b'0' || (digits.len() == 1 && raw.len() == 1));
+    let bytes = raw.as_bytes();
+    let (negative, digits) = match bytes {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, bytes),
+    };
+    let canonical = match digits {
+        [] => false,
+        [b'0'] => !negative,
+        [first, ..] => *first != b'0' && digits.len() <= 12,
+    };
     if !canonical {
         return None;
     }
-    DateText::from_seconds(raw.parse().ok()?)
+    let mut value = 0i64;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + i64::from(digit - b'0');
+    }
+    DateText::from_seconds(if negative { -value } else { value })
 }
 
 /// Days since 1970-01-01 of a date of the proleptic Gregorian calendar (Howard Hinnant's

@@ -19,7 +19,7 @@ use crate::domain::kind::Kind;
 use crate::domain::schema;
 use crate::domain::schema::field::{Field, FieldType};
 use crate::json::escape::plain_prefix;
-use crate::judge::body::{Columns, LeftOut, RecordRef, Restore};
+use crate::judge::body::{Columns, LeftOut, RecordRef};
 
 /// Where a listing is streamed: objects and arrays opened and closed, keys, and scalar
 /// values as their JSON text.
@@ -49,7 +49,7 @@ pub trait Sink<'s> {
 pub struct Unusual;
 
 /// Streams the fields of the `kind` event stored as `stored`, with what its row holds
-/// (`columns`) put back where [`Restore`] puts it, into the object `sink` has open, with
+/// (`columns`) put back where [`crate::judge::body::Restore`] puts it, into the object `sink` has open, with
 /// `named` called in each identifier object (the entity and how the body names the
 /// record), to add what the caller knows of the record: after its `id` when the body names
 /// it by id, and from its `id` on, which `named` writes, when by its row ([`RecordRef`]).
@@ -68,13 +68,9 @@ pub fn stream<'s, S: Sink<'s>>(
     };
     let left = LeftOut::of(kind);
     let mut top = Top {
-        kind,
         left,
-        rui: Back::Undecided(columns.rui),
-        account: match (left.account, columns.account) {
-            (Some(_), Some(row)) => Back::Undecided(row),
-            _ => Back::No,
-        },
+        rui: Some(columns.rui),
+        account: columns.account.filter(|_| left.account.is_some()),
     };
     scan.object(schema::fields(kind), sink, named, Some(&mut top))?;
     if scan.at == stored.len() {
@@ -99,59 +95,59 @@ struct Scan<'s> {
     at: usize,
 }
 
-/// Whether a value of the row is put back into the listing: not decided yet (the keys met
-/// so far do not tell), put, or not.
-#[derive(Clone, Copy)]
-enum Back<T> {
-    Undecided(T),
-    Done,
-    No,
+/// What the top level puts back ([`crate::judge::body::Restore`]), decided key by key: a body of the form
+/// `judge/body.rs` writes settles it at its first key.
+struct Top<'s> {
+    left: LeftOut,
+    /// The request unique identifier, until the first key says whether it is put back.
+    rui: Option<&'s str>,
+    /// The account's row, until a key says whether it is put back.
+    account: Option<i64>,
 }
 
-/// What the top level puts back ([`Restore`], decided key by key: a body of the form
-/// `judge/body.rs` writes tells at its first keys).
-struct Top<'s> {
-    kind: Kind,
-    left: LeftOut,
-    rui: Back<&'s str>,
-    account: Back<i64>,
+/// The bit of position `at` in a set of positions.
+fn bit(at: Option<usize>) -> u128 {
+    at.and_then(|at| 1u128.checked_shl(u32::try_from(at).ok()?))
+        .unwrap_or(0)
 }
 
 impl<'s> Top<'s> {
+    /// Whether every value of the row is decided.
+    fn settled(&self) -> bool {
+        self.rui.is_none() && self.account.is_none()
+    }
+
     /// Before the key of position `at` (`None`: the object's end): puts back what goes
-    /// before it, and gives up where a key contradicts what was put back.
+    /// before it; the positions that may then not come (they hold what was put back).
     fn before<S: Sink<'s>>(
         &mut self,
         at: Option<usize>,
         sink: &mut S,
         named: &mut impl FnMut(Entity, RecordRef<'_>, &mut S),
-    ) -> Result<(), Unusual> {
-        match self.rui {
-            Back::Undecided(rui) if at.is_none() || at != self.left.rui => {
-                sink.key("request_unique_identifier");
-                sink.text(rui);
-                self.rui = Back::Done;
-            }
-            Back::Undecided(_) => self.rui = Back::No,
-            Back::Done if at.is_some() && at == self.left.rui => return Err(Unusual),
-            _ => {}
+    ) -> u128 {
+        let mut taken = 0;
+        if let Some(rui) = self.rui.take()
+            && (at.is_none() || at != self.left.rui)
+        {
+            sink.key("request_unique_identifier");
+            sink.text(rui);
+            taken |= bit(self.left.rui);
         }
-        let names_account = at.is_some_and(|at| self.left.names_account(at));
-        match self.account {
-            Back::Undecided(_) if names_account => self.account = Back::No,
-            Back::Undecided(row)
-                if at.is_none_or(|at| Restore::account_before(self.kind, Some(at))) =>
-            {
-                sink.key("accounts_receivable_identifier");
-                sink.open_object();
-                named(Entity::Account, RecordRef::Row(row), sink);
-                sink.close_object();
-                self.account = Back::Done;
+        if let Some(row) = self.account {
+            match at {
+                Some(at) if self.left.names_account(at) => self.account = None,
+                Some(at) if Some(at) < self.left.account => {}
+                _ => {
+                    sink.key("accounts_receivable_identifier");
+                    sink.open_object();
+                    named(Entity::Account, RecordRef::Row(row), sink);
+                    sink.close_object();
+                    taken |= bit(self.left.account) | bit(self.left.participant);
+                    self.account = None;
+                }
             }
-            Back::Done if names_account => return Err(Unusual),
-            _ => {}
         }
-        Ok(())
+        taken
     }
 }
 
@@ -182,15 +178,18 @@ impl<'s> Scan<'s> {
         if self.peek() == Some(b'}') {
             self.at += 1;
             if let Some(top) = top {
-                top.before(None, sink, named)?;
+                top.before(None, sink, named);
             }
             return Ok(());
         }
         let mut seen = 0u128;
         loop {
             let at = self.position()?;
-            if let Some(top) = top.as_deref_mut() {
-                top.before(Some(at), sink, named)?;
+            if let Some(top) = top.as_deref_mut()
+                && !top.settled()
+            {
+                // What was put back may not come again: as a key met twice.
+                seen |= top.before(Some(at), sink, named);
             }
             let bit = 1u128.checked_shl(u32::try_from(at).map_err(|_| Unusual)?);
             let field = level.get(at).ok_or(Unusual)?;
@@ -255,7 +254,7 @@ impl<'s> Scan<'s> {
                 Some(b'}') => {
                     self.at += 1;
                     if let Some(top) = top {
-                        top.before(None, sink, named)?;
+                        top.before(None, sink, named);
                     }
                     return Ok(());
                 }
