@@ -103,27 +103,27 @@ fn stream<'s, S: Sink<'s>>(
 ) -> Result<Result<(), Unusual>, StoreError> {
     top(sink, names.kind(row.kind));
     let mut failed = None;
-    let streamed =
-        stream::stream(
-            row.kind,
-            row.stored,
-            sink,
-            &mut |entity, record, sink| match names.listed(entity, record) {
-                Ok(named) => {
-                    if let Some(id) = &named.id {
-                        sink.key("id");
-                        sink.shared(id);
-                    }
-                    for (name, value) in &named.columns {
-                        sink.key(name);
-                        sink.shared(value);
-                    }
+    let streamed = stream::stream(
+        row.kind,
+        row.stored,
+        row.columns,
+        sink,
+        &mut |entity, record, sink| match names.listed(entity, record) {
+            Ok(named) => {
+                if let Some(id) = &named.id {
+                    sink.key("id");
+                    sink.shared(id);
                 }
-                Err(e) => {
-                    failed.get_or_insert(e);
+                for (name, value) in &named.columns {
+                    sink.key(name);
+                    sink.shared(value);
                 }
-            },
-        );
+            }
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        },
+    );
     match failed {
         Some(e) => Err(e),
         None => Ok(streamed),

@@ -4,6 +4,7 @@
 
 pub mod codes;
 pub mod entity;
+pub mod epoch;
 pub mod kind;
 pub mod schema;
 pub mod values;

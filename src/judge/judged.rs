@@ -27,6 +27,9 @@ pub struct Judged {
     /// Its row in the store (`rid`), which the store keeps instead of the id when it has
     /// one (schema 6).
     pub account_rid: Option<i64>,
+    /// Whether the body leaves the account out, to the row's `accounts_receivable_id`
+    /// (named by its row, schema 7): re-run recognition then compares that column too.
+    pub account_left_out: bool,
     /// `external_system` (empty when absent) and `external_system_reference_number`.
     /// Boxed, as is `referral`: most events have neither, and a judged event waits in
     /// memory for the writer (docs/performance.md, "judge/judged: a waiting event's size").

@@ -85,20 +85,15 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Judged, E
         })),
         _ => None,
     };
-    // A purchase with two products is about 330 bytes stored: written with room to spare
-    // (no regrowth), then kept in a block of its own size, 384 bytes instead of 512 (a
+    // Written with room to spare (no regrowth), then kept in a block of its own size (a
     // judged event waits in memory for the writer; mimalloc does not shrink in place).
     let mut listing = String::with_capacity(512);
-    crate::judge::body::write(
-        &mut listing,
-        crate::domain::schema::by_kind::fields(context.kind),
-        &event.body,
-        &|index| {
+    let account_left_out =
+        crate::judge::body::write(&mut listing, context.kind, &event.body, &|index| {
             records.get(index).map_or(RecordRef::Id(""), |r| {
                 r.rid.map_or(RecordRef::Id(&r.id), RecordRef::Row)
             })
-        },
-    );
+        });
     let listing = listing.as_str().to_owned();
     let account = subject.account(maps);
 
@@ -108,6 +103,7 @@ pub fn resolve(context: &Context<'_>, event: ValidEvent<'_>) -> Result<Judged, E
             .map(|(s, r)| Box::new((s.to_owned(), r.to_owned()))),
         account_id: account.map(|r| r.id.clone()),
         account_rid: account.and_then(|r| r.rid),
+        account_left_out,
         rui: event.rui.to_owned(),
         request_key: request_key(event.rui),
         referral,

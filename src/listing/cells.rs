@@ -8,6 +8,7 @@ use std::rc::Rc;
 use serde_json::value::RawValue;
 
 use super::stream::Sink;
+use crate::domain::epoch::DateText;
 
 /// A cell's value, as the listing holds it.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +22,8 @@ pub enum Cell<'s> {
     Shared(Rc<RawValue>),
     /// The text itself.
     Text(Cow<'s, str>),
+    /// A date the body holds as seconds.
+    Date(DateText),
 }
 
 impl Cell<'_> {
@@ -32,6 +35,7 @@ impl Cell<'_> {
             Cell::Json(json) => json_text(json),
             Cell::Shared(json) => json_text(json.get()),
             Cell::Text(text) => Cow::Borrowed(text),
+            Cell::Date(date) => Cow::Borrowed(date.as_str()),
         }
     }
 }
@@ -140,5 +144,13 @@ impl<'s, C: Cells<'s>> Sink<'s> for ListedCells<C> {
 
     fn shared(&mut self, json: &Rc<RawValue>) {
         self.cell(Cell::Shared(Rc::clone(json)));
+    }
+
+    fn text(&mut self, text: &'s str) {
+        self.cell(Cell::Text(Cow::Borrowed(text)));
+    }
+
+    fn date(&mut self, date: &DateText) {
+        self.cell(Cell::Date(*date));
     }
 }

@@ -15,10 +15,11 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::value::RawValue;
 
 use crate::domain::entity::Entity;
+use crate::domain::epoch;
 use crate::domain::kind::Kind;
 use crate::domain::schema;
 use crate::domain::schema::field::{Field, FieldType};
-use crate::judge::body::RecordRef;
+use crate::judge::body::{Columns, RecordRef, Restore};
 
 /// One value of a decoded listing.
 #[derive(Debug, Clone)]
@@ -65,32 +66,59 @@ impl serde::Serialize for Decoded<'_> {
     }
 }
 
-/// The listing of a `kind` event from its stored form, as [`super::body::decode`] gives
-/// it, with `named` called on each identifier object (the entity, how the body names the
-/// record, the object's pairs) to add what the caller knows of the record: after its `id`
-/// when the body names it by id, and from its `id` on, which `named` adds, when by its row
-/// ([`RecordRef`]). `None` when `stored` is not a JSON object.
+/// The listing of a `kind` event from its stored form and what its row holds (`columns`),
+/// as [`super::body::decode`] gives it, with `named` called on each identifier object (the
+/// entity, how the body names the record, the object's pairs) to add what the caller
+/// knows of the record: after its `id` when the body names it by id, and from its `id` on,
+/// which `named` adds, when by its row ([`RecordRef`]). `None` when `stored` is not a JSON
+/// object.
 pub fn decode<'s>(
     kind: Kind,
     stored: &'s str,
+    columns: Columns<'_>,
     named: &mut impl FnMut(Entity, RecordRef<'_>, &mut Vec<(Cow<'s, str>, Decoded<'s>)>),
 ) -> Option<Vec<(Cow<'s, str>, Decoded<'s>)>> {
     let pairs = pairs(stored)?;
-    Some(decode_level(schema::fields(kind), pairs, named))
+    let restore = Restore::new(kind, columns, pairs.iter().map(|(k, _)| k.parse().ok()));
+    Some(decode_level(
+        schema::fields(kind),
+        pairs,
+        Some((kind, restore)),
+        named,
+    ))
 }
 
 fn decode_level<'s>(
     level: &'static [Field],
     pairs: Vec<(Cow<'s, str>, &'s RawValue)>,
+    top: Option<(Kind, Restore<'_>)>,
     named: &mut impl FnMut(Entity, RecordRef<'_>, &mut Vec<(Cow<'s, str>, Decoded<'s>)>),
 ) -> Vec<(Cow<'s, str>, Decoded<'s>)> {
-    let mut out: Vec<(Cow<'s, str>, Decoded<'s>)> = Vec::with_capacity(pairs.len());
+    let mut out: Vec<(Cow<'s, str>, Decoded<'s>)> = Vec::with_capacity(pairs.len() + 2);
     // The positions met so far (a level has at most 64 fields): a key met again, which a
     // body written by cebulk never holds, is looked for only then.
     let mut seen = 0u64;
     let mut odd = false;
+    let mut account = None;
+    if let Some((kind, restore)) = top {
+        if let Some(rui) = restore.rui {
+            out.push((
+                Cow::Borrowed("request_unique_identifier"),
+                Decoded::text(rui),
+            ));
+            odd = true;
+        }
+        account = restore.account.map(|row| (kind, row));
+    }
     for (key, raw) in pairs {
         let at = key.parse::<usize>().ok();
+        if let Some((kind, row)) = account
+            && Restore::account_before(kind, at)
+        {
+            put_account(&mut out, row, named);
+            account = None;
+            odd = true;
+        }
         let Some(field) = at.and_then(|at| level.get(at)) else {
             // A key of no position is kept as it is (see `body::write`).
             put(&mut out, key, Decoded::Raw(raw));
@@ -118,11 +146,15 @@ fn decode_level<'s>(
                     lines
                         .into_iter()
                         .map(|line| match pairs_of(line) {
-                            Some(line) => Decoded::Object(decode_level(inner, line, named)),
+                            Some(line) => Decoded::Object(decode_level(inner, line, None, named)),
                             None => Decoded::Raw(line),
                         })
                         .collect(),
                 ),
+                None => Decoded::Raw(raw),
+            },
+            FieldType::Date => match epoch::from_json(raw.get()) {
+                Some(date) => Decoded::text(date.as_str()),
                 None => Decoded::Raw(raw),
             },
             _ => Decoded::Raw(raw),
@@ -133,7 +165,25 @@ fn decode_level<'s>(
             out.push((Cow::Borrowed(field.name), value));
         }
     }
+    if let Some((_, row)) = account {
+        put_account(&mut out, row, named);
+    }
     out
+}
+
+/// Puts the account the row names by `row` into `out` (see [`Restore`]).
+fn put_account<'s>(
+    out: &mut Vec<(Cow<'s, str>, Decoded<'s>)>,
+    row: i64,
+    named: &mut impl FnMut(Entity, RecordRef<'_>, &mut Vec<(Cow<'s, str>, Decoded<'s>)>),
+) {
+    let mut object = Vec::with_capacity(1 + Entity::Account.listed_columns().len());
+    named(Entity::Account, RecordRef::Row(row), &mut object);
+    put(
+        out,
+        Cow::Borrowed("accounts_receivable_identifier"),
+        Decoded::Object(object),
+    );
 }
 
 /// Adds `key` to `out`, or, as a JSON object would, gives an earlier `key` this value in its
@@ -321,10 +371,16 @@ mod tests {
 
     const PURCHASE: &str = r#"{"request_unique_identifier":"7","accounts_receivable_identifier":{"id":"A1"},"performed_by_unit_identifier":{"id":"U\u00e9"},"performed_on":"2016-06-22T15:00:00","reference_number":"R\"1","products_set":[{"product_identifier":{"id":"P1"},"quantity":1,"net_amount":50.10,"vat_amount":1e2,"total_amount":60.25}]}"#;
 
+    /// A row whose identifier the bodies below hold.
+    const ROW: Columns<'static> = Columns {
+        rui: "7",
+        account: None,
+    };
+
     /// The listing decoded, each record named by its row given that row as its id (as the
     /// store's names do for a row that holds no record).
-    fn as_value(kind: Kind, stored: &str) -> Option<Value> {
-        decode(kind, stored, &mut |_, record, object| {
+    fn as_value(kind: Kind, stored: &str, columns: Columns<'_>) -> Option<Value> {
+        decode(kind, stored, columns, &mut |_, record, object| {
             if let RecordRef::Row(row) = record {
                 let id = RawValue::from_string(row.to_string()).unwrap();
                 object.push((Cow::Borrowed("id"), Decoded::Shared(Rc::from(id))));
@@ -336,25 +392,49 @@ mod tests {
     #[test]
     fn decodes_as_body_decode_does() {
         let stored = body::encode(Kind::Purchases, PURCHASE).expect("a listing");
+        let upgraded = body::from_v6(Kind::Purchases, &stored);
         let odd = [
+            upgraded.as_str(),
             stored.as_str(),
             r#"{"0":"a","x":{"k":[1,2]},"0":"b"}"#,
             r#"{"00":"a","0":"b","request_unique_identifier":"c"}"#,
             r#"{"1":7,"5":[1,{"0":{"id":"P"}},"x"],"3":null}"#,
             r#"{"5":{"not":"an array"}}"#,
             r#"{}"#,
+            r#"{"4":"U","5":1466607600,"7":"r"}"#,
+            r#"{"5":-62135596800,"2":1}"#,
+            r#"{"5":-62135596801,"6":0}"#,
+            r#"{"0":"a","4":7,"1":2}"#,
+            r#"{"00":"a","01":"b"}"#,
+            r#"{"x":1,"0":"a"}"#,
+            r#"{"5":1e3,"5":"2016","4":1}"#,
+            r#"{"request_unique_identifier":"x","accounts_receivable_identifier":1}"#,
             "[1]",
             "7",
             "\"s\"",
             "{",
             "{} x",
         ];
+        let rows = [
+            Columns {
+                rui: "r\"1",
+                account: Some(12),
+            },
+            Columns {
+                rui: "",
+                account: None,
+            },
+        ];
         for text in odd {
-            assert_eq!(
-                as_value(Kind::Purchases, text),
-                body::decode(Kind::Purchases, text).map(Value::Object),
-                "{text}"
-            );
+            for columns in rows {
+                for kind in [Kind::Purchases, Kind::Referrals] {
+                    assert_eq!(
+                        as_value(kind, text, columns),
+                        body::decode(kind, text, columns).map(Value::Object),
+                        "{text}"
+                    );
+                }
+            }
         }
     }
 
@@ -362,16 +442,21 @@ mod tests {
     fn identifiers_get_what_the_caller_knows_of_their_records() {
         let stored = body::encode(Kind::Purchases, PURCHASE).expect("a listing");
         let mut met = Vec::new();
-        let pairs = decode(Kind::Purchases, &stored, &mut |entity, record, object| {
-            let RecordRef::Id(id) = record else {
-                panic!("{record:?}: the body names its records by id");
-            };
-            met.push((entity, id.to_owned()));
-            object.push((
-                Cow::Borrowed("name"),
-                Decoded::text(&format!("{entity} {id}")),
-            ));
-        })
+        let pairs = decode(
+            Kind::Purchases,
+            &stored,
+            ROW,
+            &mut |entity, record, object| {
+                let RecordRef::Id(id) = record else {
+                    panic!("{record:?}: the body names its records by id");
+                };
+                met.push((entity, id.to_owned()));
+                object.push((
+                    Cow::Borrowed("name"),
+                    Decoded::text(&format!("{entity} {id}")),
+                ));
+            },
+        )
         .unwrap();
         let listing = serde_json::to_value(Decoded::Object(pairs)).unwrap();
         assert_eq!(
@@ -399,13 +484,14 @@ mod tests {
         let stored = format!(
             r#"{{"a":{{"id":"X"}},"{at}":[{{"2":1.5}},{{"1":2,"p":{{"id":"Y"}}}}],"b":null,"c":true,"d":"q\"t"}}"#
         );
-        let pairs = decode(Kind::Purchases, &stored, &mut |_, _, _| {}).unwrap();
+        let pairs = decode(Kind::Purchases, &stored, ROW, &mut |_, _, _| {}).unwrap();
         let listing = Decoded::Object(pairs);
         let mut cells = Vec::new();
         for_each_cell(&listing, |path, text| {
             cells.push((path.to_owned(), text.into_owned()));
         });
         let expected = [
+            ("request_unique_identifier", "7"),
             ("a.id", "X"),
             ("products_set.0.net_amount", "1.5"),
             ("products_set.1.quantity", "2"),

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use serde_json::value::RawValue;
 
 use super::stream::Sink;
+use crate::domain::epoch::DateText;
 use crate::json::escape::plain_prefix;
 
 /// The JSON text of listings, written into [`ListedJson::out`].
@@ -140,5 +141,17 @@ impl<'s> Sink<'s> for ListedJson {
     fn shared(&mut self, json: &Rc<RawValue>) {
         self.before_value();
         self.out.extend_from_slice(json.get().as_bytes());
+    }
+
+    fn text(&mut self, text: &'s str) {
+        self.before_value();
+        self.string(text);
+    }
+
+    fn date(&mut self, date: &DateText) {
+        self.before_value();
+        self.out.push(b'"');
+        self.out.extend_from_slice(date.as_str().as_bytes());
+        self.out.push(b'"');
     }
 }

@@ -14,11 +14,12 @@ use std::rc::Rc;
 use serde_json::value::RawValue;
 
 use crate::domain::entity::Entity;
+use crate::domain::epoch::{self, DateText};
 use crate::domain::kind::Kind;
 use crate::domain::schema;
 use crate::domain::schema::field::{Field, FieldType};
 use crate::json::escape::plain_prefix;
-use crate::judge::body::RecordRef;
+use crate::judge::body::{Columns, LeftOut, RecordRef};
 
 /// Where a listing is streamed: objects and arrays opened and closed, keys, and scalar
 /// values as their JSON text.
@@ -37,21 +38,27 @@ pub trait Sink<'s> {
     fn value(&mut self, json: &'s str);
     /// A scalar value from elsewhere than the body (a record's natural key), as JSON text.
     fn shared(&mut self, json: &Rc<RawValue>);
+    /// A string value given as its text (a column of the event's row).
+    fn text(&mut self, text: &'s str);
+    /// A date the body holds as seconds, as its text.
+    fn date(&mut self, date: &DateText);
 }
 
 /// A body the fast path does not take; the caller lists it through `decoded`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unusual;
 
-/// Streams the fields of the `kind` event stored as `stored` into the object `sink` has
-/// open, with `named` called in each identifier object (the entity and how the body names
-/// the record), to add what the caller knows of the record: after its `id` when the body
-/// names it by id, and from its `id` on, which `named` writes, when by its row
-/// ([`RecordRef`]). On [`Unusual`], `sink` has been given part of the listing and must be
-/// rolled back by the caller.
+/// Streams the fields of the `kind` event stored as `stored`, with what its row holds
+/// (`columns`) put back where [`crate::judge::body::Restore`] puts it, into the object `sink` has open, with
+/// `named` called in each identifier object (the entity and how the body names the
+/// record), to add what the caller knows of the record: after its `id` when the body names
+/// it by id, and from its `id` on, which `named` writes, when by its row ([`RecordRef`]).
+/// On [`Unusual`], `sink` has been given part of the listing and must be rolled back by
+/// the caller.
 pub fn stream<'s, S: Sink<'s>>(
     kind: Kind,
     stored: &'s str,
+    columns: Columns<'s>,
     sink: &mut S,
     named: &mut impl FnMut(Entity, RecordRef<'_>, &mut S),
 ) -> Result<(), Unusual> {
@@ -59,7 +66,13 @@ pub fn stream<'s, S: Sink<'s>>(
         text: stored,
         at: 0,
     };
-    scan.object(schema::fields(kind), sink, named)?;
+    let left = LeftOut::of(kind);
+    let mut top = Top {
+        left,
+        rui: Some(columns.rui),
+        account: columns.account.filter(|_| left.account.is_some()),
+    };
+    scan.object(schema::fields(kind), sink, named, Some(&mut top))?;
     if scan.at == stored.len() {
         Ok(())
     } else {
@@ -82,6 +95,62 @@ struct Scan<'s> {
     at: usize,
 }
 
+/// What the top level puts back ([`crate::judge::body::Restore`]), decided key by key: a body of the form
+/// `judge/body.rs` writes settles it at its first key.
+struct Top<'s> {
+    left: LeftOut,
+    /// The request unique identifier, until the first key says whether it is put back.
+    rui: Option<&'s str>,
+    /// The account's row, until a key says whether it is put back.
+    account: Option<i64>,
+}
+
+/// The bit of position `at` in a set of positions.
+fn bit(at: Option<usize>) -> u128 {
+    at.and_then(|at| 1u128.checked_shl(u32::try_from(at).ok()?))
+        .unwrap_or(0)
+}
+
+impl<'s> Top<'s> {
+    /// Whether every value of the row is decided.
+    fn settled(&self) -> bool {
+        self.rui.is_none() && self.account.is_none()
+    }
+
+    /// Before the key of position `at` (`None`: the object's end): puts back what goes
+    /// before it; the positions that may then not come (they hold what was put back).
+    fn before<S: Sink<'s>>(
+        &mut self,
+        at: Option<usize>,
+        sink: &mut S,
+        named: &mut impl FnMut(Entity, RecordRef<'_>, &mut S),
+    ) -> u128 {
+        let mut taken = 0;
+        if let Some(rui) = self.rui.take()
+            && (at.is_none() || at != self.left.rui)
+        {
+            sink.key("request_unique_identifier");
+            sink.text(rui);
+            taken |= bit(self.left.rui);
+        }
+        if let Some(row) = self.account {
+            match at {
+                Some(at) if self.left.names_account(at) => self.account = None,
+                Some(at) if Some(at) < self.left.account => {}
+                _ => {
+                    sink.key("accounts_receivable_identifier");
+                    sink.open_object();
+                    named(Entity::Account, RecordRef::Row(row), sink);
+                    sink.close_object();
+                    taken |= bit(self.left.account) | bit(self.left.participant);
+                    self.account = None;
+                }
+            }
+        }
+        taken
+    }
+}
+
 impl<'s> Scan<'s> {
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.at).copied()
@@ -96,21 +165,32 @@ impl<'s> Scan<'s> {
         }
     }
 
-    /// One object of `level`'s fields, its pairs streamed into the object `sink` has open.
+    /// One object of `level`'s fields, its pairs streamed into the object `sink` has open,
+    /// with what the row holds put back at the `top` level.
     fn object<S: Sink<'s>>(
         &mut self,
         level: &'static [Field],
         sink: &mut S,
         named: &mut impl FnMut(Entity, RecordRef<'_>, &mut S),
+        mut top: Option<&mut Top<'s>>,
     ) -> Result<(), Unusual> {
         self.eat(b'{')?;
         if self.peek() == Some(b'}') {
             self.at += 1;
+            if let Some(top) = top {
+                top.before(None, sink, named);
+            }
             return Ok(());
         }
         let mut seen = 0u128;
         loop {
             let at = self.position()?;
+            if let Some(top) = top.as_deref_mut()
+                && !top.settled()
+            {
+                // What was put back may not come again: as a key met twice.
+                seen |= top.before(Some(at), sink, named);
+            }
             let bit = 1u128.checked_shl(u32::try_from(at).map_err(|_| Unusual)?);
             let field = level.get(at).ok_or(Unusual)?;
             let bit = bit.filter(|bit| seen & bit == 0).ok_or(Unusual)?;
@@ -143,7 +223,7 @@ impl<'s> Scan<'s> {
                     } else {
                         loop {
                             sink.open_object();
-                            self.object(inner, sink, named)?;
+                            self.object(inner, sink, named, None)?;
                             sink.close_object();
                             match self.peek() {
                                 Some(b',') => self.at += 1,
@@ -157,6 +237,13 @@ impl<'s> Scan<'s> {
                     }
                     sink.close_array();
                 }
+                FieldType::Date => {
+                    let (raw, _) = self.scalar()?;
+                    match epoch::from_json(raw) {
+                        Some(date) => sink.date(&date),
+                        None => sink.value(raw),
+                    }
+                }
                 _ => {
                     let (raw, _) = self.scalar()?;
                     sink.value(raw);
@@ -166,6 +253,9 @@ impl<'s> Scan<'s> {
                 Some(b',') => self.at += 1,
                 Some(b'}') => {
                     self.at += 1;
+                    if let Some(top) = top {
+                        top.before(None, sink, named);
+                    }
                     return Ok(());
                 }
                 _ => return Err(Unusual),
@@ -319,14 +409,32 @@ mod tests {
         }
     }
 
+    /// The rows the bodies are listed with: an identifier to escape and an account by its
+    /// row, or neither.
+    const ROWS: [Columns<'static>; 2] = [
+        Columns {
+            rui: "r\"1\\",
+            account: Some(12),
+        },
+        Columns {
+            rui: "7",
+            account: None,
+        },
+    ];
+
     /// The reference: the listing decoded, as pretty JSON, compact JSON and cells.
-    fn slow(stored: &str) -> (Vec<u8>, Vec<u8>, Vec<(String, String)>) {
-        let fields = decoded::decode(Kind::Purchases, stored, &mut |entity, record, object| {
-            if let Some(id) = row_id(record) {
-                object.push((Cow::Borrowed("id"), Decoded::Shared(id)));
-            }
-            object.push((Cow::Borrowed("name"), Decoded::Shared(name(entity, record))));
-        });
+    fn slow(stored: &str, columns: Columns<'_>) -> (Vec<u8>, Vec<u8>, Vec<(String, String)>) {
+        let fields = decoded::decode(
+            Kind::Purchases,
+            stored,
+            columns,
+            &mut |entity, record, object| {
+                if let Some(id) = row_id(record) {
+                    object.push((Cow::Borrowed("id"), Decoded::Shared(id)));
+                }
+                object.push((Cow::Borrowed("name"), Decoded::Shared(name(entity, record))));
+            },
+        );
         let mut event = vec![(Cow::Borrowed("kind"), Decoded::text("purchases"))];
         event.extend(fields.unwrap_or_default());
         let event = Decoded::Object(event);
@@ -341,7 +449,7 @@ mod tests {
         )
     }
 
-    fn fast_json(stored: &str, pretty: bool) -> Result<Vec<u8>, Unusual> {
+    fn fast_json(stored: &str, columns: Columns<'_>, pretty: bool) -> Result<Vec<u8>, Unusual> {
         let mut json = ListedJson::new(pretty);
         json.open_object();
         json.key("kind");
@@ -349,6 +457,7 @@ mod tests {
         stream(
             Kind::Purchases,
             stored,
+            columns,
             &mut json,
             &mut |entity, record, json| {
                 if let Some(id) = row_id(record) {
@@ -371,12 +480,13 @@ mod tests {
         }
     }
 
-    fn fast_cells(stored: &str) -> Result<Vec<(String, String)>, Unusual> {
+    fn fast_cells(stored: &str, columns: Columns<'_>) -> Result<Vec<(String, String)>, Unusual> {
         let mut cells =
             ListedCells::new(Gathered(vec![("kind".to_owned(), "purchases".to_owned())]));
         stream(
             Kind::Purchases,
             stored,
+            columns,
             &mut cells,
             &mut |entity, record, cells| {
                 if let Some(id) = row_id(record) {
@@ -390,22 +500,31 @@ mod tests {
         Ok(cells.cells.0)
     }
 
-    /// Compares the fast path with the reference on `stored`; whether the fast path took it.
+    /// Compares the fast path with the reference on `stored`, with each of [`ROWS`];
+    /// whether the fast path took it.
     fn agrees(stored: &str) -> bool {
-        let (pretty, compact, cells) = slow(stored);
-        let taken = fast_json(stored, true);
-        if let Ok(fast) = &taken {
-            assert_eq!(
-                String::from_utf8_lossy(fast),
-                String::from_utf8_lossy(&pretty)
-            );
-            assert_eq!(fast_json(stored, false).unwrap(), compact, "{stored}");
-            assert_eq!(fast_cells(stored).unwrap(), cells, "{stored}");
-        } else {
-            assert!(fast_json(stored, false).is_err(), "{stored}");
-            assert!(fast_cells(stored).is_err(), "{stored}");
+        let mut taken = Vec::new();
+        for columns in ROWS {
+            let (pretty, compact, cells) = slow(stored, columns);
+            let fast = fast_json(stored, columns, true);
+            if let Ok(fast) = &fast {
+                assert_eq!(
+                    String::from_utf8_lossy(fast),
+                    String::from_utf8_lossy(&pretty)
+                );
+                assert_eq!(
+                    fast_json(stored, columns, false).unwrap(),
+                    compact,
+                    "{stored}"
+                );
+                assert_eq!(fast_cells(stored, columns).unwrap(), cells, "{stored}");
+            } else {
+                assert!(fast_json(stored, columns, false).is_err(), "{stored}");
+                assert!(fast_cells(stored, columns).is_err(), "{stored}");
+            }
+            taken.push(fast.is_ok());
         }
-        taken.is_ok()
+        taken.iter().all(|&t| t)
     }
 
     const PURCHASE: &str = r#"{"request_unique_identifier":"7","accounts_receivable_identifier":{"id":"A1"},"performed_by_unit_identifier":{"id":"U\u00e9"},"performed_on":"2016-06-22T15:00:00","reference_number":"R\"1\\","products_set":[{"product_identifier":{"id":"P1"},"quantity":1,"net_amount":-50.10,"vat_amount":1e2,"total_amount":60.25},{"product_identifier":{"id":"P2"},"net_amount":0,"vat_amount":0.5E-3,"total_amount":7}]}"#;
@@ -414,6 +533,26 @@ mod tests {
     fn takes_the_bodies_cebulk_writes() {
         let stored = body::encode(Kind::Purchases, PURCHASE).expect("a body");
         assert!(agrees(&stored), "{stored}");
+        let upgraded = body::from_v6(Kind::Purchases, &stored);
+        assert!(agrees(&upgraded), "{upgraded}");
+        for odd in [
+            r#"{"4":"U1","5":1466607600}"#,
+            r#"{"0":"a","5":-62135596800,"7":"r"}"#,
+            r#"{"2":4,"5":253402300799}"#,
+            r#"{"1":"A1","5":"2016-06-22"}"#,
+            r#"{"5":253402300800,"6":-0.5}"#,
+        ] {
+            assert!(agrees(odd), "{odd}");
+        }
+    }
+
+    #[test]
+    fn puts_back_what_the_row_holds() {
+        let listed = fast_json(r#"{"4":"U1","5":0}"#, ROWS[0], false).unwrap();
+        assert_eq!(
+            String::from_utf8(listed).unwrap(),
+            r#"{"kind":"purchases","request_unique_identifier":"r\"1\\","accounts_receivable_identifier":{"id":"id of 12","name":"accounts_receivable row 12"},"performed_by_unit_identifier":{"id":"U1","name":"units U1"},"performed_on":"1970-01-01T00:00:00"}"#
+        );
     }
 
     #[test]
@@ -430,6 +569,9 @@ mod tests {
             r#"{"0":"a"} "#.to_owned(),
             r#" {"0":"a"}"#.to_owned(),
             r#"{"0": "a"}"#.to_owned(),
+            r#"{"4":"a","0":"b"}"#.to_owned(),
+            r#"{"4":"a","1":7}"#.to_owned(),
+            r#"{"0":"a","4":"b","2":7}"#.to_owned(),
             format!(r#"{{"{set}":[1]}}"#),
             "[1]".to_owned(),
             "{".to_owned(),
@@ -438,7 +580,7 @@ mod tests {
         for stored in odd {
             assert!(!agrees(&stored), "{stored}");
         }
-        assert!(agrees(&format!(r#"{{"{set}":[{{}}],"1":5,"2":null}}"#)));
+        assert!(agrees(&format!(r#"{{"1":5,"2":null,"{set}":[{{}}]}}"#)));
         assert!(agrees(&format!(r#"{{"{set}":[]}}"#)));
         assert!(agrees("{}"));
     }
@@ -458,7 +600,8 @@ mod tests {
             6 => "[a-zA-Z0-9 =+-]{0,6}".prop_map(|text| format!("\"{text}\"")),
             2 => prop::sample::select(vec![
                 r#""q\"t""#, r#""\u00e9""#, r#""a\\b""#, "null", "true", "false", "0", "-1.5",
-                "1e5", "2E+3", "-0.25e-7", "42", "9223372036854775808",
+                "1e5", "2E+3", "-0.25e-7", "42", "9223372036854775808", "1466607600",
+                "-62135596800", "-62135596801", "253402300799", "253402300800", "-7",
             ])
             .prop_map(str::to_owned),
             1 => prop::sample::select(vec![

@@ -16,9 +16,11 @@
 //!   `id_batches` to make it from, and every row there is at an event number of a kind,
 //!   with a time (or seed) and random bits as the writer records them.
 //! - **Bodies**: each decodes ([`body::decode`], which listings use; checked through
-//!   [`body::request_unique_identifier`], which gives the same answer without building
-//!   the listing) to an object whose request unique identifier is the row's, which re-run
-//!   recognition and listings count on.
+//!   [`body::held`], which gives the same answer without building the listing) to an
+//!   object that leaves the request unique identifier to the row or holds the row's
+//!   (re-run recognition and `--rid` go by the row's, the listing by the body's), and,
+//!   when it names neither the account nor the participant, whose row holds the account's
+//!   row for the listing to put back (schema 7).
 //! - **Referrals**: each points at a stored referral event.
 //!
 //! It only reads, in one read transaction: one snapshot, even while an import commits.
@@ -33,7 +35,7 @@ use super::ids;
 use super::schema;
 use crate::domain::entity::Entity;
 use crate::domain::kind::Kind;
-use crate::judge::body;
+use crate::judge::body::{self, HeldRui};
 
 /// Problems listed for each check; beyond that they are counted, so that a store damaged
 /// throughout gives a readable list.
@@ -261,7 +263,10 @@ fn check_events(
 ) -> Result<(), StoreError> {
     let doing = "reading the events";
     let mut statement = conn
-        .prepare("SELECT seq, id, request_unique_identifier, body FROM events ORDER BY seq")
+        .prepare(
+            "SELECT seq, id, request_unique_identifier, body, accounts_receivable_id
+             FROM events ORDER BY seq",
+        )
         .doing(doing)?;
     let mut rows = statement.query([]).doing(doing)?;
     let mut highest: HashMap<Kind, i64> = HashMap::new();
@@ -316,7 +321,7 @@ fn check_events(
             problems.add(Check::Body, || format!("{}: the body is not text", name()));
             continue;
         };
-        let Some(in_body) = body::request_unique_identifier(kind, stored) else {
+        let Some(held) = body::held(kind, stored) else {
             problems.add(Check::Body, || {
                 format!(
                     "{}: the body does not decode (it is not a JSON object)",
@@ -325,14 +330,29 @@ fn check_events(
             });
             continue;
         };
-        let in_body = in_body.as_deref();
-        if in_body.is_none() || in_body != rui.as_str().ok() {
+        let in_body = match &held.rui {
+            HeldRui::Absent => None,
+            HeldRui::Text(text) if Ok(text.as_str()) == rui.as_str() => None,
+            HeldRui::Text(text) => Some(format!("{text:?}")),
+            HeldRui::Other => Some("not text".to_owned()),
+        };
+        if let Some(in_body) = in_body {
             problems.add(Check::Body, || {
                 format!(
-                    "{}: the body's request unique identifier is {}, the row's {:?}",
+                    "{}: the body's request unique identifier is {in_body}, the row's {:?}",
                     name(),
-                    in_body.map_or("missing".to_owned(), |r| format!("{r:?}")),
                     text(rui)
+                )
+            });
+        }
+        let account = row.get_ref(4).doing(doing)?;
+        let left_out = body::LeftOut::of(kind).account.is_some() && !held.names_account;
+        if left_out && !matches!(account, ValueRef::Integer(_)) {
+            problems.add(Check::Body, || {
+                format!(
+                    "{}: the body leaves the account to the row, whose account is {}, not an account's row",
+                    name(),
+                    text(account)
                 )
             });
         }

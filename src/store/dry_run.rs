@@ -64,10 +64,9 @@ impl DryRun {
                 "SELECT id, number FROM created WHERE kind = ?1 AND rui = ?2 AND content = ?3",
             )
             .and_then(|mut s| {
-                s.query_row(
-                    params![kind.ordinal(), event.rui, listing_hash(&event.listing)],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
+                s.query_row(params![kind.ordinal(), event.rui, content(event)], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
                 .optional()
             })
             .doing(DOING)
@@ -123,7 +122,7 @@ impl DryRun {
                 s.execute(params![
                     kind.ordinal(),
                     event.rui,
-                    listing_hash(&event.listing),
+                    content(event),
                     id,
                     number
                 ])
@@ -147,11 +146,18 @@ impl DryRun {
     }
 }
 
-/// What a dry run keeps of a created event's content: a hash of its listing, so that an
-/// event costs bytes, not a listing.
-fn listing_hash(listing: &str) -> [u8; 16] {
+/// What a dry run keeps of a created event's content: a hash of its listing, and of its
+/// account when the listing leaves it to the row (schema 7), so that an event costs bytes,
+/// not a listing.
+fn content(event: &Judged) -> [u8; 16] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(event.listing.as_bytes());
+    if let Some(row) = event.account_rid.filter(|_| event.account_left_out) {
+        hasher.update(&[0]);
+        hasher.update(&row.to_le_bytes());
+    }
     let mut out = [0u8; 16];
-    out.copy_from_slice(&blake3::hash(listing.as_bytes()).as_bytes()[..16]);
+    out.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
     out
 }
 
@@ -165,6 +171,7 @@ mod tests {
             request_key: 0,
             account_id: None,
             account_rid: None,
+            account_left_out: false,
             external: Some(Box::new(("S".into(), format!("R{rui}")))),
             referral: None,
             listing: listing.into(),
@@ -189,5 +196,24 @@ mod tests {
         );
         assert!(dry.holds_external(Kind::Web, "S", "R1").unwrap());
         assert!(!dry.holds_external(Kind::Web, "S", "R2").unwrap());
+    }
+
+    #[test]
+    fn an_account_left_to_the_row_is_part_of_the_content() {
+        let with_account = |row| Judged {
+            account_rid: Some(row),
+            account_left_out: true,
+            ..event("1", "{a}")
+        };
+        let mut dry = DryRun::new().unwrap();
+        dry.begin().unwrap();
+        dry.remember(Kind::Web, &with_account(5), "ID1", 1).unwrap();
+        dry.end().unwrap();
+        assert_eq!(
+            dry.created(Kind::Web, &with_account(5)).unwrap(),
+            Some(("ID1".into(), 1))
+        );
+        assert_eq!(dry.created(Kind::Web, &with_account(6)).unwrap(), None);
+        assert_eq!(dry.created(Kind::Web, &event("1", "{a}")).unwrap(), None);
     }
 }

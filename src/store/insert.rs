@@ -172,9 +172,10 @@ mod tests {
             request_key: request_key(rui),
             account_id: Some(format!("A{rui}")),
             account_rid: None,
+            account_left_out: false,
             external: external.map(|r| Box::new((String::new(), r.to_owned()))),
             referral: None,
-            listing: format!("{{\"0\":\"{rui}\"}}"),
+            listing: format!("{{\"3\":\"{rui}\"}}"),
         }
     }
 

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::rc::Rc;
 
 use foldhash::fast::RandomState;
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Statement, params_from_iter, types::Value as Sql};
 use serde_json::value::RawValue;
 
@@ -15,10 +16,11 @@ use super::error::{Doing, StoreError};
 use super::ids::StoredIds;
 use super::schema::seq;
 use crate::domain::entity::Entity;
+use crate::domain::epoch::DateText;
 use crate::domain::kind::Kind;
 use crate::domain::values::Moment;
 use crate::json::escape::push_json_string;
-use crate::judge::body::{self, RecordRef};
+use crate::judge::body::{self, Columns, RecordRef};
 use crate::listing::decoded::{self, Decoded, shared};
 
 /// Which events to list (`cebulk events`' filters). Every filter given must hold.
@@ -52,6 +54,18 @@ impl Selection {
 
     fn dated(&self) -> bool {
         self.since.is_some() || self.until.is_some()
+    }
+
+    /// Whether an event whose body holds `performed_on` (text, or seconds: `judge/body.rs`)
+    /// is within `--since` and `--until`.
+    fn in_time_stored(&self, performed_on: ValueRef<'_>) -> bool {
+        match performed_on {
+            ValueRef::Integer(seconds) => {
+                let date = DateText::from_seconds(seconds);
+                self.in_time(date.as_ref().map(DateText::as_str))
+            }
+            other => self.in_time(other.as_str_or_null().ok().flatten()),
+        }
     }
 
     /// Whether an event performed at `performed_on` is within `--since` and `--until`.
@@ -136,6 +150,8 @@ pub struct Row<'r> {
     pub number: i64,
     /// Its body (`judge/body.rs`).
     pub stored: &'r str,
+    /// What its body leaves to the row.
+    pub columns: Columns<'r>,
 }
 
 /// Calls `each` with every event `selection` picks, by kind and then number, as stored,
@@ -154,16 +170,16 @@ pub fn for_each_row<E>(
         if left == 0 {
             break;
         }
-        let (sql, values) = selection.query(kind, "seq, id, body");
+        let (sql, values) = selection.query(
+            kind,
+            "seq, id, body, request_unique_identifier, accounts_receivable_id",
+        );
         let mut statement = conn.prepare(&sql).doing(doing)?;
         let first = seq(kind.ordinal(), 0);
         let mut rows = statement.query(params_from_iter(values)).doing(doing)?;
         while let Some(row) = rows.next().doing(doing)? {
-            if selection.dated() {
-                let performed_on = row.get_ref(3).doing(doing)?.as_str_or_null().ok().flatten();
-                if !selection.in_time(performed_on) {
-                    continue;
-                }
+            if selection.dated() && !selection.in_time_stored(row.get_ref(5).doing(doing)?) {
+                continue;
             }
             let at: i64 = row.get(0).doing(doing)?;
             let id = ids.id(at, row.get_ref(1).doing(doing)?)?;
@@ -172,6 +188,13 @@ pub fn for_each_row<E>(
                 id: id.unwrap_or_default(),
                 number: at - first,
                 stored: row.get_ref(2).doing(doing)?.as_str().unwrap_or_default(),
+                columns: Columns {
+                    rui: row.get_ref(3).doing(doing)?.as_str().unwrap_or_default(),
+                    account: match row.get_ref(4).doing(doing)? {
+                        ValueRef::Integer(rid) => Some(rid),
+                        _ => None,
+                    },
+                },
             };
             if let Err(e) = each(row, &mut names)? {
                 return Ok(Err(e));
@@ -201,11 +224,16 @@ pub fn for_each_event<E>(
 /// for the fast one).
 pub fn decode<'r>(row: Row<'r>, names: &mut Names<'_>) -> Result<Decoded<'r>, StoreError> {
     let mut failed = None;
-    let fields = decoded::decode(row.kind, row.stored, &mut |entity, record, object| {
-        if let Err(e) = names.add(entity, record, object) {
-            failed.get_or_insert(e);
-        }
-    });
+    let fields = decoded::decode(
+        row.kind,
+        row.stored,
+        row.columns,
+        &mut |entity, record, object| {
+            if let Err(e) = names.add(entity, record, object) {
+                failed.get_or_insert(e);
+            }
+        },
+    );
     if let Some(e) = failed {
         return Err(e);
     }
@@ -232,8 +260,7 @@ pub fn count(conn: &Connection, selection: &Selection) -> Result<u64, StoreError
             let mut statement = conn.prepare(&sql).doing(doing)?;
             let mut rows = statement.query(params_from_iter(values)).doing(doing)?;
             while let Some(row) = rows.next().doing(doing)? {
-                let performed_on = row.get_ref(1).doing(doing)?.as_str_or_null().ok().flatten();
-                counted += u64::from(selection.in_time(performed_on));
+                counted += u64::from(selection.in_time_stored(row.get_ref(1).doing(doing)?));
             }
         } else {
             let (sql, values) = selection.query(kind, "count(*)");
@@ -508,5 +535,13 @@ mod tests {
         assert!(!selection.in_time(Some("2016-06-01T01:00:00+02:00")));
         assert!(!selection.in_time(None));
         assert!(Selection::default().in_time(None));
+        // Dates a body holds as seconds (`judge/body.rs`).
+        let seconds = |text| ValueRef::Integer(crate::domain::epoch::seconds(text).unwrap());
+        assert!(selection.in_time_stored(seconds("2016-06-01T00:00:00")));
+        assert!(selection.in_time_stored(seconds("2016-06-30T23:59:59")));
+        assert!(!selection.in_time_stored(seconds("2016-07-01T00:00:00")));
+        assert!(!selection.in_time_stored(seconds("2016-05-31T23:59:59")));
+        assert!(selection.in_time_stored(ValueRef::Text(b"2016-06-01")));
+        assert!(!selection.in_time_stored(ValueRef::Integer(i64::MAX)));
     }
 }

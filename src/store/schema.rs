@@ -554,10 +554,16 @@ pub fn migrate_from_6(conn: &Connection) -> Result<(), StoreError> {
                 let mut events = select.query([])?;
                 while let Some(event) = events.next()? {
                     let stored = event.get_ref(6)?;
-                    // The body in schema 7's form: the one line that converts it, to become
-                    // `event.get_ref(7)?.as_str().ok().and_then(Kind::from_name)
-                    //     .zip(stored.as_str().ok()).map(|(k, t)| body::from_v6(k, t))`.
-                    let converted: Option<String> = None;
+                    // The body in schema 7's form (`body::from_v6`); a row of no known kind
+                    // or a body that is not text is copied as it is, for `store check` to
+                    // report.
+                    let converted = event
+                        .get_ref(7)?
+                        .as_str()
+                        .ok()
+                        .and_then(Kind::from_name)
+                        .zip(stored.as_str().ok())
+                        .map(|(kind, text)| body::from_v6(kind, text));
                     let body = converted
                         .as_deref()
                         .map_or(stored, |text| ValueRef::Text(text.as_bytes()));

@@ -186,6 +186,7 @@ mod tests {
             request_key: request_key(rui),
             account_id: None,
             account_rid: None,
+            account_left_out: false,
             external: None,
             referral: None,
             listing: String::new(),

@@ -383,20 +383,22 @@ fn already_created(
     pending.flush()?;
     // One lookup on the identifier's index tells both, as the plain lookup of the identical
     // event did: the same rows, read in index order with no sort. The kind is the range of
-    // rowids, which the index's entries hold.
+    // rowids, which the index's entries hold. A body that leaves the account to its row is
+    // the same content only with the same account there.
     let doing = "looking for an earlier run's event";
     let mut statement = tx
         .prepare_cached(
-            "SELECT seq, id, body = ?4 FROM events
-             WHERE seq > ?1 AND seq < ?2 AND request_unique_identifier = ?3",
+            "SELECT seq, id, body = ?4 AND (?5 IS NULL OR accounts_receivable_id = ?5)
+             FROM events WHERE seq > ?1 AND seq < ?2 AND request_unique_identifier = ?3",
         )
         .doing(doing)?;
     let range = (
         schema::seq(kind.ordinal(), 0),
         schema::seq(kind.ordinal() + 1, 0),
     );
+    let account = event.account_rid.filter(|_| event.account_left_out);
     let mut rows = statement
-        .query(params![range.0, range.1, event.rui, event.listing])
+        .query(params![range.0, range.1, event.rui, event.listing, account])
         .doing(doing)?;
     let mut earlier = Earlier::None;
     while let Some(row) = rows.next().doing(doing)? {

@@ -549,6 +549,9 @@ fn the_events_page_filters_and_pages_as_cebulk_events_does() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["rid"], "w-07");
     assert_eq!(rows[0]["kind"], "web");
+    // The date and the account the body leaves to its seconds and to the row.
+    assert_eq!(rows[0]["performed-on"], "2016-06-22T15:00:00");
+    assert!(rows[0]["account"].starts_with("ACR0000000020"), "{rows:?}");
 
     let account = browser.get("/console/events?account=ACR0000000228");
     assert_eq!(

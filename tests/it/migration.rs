@@ -124,10 +124,14 @@ fn upgrades_without_losing_or_duplicating_anything(old: i64) {
         old_imports + KINDS.len() as i64,
         "schema 5 adds the history of imports, which lists each re-run"
     );
-    let compact = store.query_i64("SELECT count(*) FROM events WHERE body LIKE '{\"0\":%'");
+    let compact = store.query_i64(
+        "SELECT count(*) FROM events e
+             WHERE NOT EXISTS (SELECT 1 FROM json_each(e.body) WHERE key GLOB '*[^0-9]*')
+             AND json_type(e.body, '$.\"0\"') IS NULL",
+    );
     assert_eq!(
         compact, 6,
-        "every listing is in the stored form of schema 3"
+        "every listing is in the stored form: keys by position (schema 3), the request unique identifier left to its column"
     );
     for entity in ENTITIES {
         let named_by_id = store.query_i64(&format!(

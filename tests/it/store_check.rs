@@ -302,10 +302,25 @@ fn a_body_that_does_not_decode_is_found() {
 #[test]
 fn a_body_of_another_request_unique_identifier_is_found() {
     let store = store_with_events();
+    // The body leaves the identifier to its row: one written into it must be the row's.
     finds(
         &store,
-        "UPDATE events SET request_unique_identifier = 'other' WHERE kind = 'web' AND number = 1",
-        &["web 1", "body", "other"],
+        "UPDATE events SET body = json_set(body, '$.\"0\"', 'other')
+             WHERE kind = 'web' AND number = 1",
+        &["web 1", "body", "\"other\"", "the row's \"06\""],
+    );
+}
+
+#[test]
+fn a_body_that_leaves_its_account_to_a_row_without_one_is_found() {
+    let store = store_with_events();
+    // The body names its account by the row the column holds: without it, the listing
+    // would have no account to put back.
+    finds(
+        &store,
+        "UPDATE events SET accounts_receivable_id = 'ACR0000000020'
+             WHERE kind = 'web' AND number = 1",
+        &["web 1", "leaves the account to the row", "ACR0000000020"],
     );
 }
 

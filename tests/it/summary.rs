@@ -136,6 +136,53 @@ fn identifiers_past_the_stored_ones_are_recognised_and_amended_within_the_run() 
     assert_eq!(store.count("events"), 5);
 }
 
+/// A body leaves an account named by its record's row to the row's column: an event that
+/// differs from a stored one only in its account is other content all the same, in a dry
+/// run as in a real one, and each is listed with its own account.
+#[test]
+fn a_row_whose_only_change_is_its_account_is_not_recognised() {
+    let store = Store::new();
+    let input = fixture("requests/purchases.csv");
+    let text = std::fs::read_to_string(&input).unwrap();
+    let other = store.file(
+        "other.csv",
+        text.replacen("31,ACR0000000228", "31,ACR0000000020", 1),
+    );
+    let run = import(
+        &store,
+        &input,
+        &["--dry-run", "--summary", "dry.json", &other],
+    );
+    run.code(1);
+    let dry = summary(&store, "dry.json");
+    assert_eq!(dry["created"], 3, "{}", run.context());
+    assert_eq!(dry["already_in_store"], 1);
+
+    import(&store, &input, &[]).code(1);
+    let run = import(&store, &other, &["--summary", "s.json"]);
+    run.code(1);
+    let real = summary(&store, "s.json");
+    assert_eq!(real["created"], 1, "{}", run.context());
+    assert_eq!(real["amended_identifiers"], json!(["31"]));
+    assert_eq!(real["already_in_store"], 1);
+    assert_eq!(store.count("events"), 3);
+
+    let listed = store.run(&["events", "--rid", "31", "--format", "ndjson"]);
+    listed.code(0);
+    let accounts: Vec<String> = listed
+        .stdout_text()
+        .lines()
+        .map(|line| {
+            let event: Value = serde_json::from_str(line).unwrap();
+            event["accounts_receivable_identifier"]["number"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(accounts, ["ACR0000000228", "ACR0000000020"]);
+}
+
 #[test]
 fn a_dry_run_has_its_summary_too() {
     let store = Store::new();
