@@ -140,10 +140,11 @@ pub enum Fatal {
     },
 
     /// The store contradicts itself: an insert broke a constraint that the writer's checks
-    /// had found free (a sequence behind its events, …). Committed batches stay; the batch
-    /// under way was rolled back, and a re-run would stop at the same place.
+    /// had found free (a sequence behind its events, …), or an event recognised has no id
+    /// its row or its batch gives. Committed batches stay; the batch under way was rolled
+    /// back, and a re-run would stop at the same place.
     #[error(
-        "the store is inconsistent: it already holds an event number, external reference or referral that its own records give as free"
+        "the store is inconsistent: its own records contradict each other (an event number, external reference or referral they give as free is taken, or an event has no id)"
     )]
     #[diagnostic(
         code(cebulk::store::inconsistent),
@@ -189,7 +190,9 @@ impl Fatal {
     #[must_use]
     pub fn nothing_changed(self, help: &'static str) -> Fatal {
         match self {
-            Fatal::Store(source) => Fatal::StoreUnchanged { source, help },
+            Fatal::Store(source) | Fatal::Inconsistent(source) => {
+                Fatal::StoreUnchanged { source, help }
+            }
             other => other,
         }
     }

@@ -204,6 +204,25 @@ pub fn kind_and_number(seq: i64) -> Option<(Kind, i64)> {
     Some((kind, seq & ((1 << NUMBER_BITS) - 1)))
 }
 
+/// The failure of an event at `seq` whose id the store can neither read nor make.
+fn missing(seq: i64) -> StoreError {
+    let event = match kind_and_number(seq) {
+        Some((kind, number)) => format!("{} event {number}", kind.name()),
+        None => format!("the event at rowid {seq}"),
+    };
+    StoreError {
+        doing: format!("reading the id of {event}"),
+        source: rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some(
+                "its row holds no id and id_batches no valid row of the batch that created it"
+                    .to_owned(),
+            ),
+        ),
+        inconsistent: true,
+    }
+}
+
 /// Events' ids as the store gives them: the only way ids are read from it (the writer's
 /// re-run recognition, listings, `cebulk check`). Reading events in `seq` order, it looks
 /// up each batch once.
@@ -247,6 +266,17 @@ impl<'c> StoredIds<'c> {
         self.made.clear();
         batch.write_id(kind, number, &mut self.made);
         Ok(Some(&self.made))
+    }
+
+    /// The id of the event at `seq`, as [`StoredIds::id`], for what must show or report it
+    /// (the listing, a re-run's report): an event with no id stops them as a store that
+    /// contradicts itself, to be checked, rather than show an empty id.
+    pub fn required<'a>(
+        &'a mut self,
+        seq: i64,
+        stored: ValueRef<'a>,
+    ) -> Result<&'a str, StoreError> {
+        self.id(seq, stored)?.ok_or_else(|| missing(seq))
     }
 
     /// Forgets the batch kept: a batch row written since may begin within its range.

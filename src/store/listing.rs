@@ -182,10 +182,10 @@ pub fn for_each_row<E>(
                 continue;
             }
             let at: i64 = row.get(0).doing(doing)?;
-            let id = ids.id(at, row.get_ref(1).doing(doing)?)?;
+            let id = ids.required(at, row.get_ref(1).doing(doing)?)?;
             let row = Row {
                 kind,
-                id: id.unwrap_or_default(),
+                id,
                 number: at - first,
                 stored: row.get_ref(2).doing(doing)?.as_str().unwrap_or_default(),
                 columns: Columns {

@@ -404,9 +404,9 @@ fn already_created(
     while let Some(row) = rows.next().doing(doing)? {
         if row.get::<_, bool>(2).doing(doing)? {
             let seq: i64 = row.get(0).doing(doing)?;
-            let id = stored_ids.id(seq, row.get_ref(1).doing(doing)?)?;
+            let id = stored_ids.required(seq, row.get_ref(1).doing(doing)?)?;
             let number = seq - range.0;
-            return Ok(Earlier::Same(id.unwrap_or_default().to_owned(), number));
+            return Ok(Earlier::Same(id.to_owned(), number));
         }
         earlier = Earlier::Other;
     }

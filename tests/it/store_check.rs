@@ -394,6 +394,61 @@ fn an_event_whose_batch_of_ids_is_gone_or_damaged_is_found() {
     );
 }
 
+/// An event whose id neither its row nor its batch gives stops what would show that id:
+/// the listing, and a re-run that recognises the event, each as a damaged store to check,
+/// never with an empty id.
+#[test]
+fn an_event_with_no_id_stops_its_listing_and_its_rerun_and_shows_no_empty_id() {
+    let store = Store::new();
+    let ruis: Vec<String> = (0..3).map(|i| format!("w{i}")).collect();
+    let events: Vec<serde_json::Value> = ruis
+        .iter()
+        .map(|rui| web_event_at(rui, "https://www.example.com/"))
+        .collect();
+    let input = store.file("web.ndjson", ndjson(&events));
+    let args = [
+        "--quiet",
+        "--kind",
+        "web",
+        "--reference",
+        &reference(),
+        &input,
+    ];
+    store.import(&args).code(0);
+    store
+        .conn()
+        .execute_batch("DELETE FROM id_batches")
+        .unwrap();
+
+    let listing = store.events_run(None);
+    listing.code_without_panic(3);
+    let said_listing = said(&listing);
+    assert!(
+        said_listing.contains("reading the id of web event 1")
+            && said_listing.contains("`cebulk check`"),
+        "{}",
+        listing.context()
+    );
+    assert!(
+        !listing.stdout_text().contains("\"id\":\"\""),
+        "{}",
+        listing.context()
+    );
+
+    let rerun = store.import(&args);
+    rerun.code_without_panic(3);
+    let said_rerun = said(&rerun);
+    assert!(
+        said_rerun.contains("the store is inconsistent")
+            && said_rerun.contains("reading the id of web event 1")
+            && said_rerun.contains("run `cebulk check`"),
+        "{}",
+        rerun.context()
+    );
+    assert_eq!(rerun.json()["status"]["code"], "StoreFailureException");
+    assert_eq!(store.count("events"), 3);
+}
+
 #[test]
 fn a_referral_whose_event_is_gone_is_found() {
     let store = store_with_events();
