@@ -200,6 +200,29 @@ mod tests {
     }
 
     proptest! {
+        /// chrono, the slow reference: the same seconds for every date, and the same text
+        /// for every second.
+        #[test]
+        fn seconds_and_dates_agree_with_chrono(
+            year in 1i32..=9999, month in 1u32..=12, day in 1u32..=31,
+            h in 0u32..24, m in 0u32..60, s in 0u32..60,
+        ) {
+            let text = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}");
+            let reference = chrono::NaiveDate::from_ymd_opt(year, month, day)
+                .and_then(|date| date.and_hms_opt(h, m, s))
+                .map(|moment| moment.and_utc().timestamp());
+            prop_assert_eq!(seconds(&text), reference, "{}", text);
+            if let Some(at) = reference {
+                let written = chrono::DateTime::from_timestamp(at, 0)
+                    .expect("in range")
+                    .naive_utc()
+                    .format("%Y-%m-%dT%H:%M:%S")
+                    .to_string();
+                let made = DateText::from_seconds(at).expect("in range");
+                prop_assert_eq!(made.as_str(), written.as_str());
+            }
+        }
+
         #[test]
         fn every_second_of_every_year_comes_back_as_it_was(seconds_in in FIRST..=LAST) {
             let text = DateText::from_seconds(seconds_in).expect("in range");
