@@ -316,38 +316,13 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
         .doing("setting the page cache size")?;
     match check_version(&conn)? {
         0 => schema::create(&conn)?,
-        1 => {
-            schema::migrate_from_1(&conn)?;
-            schema::migrate_from_2(&conn)?;
-            schema::migrate_from_3(&conn)?;
-            schema::migrate_from_4(&conn)?;
-            schema::migrate_from_5(&conn)?;
-            schema::migrate_from_6(&conn)?;
+        // Each upgrade takes a store one version up, so an older store goes through each.
+        found => {
+            let from = usize::try_from(found - 1).unwrap_or(usize::MAX);
+            for upgrade in schema::UPGRADES.iter().skip(from) {
+                upgrade(&conn)?;
+            }
         }
-        2 => {
-            schema::migrate_from_2(&conn)?;
-            schema::migrate_from_3(&conn)?;
-            schema::migrate_from_4(&conn)?;
-            schema::migrate_from_5(&conn)?;
-            schema::migrate_from_6(&conn)?;
-        }
-        3 => {
-            schema::migrate_from_3(&conn)?;
-            schema::migrate_from_4(&conn)?;
-            schema::migrate_from_5(&conn)?;
-            schema::migrate_from_6(&conn)?;
-        }
-        4 => {
-            schema::migrate_from_4(&conn)?;
-            schema::migrate_from_5(&conn)?;
-            schema::migrate_from_6(&conn)?;
-        }
-        5 => {
-            schema::migrate_from_5(&conn)?;
-            schema::migrate_from_6(&conn)?;
-        }
-        6 => schema::migrate_from_6(&conn)?,
-        _ => {}
     }
     // A multi-row insert runs in a statement transaction (an explicit rowid and the partial
     // index's ifnull() can abort it), whose journal copies each page the statement changes:

@@ -36,6 +36,23 @@ use crate::judge::body;
 /// The schema version this build writes and reads.
 pub const VERSION: i64 = 7;
 
+/// An upgrade of a store one schema version up.
+pub type Upgrade = fn(&Connection) -> Result<(), StoreError>;
+
+/// The upgrades of a store, in order: the first takes schema 1 to 2, the last schema
+/// [`VERSION`] − 1 to [`VERSION`].
+pub const UPGRADES: [Upgrade; 6] = [
+    migrate_from_1,
+    migrate_from_2,
+    migrate_from_3,
+    migrate_from_4,
+    migrate_from_5,
+    migrate_from_6,
+];
+
+// An upgrade for every version below this one, none missing or extra.
+const _: () = assert!(UPGRADES.len() as i64 == VERSION - 1);
+
 /// Bits of `seq` that hold the event's number; the kind's ordinal sits above them.
 pub const NUMBER_BITS: u32 = 40;
 
