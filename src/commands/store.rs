@@ -3,11 +3,18 @@
 use std::path::Path;
 
 use crate::cli::fatal::Fatal;
-use crate::store::open::{NotAStore, OpenError, Store, open_for_write, open_read_only};
+use crate::store::open::{NotAStore, OpenError, Store, open_for_write_noting, open_read_only};
 
-/// Opens the store for writing (created on first use).
+/// Opens the store for writing (created on first use). An older store is upgraded first,
+/// said on standard error: for a large store that is minutes with nothing else shown.
 pub fn open_write(path: &Path) -> Result<Store, Fatal> {
-    open_for_write(path).map_err(|source| fatal(path, source))
+    let mut upgrading = |from: i64, to: i64| {
+        eprintln!(
+            "cebulk: upgrading the store {} from schema {from} to {to}, once (minutes for millions of events; if it is stopped, the store stays usable and the next command that writes goes on with it)",
+            path.display()
+        );
+    };
+    open_for_write_noting(path, &mut upgrading).map_err(|source| fatal(path, source))
 }
 
 /// Opens the store read-only: for commands that must not write.

@@ -291,6 +291,15 @@ fn check_version(conn: &Connection) -> Result<i64, OpenError> {
 
 /// Opens the store for writing, creating it and its schema if needed.
 pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
+    open_for_write_noting(path, &mut |_, _| {})
+}
+
+/// [`open_for_write`], calling `upgrading` with the store's schema version and this
+/// build's before it upgrades an older store, which takes minutes for millions of events.
+pub fn open_for_write_noting(
+    path: &Path,
+    upgrading: &mut dyn FnMut(i64, i64),
+) -> Result<Store, OpenError> {
     let probed = probe(path)?;
     writable(path).map_err(OpenError::NotWritable)?;
     let conn = Connection::open(path).doing("opening the store")?;
@@ -318,6 +327,9 @@ pub fn open_for_write(path: &Path) -> Result<Store, OpenError> {
         0 => schema::create(&conn)?,
         // Each upgrade takes a store one version up, so an older store goes through each.
         found => {
+            if found < schema::VERSION {
+                upgrading(found, schema::VERSION);
+            }
             let from = usize::try_from(found - 1).unwrap_or(usize::MAX);
             for upgrade in schema::UPGRADES.iter().skip(from) {
                 upgrade(&conn)?;
