@@ -20,7 +20,8 @@
 //!   object that leaves the request unique identifier to the row or holds the row's
 //!   (re-run recognition and `--rid` go by the row's, the listing by the body's), and,
 //!   when it names neither the account nor the participant, whose row holds the account's
-//!   row for the listing to put back (schema 7).
+//!   row for the listing to put back (schema 7); every record it names by its row, and the
+//!   account its row holds, is there (the listing would otherwise have no id to show).
 //! - **Referrals**: each points at a stored referral event.
 //!
 //! It only reads, in one read transaction: one snapshot, even while an import commits.
@@ -254,6 +255,52 @@ fn event_name(kind: Kind, number: i64, seq: i64) -> String {
     format!("{} {number} (rowid {seq})", kind.name())
 }
 
+/// Which rows of each reference table hold a record, for the bodies that name records by
+/// row. Reference loads never delete, so a table's rows are usually 1 to its highest, and
+/// then a row is checked against that range without a query.
+struct Records<'c> {
+    conn: &'c Connection,
+    /// Per entity: the highest row, when every row from 1 to it holds a record.
+    dense: HashMap<Entity, Option<i64>>,
+}
+
+impl<'c> Records<'c> {
+    fn new(conn: &'c Connection) -> Records<'c> {
+        Records {
+            conn,
+            dense: HashMap::new(),
+        }
+    }
+
+    /// Whether a record of `entity` is at row `rid`.
+    fn holds(&mut self, entity: Entity, rid: i64) -> Result<bool, StoreError> {
+        let doing = "reading the reference records named by row";
+        let dense = match self.dense.get(&entity) {
+            Some(&dense) => dense,
+            None => {
+                let (count, highest): (i64, Option<i64>) = self
+                    .conn
+                    .query_row(
+                        &format!("SELECT count(*), max(rid) FROM {}", entity.key()),
+                        [],
+                        |row| Ok((row.get(0)?, row.get(1)?)),
+                    )
+                    .doing(doing)?;
+                let dense = (highest.unwrap_or(0) == count).then_some(count);
+                self.dense.insert(entity, dense);
+                dense
+            }
+        };
+        if let Some(highest) = dense {
+            return Ok((1..=highest).contains(&rid));
+        }
+        self.conn
+            .prepare_cached(&format!("SELECT 1 FROM {} WHERE rid = ?1", entity.key()))
+            .and_then(|mut s| s.exists([rid]))
+            .doing(doing)
+    }
+}
+
 /// Every event, in rowid order: numbers, ids and bodies; `count` counts them.
 fn check_events(
     conn: &Connection,
@@ -272,6 +319,7 @@ fn check_events(
     let mut highest: HashMap<Kind, i64> = HashMap::new();
     let mut uuids: HashSet<u128> = HashSet::new();
     let mut stored_ids = ids::StoredIds::new(conn);
+    let mut records = Records::new(conn);
     while let Some(row) = rows.next().doing(doing)? {
         *count += 1;
         let seq: i64 = row.get(0).doing(doing)?;
@@ -355,6 +403,32 @@ fn check_events(
                     text(account)
                 )
             });
+        }
+        // Every record the listing would name by its row, the account put back included.
+        let columns = body::Columns {
+            rui: rui.as_str().unwrap_or_default(),
+            account: match account {
+                ValueRef::Integer(rid) => Some(rid),
+                _ => None,
+            },
+        };
+        let mut named = Vec::new();
+        crate::listing::decoded::decode(kind, stored, columns, &mut |entity, record, _| {
+            if let body::RecordRef::Row(rid) = record {
+                named.push((entity, rid));
+            }
+        });
+        for (entity, rid) in named {
+            if !records.holds(entity, rid)? {
+                problems.add(Check::Body, || {
+                    format!(
+                        "{}: it names the {} at row {rid}, which no record of {} holds",
+                        name(),
+                        entity.key(),
+                        entity.key()
+                    )
+                });
+            }
         }
     }
     for kind in Kind::ALL {

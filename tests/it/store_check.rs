@@ -449,6 +449,33 @@ fn an_event_with_no_id_stops_its_listing_and_its_rerun_and_shows_no_empty_id() {
     assert_eq!(store.count("events"), 3);
 }
 
+/// A body, or the account column a body leaves the account to, naming a record by a row
+/// that holds none: the listing would have no id to show for it.
+#[test]
+fn a_record_named_by_a_row_that_holds_none_is_found() {
+    let store = store_with_events();
+    finds(
+        &store,
+        "UPDATE events SET accounts_receivable_id = 99999 WHERE kind = 'purchases' AND number = 1",
+        &["purchases 1", "accounts_receivable", "row 99999"],
+    );
+    let store = store_with_events();
+    finds(
+        &store,
+        "UPDATE events SET body = json_set(body, '$.\"38\"[0].\"0\"', 77777)
+             WHERE kind = 'purchases' AND number = 2",
+        &["purchases 2", "products", "row 77777"],
+    );
+    // A record gone from the middle of its table: rows are no longer 1 to the highest,
+    // and each is looked up.
+    let store = store_with_events();
+    finds(
+        &store,
+        "PRAGMA foreign_keys = OFF; DELETE FROM products WHERE rid = 1",
+        &["products", "row 1,"],
+    );
+}
+
 #[test]
 fn a_referral_whose_event_is_gone_is_found() {
     let store = store_with_events();
