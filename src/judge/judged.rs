@@ -43,6 +43,14 @@ pub struct Judged {
     pub listing: String,
 }
 
+impl Judged {
+    /// The account's row when the body leaves the account to the row's
+    /// `accounts_receivable_id`: part of the event's content beside its listing.
+    pub fn account_in_row(&self) -> Option<i64> {
+        self.account_rid.filter(|_| self.account_left_out)
+    }
+}
+
 /// The key a request unique identifier has in the writer's filter of what this run created.
 /// Computed on the worker threads so that the one writer only probes.
 pub fn request_key(rui: &str) -> u64 {

@@ -152,7 +152,7 @@ impl DryRun {
 fn content(event: &Judged) -> [u8; 16] {
     let mut hasher = blake3::Hasher::new();
     hasher.update(event.listing.as_bytes());
-    if let Some(row) = event.account_rid.filter(|_| event.account_left_out) {
+    if let Some(row) = event.account_in_row() {
         hasher.update(&[0]);
         hasher.update(&row.to_le_bytes());
     }

@@ -60,8 +60,8 @@ struct Row {
 pub struct Inserts<'t> {
     tx: &'t Transaction<'t>,
     kind: Kind,
-    /// Whether whole statements of [`ROWS`] rows are used.
-    many_rows: bool,
+    /// How many rows a statement inserts.
+    per_statement: Rows,
     rows: Vec<Row>,
     /// The many-row insert, kept for the batch: handed back to the cache after each use,
     /// all its bindings were cleared, only to be bound again the next time
@@ -75,7 +75,7 @@ impl<'t> Inserts<'t> {
         Inserts {
             tx,
             kind,
-            many_rows: rows == Rows::ManyAStatement,
+            per_statement: rows,
             rows: Vec::with_capacity(ROWS),
             many: None,
         }
@@ -110,7 +110,7 @@ impl<'t> Inserts<'t> {
         let mut rest = rows.as_slice();
         let (one, many) = &*STATEMENTS;
         while !rest.is_empty() {
-            let take = if self.many_rows && rest.len() >= ROWS {
+            let take = if self.per_statement == Rows::ManyAStatement && rest.len() >= ROWS {
                 ROWS
             } else {
                 1

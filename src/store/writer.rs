@@ -130,7 +130,6 @@ impl<'c> Writer<'c> {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .doing("starting the batch transaction (waiting for the write lock)")?,
         };
-        let no_order = journal.as_ref().is_some_and(|j| j.in_no_order());
         Ok(Group {
             tx,
             ids: *ids,
@@ -138,7 +137,6 @@ impl<'c> Writer<'c> {
             fresh,
             journal: journal.as_mut(),
             events: 0,
-            no_order,
         })
     }
 }
@@ -152,15 +150,13 @@ pub struct Group<'w> {
     journal: Option<&'w mut Journal>,
     /// Events written so far.
     events: usize,
-    /// The writer's identifiers come in no order ([`Journal::in_no_order`]).
-    no_order: bool,
 }
 
 impl Group<'_> {
     /// Whether the writer's identifiers come in no order ([`Journal::in_no_order`]), known
     /// from the commits before this group: larger groups then go faster.
     pub fn in_no_order(&self) -> bool {
-        self.no_order
+        self.journal.as_ref().is_some_and(|j| j.in_no_order())
     }
 
     /// Judges and writes one batch of `kind`; its outcomes, in order.
@@ -170,7 +166,7 @@ impl Group<'_> {
         batch: Vec<Result<Judged, EventError>>,
     ) -> Result<Vec<Outcome>, StoreError> {
         self.events += batch.len();
-        let rows = if self.no_order {
+        let rows = if self.in_no_order() {
             Rows::OneAStatement
         } else {
             Rows::ManyAStatement
@@ -396,7 +392,7 @@ fn already_created(
         schema::seq(kind.ordinal(), 0),
         schema::seq(kind.ordinal() + 1, 0),
     );
-    let account = event.account_rid.filter(|_| event.account_left_out);
+    let account = event.account_in_row();
     let mut rows = statement
         .query(params![range.0, range.1, event.rui, event.listing, account])
         .doing(doing)?;
