@@ -407,10 +407,7 @@ fn check_events(
         // Every record the listing would name by its row, the account put back included.
         let columns = body::Columns {
             rui: rui.as_str().unwrap_or_default(),
-            account: match account {
-                ValueRef::Integer(rid) => Some(rid),
-                _ => None,
-            },
+            account: account.as_i64().ok(),
         };
         let mut named = Vec::new();
         crate::listing::decoded::decode(kind, stored, columns, &mut |entity, record, _| {

@@ -190,10 +190,7 @@ pub fn for_each_row<E>(
                 stored: row.get_ref(2).doing(doing)?.as_str().unwrap_or_default(),
                 columns: Columns {
                     rui: row.get_ref(3).doing(doing)?.as_str().unwrap_or_default(),
-                    account: match row.get_ref(4).doing(doing)? {
-                        ValueRef::Integer(rid) => Some(rid),
-                        _ => None,
-                    },
+                    account: row.get_ref(4).doing(doing)?.as_i64().ok(),
                 },
             };
             if let Err(e) = each(row, &mut names)? {
