@@ -19,6 +19,7 @@ use crate::cli::fatal::{
 use crate::cli::progress::Progress;
 use crate::cli::stderr;
 use crate::domain::kind::Kind;
+use crate::import::digests::{Key, Recognised};
 use crate::import::handover::{self, Pending};
 use crate::import::interrupt::{Interrupt, Signal};
 use crate::import::reference_gaps;
@@ -33,6 +34,7 @@ use crate::reference::maps::ReferenceMaps;
 use crate::report::destination::{Committed, ReportError};
 use crate::report::envelope::{FieldsSet, Report};
 use crate::report::summary::Summary;
+use crate::store::digests::{Digest, Finder, Found};
 use crate::store::repeats::Repeats;
 use crate::store::writer::{Creation, Outcome, Writer};
 
@@ -101,6 +103,12 @@ pub fn import(
         }
     };
     let pool = crate::import::workers::pool(config.jobs)?;
+    // A dry run neither recognises batches by their digests nor records them.
+    let digests = (!config.dry_run).then(|| Digests {
+        finder: Finder::new(&config.store),
+        maps_digest: maps.digest(),
+        csv: &config.csv,
+    });
     // Events committed so far, counted by the writer after each commit: when the report
     // fails, its message says how many the store keeps for a re-run to recognise.
     let committed = AtomicUsize::new(0);
@@ -163,6 +171,7 @@ pub fn import(
             interrupt,
             max_errors: config.max_errors,
             unprocessed: &unprocessed,
+            digests: digests.as_ref(),
         };
         let ended = stage
             .run(
@@ -228,6 +237,34 @@ struct Stages<'a> {
     max_errors: Option<u64>,
     /// Events the writer found unprocessed so far, every request included.
     unprocessed: &'a AtomicU64,
+    /// What recognises batches by their digests, but in a dry run.
+    digests: Option<&'a Digests<'a>>,
+}
+
+/// What recognises batches an earlier run created, by their digests
+/// (`crate::store::digests`).
+struct Digests<'a> {
+    finder: Finder,
+    /// The reference data's, for each request's [`Key`].
+    maps_digest: [u8; 32],
+    csv: &'a crate::input::csv::options::CsvOptions,
+}
+
+/// What a worker hands on for one batch.
+enum Worked {
+    /// Judged, with the batch's digest when it has one.
+    Judged(Option<Digest>, JudgedBatch),
+    /// Found by its digest, created by an earlier run; and the batch as read, judged after
+    /// all when the request used one of its identifiers before ([`Recognised::accepts`]).
+    Recognised(Found, Vec<RawEvent>),
+}
+
+/// What the repeats thread hands the writer for one batch.
+enum Marked {
+    /// Judged, with the batch's digest when it has one: for the writer to write.
+    Judged(Option<Digest>, JudgedBatch),
+    /// Recognised by its digest: each event's identifier and outcome.
+    Recognised(Vec<Value>, Vec<Outcome>),
 }
 
 /// How the reading of a request ended.
@@ -368,8 +405,11 @@ impl Stages<'_> {
         // Batches being judged, oldest first: each is judged whole on one worker thread (no
         // worker waits at the end of a batch for the others) and the writer takes them in
         // input order as each is done.
-        let (judged_tx, mut judged_rx) =
-            handover::channel::<JudgedBatch>(workers * AHEAD_PER_WORKER);
+        let (judged_tx, mut judged_rx) = handover::channel::<Worked>(workers * AHEAD_PER_WORKER);
+        let key = self
+            .digests
+            .map(|digests| Key::new(&context, &digests.maps_digest, digests.csv));
+        let finder = self.digests.map(|digests| &digests.finder);
 
         // Set by the writer when it went past `--max-errors`.
         let too_many = AtomicBool::new(false);
@@ -385,12 +425,39 @@ impl Stages<'_> {
             let (written_tx, written_rx) = sync_channel::<(Vec<Value>, Vec<Outcome>)>(2);
             // Repeated identifiers are marked on a thread of their own, in input order, so
             // that the one writer does only the store's work.
-            let (marked_tx, marked_rx) = sync_channel::<JudgedBatch>(MARKED_AHEAD);
+            let (marked_tx, marked_rx) = sync_channel::<Marked>(MARKED_AHEAD);
+            let context = &context;
             let marking = spawn(scope, "cebulk-repeats", move || -> Result<(), Fatal> {
                 let mut repeats = Repeats::new()?;
-                while let Some((ruis, mut batch)) = judged_rx.recv() {
-                    mark_repeats(&ruis, &mut batch, |rui| repeats.first_use(rui))?;
-                    if marked_tx.send((ruis, batch)).is_err() {
+                let mut recognised = Recognised::default();
+                while let Some(worked) = judged_rx.recv() {
+                    let (digest, (ruis, mut batch)) = match worked {
+                        Worked::Recognised(found, raw) => {
+                            if recognised.accepts(&found, &mut repeats)? {
+                                recognised.add(&found);
+                                if marked_tx.send(recognised_outcomes(found)).is_err() {
+                                    return Ok(());
+                                }
+                                continue;
+                            }
+                            (None, judge_batch(kind, context, raw))
+                        }
+                        Worked::Judged(digest, judged) => (digest, judged),
+                    };
+                    recognised.judged();
+                    mark_repeats(&ruis, &mut batch, |rui| {
+                        let first = repeats.first_use(rui)?;
+                        match finder {
+                            Some(finder) if first && recognised.may_hold(rui) => finder
+                                .holds_within(kind, rui, recognised.ranges())
+                                .map(|held| !held),
+                            _ => Ok(first),
+                        }
+                    })?;
+                    if marked_tx
+                        .send(Marked::Judged(digest, (ruis, batch)))
+                        .is_err()
+                    {
                         return Ok(());
                     }
                     repeats.flush_if_many()?;
@@ -411,7 +478,26 @@ impl Stages<'_> {
                     let total = unprocessed.fetch_add(errors, Ordering::Relaxed) + errors;
                     max_errors.is_some_and(|max| total > max)
                 };
-                while let Ok((ruis, batch)) = marked_rx.recv() {
+                // A batch recognised by its digest needs no transaction: it is handed on as it is,
+                // or in its place among the group's.
+                let write = |group: &mut crate::store::writer::Group<'_>, marked| match marked {
+                    Marked::Recognised(ruis, outcomes) => Ok((ruis, outcomes)),
+                    Marked::Judged(digest, (ruis, batch)) => {
+                        write_judged(group, kind, digest, ruis, batch)
+                    }
+                };
+                while let Ok(marked) = marked_rx.recv() {
+                    let marked = match marked {
+                        Marked::Recognised(ruis, outcomes) => {
+                            // Committed by an earlier run: a re-run recognises them.
+                            committed.fetch_add(outcomes.len(), Ordering::Relaxed);
+                            if written_tx.send((ruis, outcomes)).is_err() {
+                                return Ok(());
+                            }
+                            continue;
+                        }
+                        judged => judged,
+                    };
                     let opened = Instant::now();
                     let mut group = writer.group()?;
                     let (most, longest) = if group.in_no_order() {
@@ -419,14 +505,14 @@ impl Stages<'_> {
                     } else {
                         (GROUP, GROUP_TIME)
                     };
-                    let outcomes = group.write(kind, batch)?;
+                    let (ruis, outcomes) = write(&mut group, marked)?;
                     let mut stop = over(&outcomes);
                     let mut written = vec![(ruis, outcomes)];
                     while written.len() < most && !stop {
                         let left = longest.saturating_sub(opened.elapsed());
                         match marked_rx.recv_timeout(left) {
-                            Ok((ruis, batch)) => {
-                                let outcomes = group.write(kind, batch)?;
+                            Ok(marked) => {
+                                let (ruis, outcomes) = write(&mut group, marked)?;
                                 stop = over(&outcomes);
                                 written.push((ruis, outcomes));
                             }
@@ -487,7 +573,7 @@ impl Stages<'_> {
                 }
                 Ok(())
             })?;
-            let signal = self.judge_all(kind, &context, raw_rx, judged_tx);
+            let signal = self.judge_all(kind, context, raw_rx, judged_tx, key.as_ref(), finder);
             let written = write
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -521,7 +607,9 @@ impl Stages<'_> {
         kind: Kind,
         context: &Context<'_>,
         raw_rx: Receiver<Raw>,
-        judged_tx: Pending<JudgedBatch>,
+        judged_tx: Pending<Worked>,
+        key: Option<&Key>,
+        finder: Option<&Finder>,
     ) -> Option<Signal> {
         self.pool.in_place_scope(|scope| {
             while let Ok(raw) = raw_rx.recv() {
@@ -538,11 +626,69 @@ impl Stages<'_> {
                 };
                 // None: the writer has stopped (its error ends the run).
                 let done = judged_tx.next()?;
-                scope.spawn(move |_| done.finish(judge_batch(kind, context, batch)));
+                scope.spawn(move |_| done.finish(work(kind, context, batch, key, finder)));
             }
             None
         })
     }
+}
+
+/// Recognises `batch` by its digest if an earlier run created it ([`Finder::find`]), else
+/// judges it.
+fn work(
+    kind: Kind,
+    context: &Context<'_>,
+    batch: Vec<RawEvent>,
+    key: Option<&Key>,
+    finder: Option<&Finder>,
+) -> Worked {
+    let digest = key.and_then(|key| key.digest(&batch));
+    if let (Some(digest), Some(finder)) = (&digest, finder) {
+        // A lookup that fails judges the batch, which is never wrong, only slower; the
+        // writer meets the store's trouble if it lasts.
+        if let Ok(Some(found)) = finder.find(kind, digest, batch.len()) {
+            return Worked::Recognised(found, batch);
+        }
+    }
+    Worked::Judged(digest, judge_batch(kind, context, batch))
+}
+
+/// The outcomes of a batch recognised by its digest: each event as an earlier run created it.
+fn recognised_outcomes(found: Found) -> Marked {
+    let (ruis, outcomes) = found
+        .events
+        .into_iter()
+        .map(|(rui, id, number)| {
+            let outcome = Outcome::Created {
+                id,
+                number,
+                creation: Creation::Recognised,
+            };
+            (Value::String(rui), outcome)
+        })
+        .unzip();
+    Marked::Recognised(ruis, outcomes)
+}
+
+/// Writes a judged batch in `group`, and records its digest when it created every event (and was
+/// read as text or CSV rows, each event echoing the identifier it was stored with).
+fn write_judged(
+    group: &mut crate::store::writer::Group<'_>,
+    kind: Kind,
+    digest: Option<Digest>,
+    ruis: Vec<Value>,
+    batch: Vec<Result<crate::judge::judged::Judged, crate::domain::codes::EventError>>,
+) -> Result<(Vec<Value>, Vec<Outcome>), Fatal> {
+    let echoed_as_stored = ruis.len() == batch.len()
+        && batch
+            .iter()
+            .zip(&ruis)
+            .all(|(event, rui)| matches!(event, Ok(event) if rui.as_str() == Some(&event.rui)));
+    let outcomes = group.write(kind, batch)?;
+    if let Some(digest) = digest.filter(|_| echoed_as_stored) {
+        group.record_digest(kind, &digest, &outcomes)?;
+    }
+    Ok((ruis, outcomes))
 }
 
 /// What was read of each event of a batch, in order (`--rejects`).

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
-use super::record::Record;
+use super::record::{Attr, Record};
 use crate::domain::entity::Entity;
 
 /// The records of one entity and their indexes.
@@ -110,6 +110,40 @@ impl ReferenceMaps {
     /// All records of an entity, in id order.
     pub fn records(&self, entity: Entity) -> &[Record] {
         &self.tables[slot(entity)].records
+    }
+
+    /// A digest of every record, for what depends on the reference data as a whole
+    /// (a batch's digest, `crate::import::digests`).
+    pub fn digest(&self) -> [u8; 32] {
+        let mut hasher = blake3::Hasher::new();
+        let mut text = |bytes: &[u8]| {
+            hasher.update(&(bytes.len() as u64).to_le_bytes());
+            hasher.update(bytes);
+        };
+        for table in &self.tables {
+            text(b"table");
+            for record in &table.records {
+                text(record.id.as_bytes());
+                text(&record.rid.unwrap_or(-1).to_le_bytes());
+                for value in &record.values {
+                    match value {
+                        None => text(b"none"),
+                        Some(Attr::Text(value)) => {
+                            text(b"text");
+                            text(value.as_bytes());
+                        }
+                        Some(Attr::List(items)) => {
+                            text(b"list");
+                            text(&(items.len() as u64).to_le_bytes());
+                            for item in items {
+                                text(item.as_bytes());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        *hasher.finalize().as_bytes()
     }
 
     /// How many records of each entity.

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod bloom;
 pub mod check;
 pub mod checkpoint;
+pub mod digests;
 pub mod dry_run;
 pub mod error;
 pub mod history;

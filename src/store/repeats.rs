@@ -59,6 +59,19 @@ impl Repeats {
         Ok(true)
     }
 
+    /// Whether the request used `rui` before, without noting a use of it.
+    pub fn holds(&mut self, rui: &str) -> Result<bool, StoreError> {
+        if !self.filter.may_contain(request_key(rui)) {
+            return Ok(false);
+        }
+        self.flush()?;
+        self.conn
+            .prepare_cached("SELECT 1 FROM used WHERE rui = ?1")
+            .and_then(|mut s| s.query_row([rui], |_| Ok(())).optional())
+            .doing(DOING)
+            .map(|found| found.is_some())
+    }
+
     /// Writes the identifiers noted since the last flush once there are [`PENDING`] of
     /// them: identifiers in no order each land on a page of their own, and more of them a
     /// flush share pages (docs/performance.md, "store/repeats: identifiers written many at
@@ -126,7 +139,10 @@ mod tests {
         repeats.flush().unwrap();
         assert!(!repeats.first_use("a").unwrap());
         assert!(!repeats.first_use("4999").unwrap());
+        assert!(!repeats.holds("5000").unwrap());
         assert!(repeats.first_use("5000").unwrap());
+        assert!(repeats.holds("5000").unwrap(), "held before any flush");
+        assert!(repeats.holds("a").unwrap(), "held once written");
         assert!(
             !repeats.first_use("5000").unwrap(),
             "a repeat before any flush"

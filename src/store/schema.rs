@@ -23,6 +23,8 @@
 //! Schema 6 names reference records in bodies by their row ([`body::RecordRef`]), which
 //! reference tables hold as `rid`.
 //! Schema 7 stores no kind, number or id in an event's row ([`migrate_from_6`]).
+//! Schema 8 remembers, by their digests, the batches of which an import created every event
+//! ([`super::digests`]).
 
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
@@ -34,20 +36,21 @@ use crate::domain::schema::field::FieldType;
 use crate::judge::body;
 
 /// The schema version this build writes and reads.
-pub const VERSION: i64 = 7;
+pub const VERSION: i64 = 8;
 
 /// An upgrade of a store one schema version up.
 pub type Upgrade = fn(&Connection) -> Result<(), StoreError>;
 
 /// The upgrades of a store, in order: the first takes schema 1 to 2, the last schema
 /// [`VERSION`] − 1 to [`VERSION`].
-pub const UPGRADES: [Upgrade; 6] = [
+pub const UPGRADES: [Upgrade; 7] = [
     migrate_from_1,
     migrate_from_2,
     migrate_from_3,
     migrate_from_4,
     migrate_from_5,
     migrate_from_6,
+    migrate_from_7,
 ];
 
 // An upgrade for every version below this one, none missing or extra.
@@ -305,6 +308,7 @@ pub fn create(conn: &Connection) -> Result<(), StoreError> {
     ddl.push_str(OTHER);
     ddl.push_str(super::auth::TABLES);
     ddl.push_str(super::history::TABLES);
+    ddl.push_str(super::digests::TABLE);
     ddl.push_str(&format!("PRAGMA user_version = {VERSION};"));
     in_write_transaction(conn, 0, "creating the store's schema", |conn| {
         conn.execute_batch(&ddl)
@@ -606,6 +610,22 @@ pub fn migrate_from_6(conn: &Connection) -> Result<(), StoreError> {
                  {}{}PRAGMA user_version = 7;",
                 views(),
                 event_ids_view()
+            ))
+        },
+    )
+}
+
+/// Brings a schema 7 store to schema 8: the new, empty table of batch digests
+/// ([`super::digests`]). The events stored before are judged again when re-run, as before.
+pub fn migrate_from_7(conn: &Connection) -> Result<(), StoreError> {
+    in_write_transaction(
+        conn,
+        7,
+        "migrating the store from schema version 7",
+        |conn| {
+            conn.execute_batch(&format!(
+                "{}PRAGMA user_version = 8;",
+                super::digests::TABLE
             ))
         },
     )

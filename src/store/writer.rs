@@ -185,6 +185,41 @@ impl Group<'_> {
         }
     }
 
+    /// Records, in this transaction, the batch of `kind` with `digest` that has `outcomes`
+    /// by its digest when each of its events was created new, for a re-run to recognise it
+    /// unjudged ([`super::digests`]). A dry run records nothing.
+    pub fn record_digest(
+        &self,
+        kind: Kind,
+        digest: &super::digests::Digest,
+        outcomes: &[Outcome],
+    ) -> Result<(), StoreError> {
+        let numbers: Option<Vec<i64>> = outcomes
+            .iter()
+            .map(|outcome| match outcome {
+                Outcome::Created {
+                    number,
+                    creation: Creation::New,
+                    ..
+                } => Some(*number),
+                _ => None,
+            })
+            .collect();
+        let Some(numbers) = numbers else {
+            return Ok(());
+        };
+        let consecutive = numbers.windows(2).all(|pair| pair[1] == pair[0] + 1);
+        match numbers.first() {
+            Some(&first) if consecutive && self.dry_run.is_none() => super::digests::record(
+                &self.tx,
+                digest,
+                schema::seq(kind.ordinal(), first),
+                numbers.len(),
+            ),
+            _ => Ok(()),
+        }
+    }
+
     /// Records, in this transaction, that the token with `hash` was used at `now`
     /// (`cebulk serve`: a create call's use of its token commits with its events).
     pub fn touch_token(&self, hash: &str, now: i64) -> Result<(), StoreError> {

@@ -1,0 +1,226 @@
+//! The digest by which a re-run recognises a batch an earlier run created
+//! ([`crate::store::digests`]): of each event as read, in order, keyed by everything else its
+//! judging depends on (this cebulk's version, the kind, the reference data, the request's
+//! parameters and the CSV options), so that a batch read alike but judged otherwise is not
+//! taken for it.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::domain::values::Numbers;
+use crate::input::csv::options::CsvOptions;
+use crate::input::request::{Body, RawEvent};
+use crate::judge::judged::request_key;
+use crate::judge::resolve::Context;
+use crate::store::bloom::Bloom;
+use crate::store::digests::{Digest, Found};
+use crate::store::error::StoreError;
+use crate::store::repeats::Repeats;
+
+/// What a request's batches are judged with, as a key for their digests.
+#[derive(Debug, Clone)]
+pub struct Key([u8; 32]);
+
+impl Key {
+    /// The key of a request judged in `context` with `csv`, whose reference data has
+    /// `maps_digest`.
+    pub fn new(context: &Context<'_>, maps_digest: &[u8; 32], csv: &CsvOptions) -> Key {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(b"cebulk batch digest\0");
+        hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+        hasher.update(b"\0");
+        hasher.update(context.kind.name().as_bytes());
+        hasher.update(b"\0");
+        hasher.update(maps_digest);
+        hasher.update(format!("{:?}\0{csv:?}", context.intended_currency).as_bytes());
+        Key(*hasher.finalize().as_bytes())
+    }
+
+    /// The digest of `batch`; None for a batch that holds an event not read as text or CSV
+    /// rows (a request document's, or one that could not be read), which is never
+    /// recognised by a digest.
+    pub fn digest(&self, batch: &[RawEvent]) -> Option<Digest> {
+        // Framed into one buffer and hashed at once: BLAKE3 costs much more for many small
+        // updates than for one large one.
+        let mut bytes = Vec::with_capacity(64 * 1024);
+        let mut columns = None;
+        for raw in batch {
+            bytes.push(match raw.numbers {
+                Numbers::Json => b'J',
+                Numbers::Strings => b'S',
+            });
+            match &raw.body {
+                Body::Text(text) => {
+                    bytes.push(b'T');
+                    framed(&mut bytes, text.as_bytes());
+                }
+                Body::Csv(event) => {
+                    // The header's plan is the same for every event of a file: hashed once.
+                    match &columns {
+                        None => {
+                            bytes.push(b'H');
+                            let plan = format!("{:?}{}", event.columns, event.grouped);
+                            framed(&mut bytes, plan.as_bytes());
+                            columns = Some(Arc::clone(&event.columns));
+                        }
+                        Some(first) if Arc::ptr_eq(first, &event.columns) => {}
+                        Some(_) => return None,
+                    }
+                    bytes.push(b'C');
+                    bytes.extend_from_slice(&(event.rows.len() as u64).to_le_bytes());
+                    for row in &event.rows {
+                        bytes.extend_from_slice(&(row.len() as u64).to_le_bytes());
+                        for cell in row {
+                            framed(&mut bytes, cell.as_bytes());
+                        }
+                    }
+                }
+                Body::Tree(_) | Body::Broken { .. } => return None,
+            }
+        }
+        let digest = blake3::keyed_hash(&self.0, &bytes);
+        Some(Digest(*digest.as_bytes()))
+    }
+}
+
+/// The batches of one request recognised by their digests so far, and whether the request
+/// had others.
+///
+/// A batch found by its digest stands for its events only if the request did not use one of
+/// their identifiers before it (a repeat is a duplicate however far apart, docs/spec.md §3):
+/// - two batches recorded never share an identifier, so among batches recognised only the
+///   same batch twice can repeat one (its `seq` range is then taken);
+/// - after a batch that was judged, each identifier is looked for among those the request
+///   used ([`Repeats::holds`]).
+///
+/// And a judged event whose identifier a batch recognised used is a repeat: its first
+/// use is looked for among these batches' events in the store ([`Recognised::may_hold`]
+/// first, then `crate::store::digests::Finder::holds_within`).
+#[derive(Default)]
+pub struct Recognised {
+    /// The `seq` ranges of the batches recognised, sorted.
+    ranges: Vec<Range<i64>>,
+    /// Their identifiers' request keys.
+    filter: Bloom,
+    /// Whether a batch of the request was judged.
+    judged: bool,
+}
+
+impl Recognised {
+    /// Whether `found` may stand for its batch: the request used none of its identifiers
+    /// before.
+    pub fn accepts(&self, found: &Found, repeats: &mut Repeats) -> Result<bool, StoreError> {
+        let seqs = found.seqs();
+        let after = self.ranges.partition_point(|range| range.end <= seqs.start);
+        if self
+            .ranges
+            .get(after)
+            .is_some_and(|range| range.start < seqs.end)
+        {
+            return Ok(false);
+        }
+        if self.judged {
+            for (rui, _, _) in &found.events {
+                if repeats.holds(rui)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Notes `found`, which stands for its batch.
+    pub fn add(&mut self, found: &Found) {
+        let seqs = found.seqs();
+        let at = self.ranges.partition_point(|range| range.end <= seqs.start);
+        self.ranges.insert(at, seqs);
+        for (rui, _, _) in &found.events {
+            self.filter.insert(request_key(rui));
+        }
+    }
+
+    /// Notes that a batch of the request was judged.
+    pub fn judged(&mut self) {
+        self.judged = true;
+    }
+
+    /// Whether a batch recognised may have used `rui` (false: none did).
+    pub fn may_hold(&self, rui: &str) -> bool {
+        !self.ranges.is_empty() && self.filter.may_contain(request_key(rui))
+    }
+
+    /// The `seq` ranges of the batches recognised, sorted and apart.
+    pub fn ranges(&self) -> &[Range<i64>] {
+        &self.ranges
+    }
+}
+
+/// Adds `text` after its length, so that no two sequences of texts frame alike.
+fn framed(bytes: &mut Vec<u8>, text: &[u8]) {
+    bytes.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::kind::Kind;
+    use crate::input::request::Origin;
+    use crate::reference::maps::ReferenceMaps;
+
+    fn line(text: &str) -> RawEvent {
+        RawEvent {
+            body: Body::Text(text.into()),
+            numbers: Numbers::Json,
+            origin: Origin::Line(1),
+            verbatim: None,
+        }
+    }
+
+    fn key(kind: Kind, maps: &ReferenceMaps) -> Key {
+        let context = Context {
+            kind,
+            maps,
+            intended_currency: None,
+        };
+        Key::new(&context, &maps.digest(), &CsvOptions::default())
+    }
+
+    #[test]
+    fn a_digest_changes_with_any_event_their_order_the_kind_or_the_reference_data() {
+        let maps = ReferenceMaps::default();
+        let purchases = key(Kind::Purchases, &maps);
+        let batch = [line("{\"a\":1}"), line("{\"b\":2}")];
+        let digest = purchases.digest(&batch);
+        assert!(digest.is_some());
+        assert_eq!(purchases.digest(&batch), digest, "the same batch alike");
+        let others = [
+            purchases.digest(&[line("{\"a\":1}"), line("{\"b\":3}")]),
+            purchases.digest(&[line("{\"b\":2}"), line("{\"a\":1}")]),
+            purchases.digest(&[line("{\"a\":1}{\"b\":2}")]),
+            purchases.digest(&batch[..1]),
+            key(Kind::Web, &maps).digest(&batch),
+        ];
+        for other in others {
+            assert_ne!(other, digest);
+        }
+        let record = crate::reference::record::Record {
+            id: "P1".into(),
+            rid: Some(1),
+            values: vec![None; crate::domain::entity::Entity::Product.columns().len()],
+        };
+        let more = ReferenceMaps::from_records([(crate::domain::entity::Entity::Product, record)]);
+        assert_ne!(key(Kind::Purchases, &more).digest(&batch), digest);
+    }
+
+    #[test]
+    fn a_batch_with_an_event_of_a_request_document_has_no_digest() {
+        let maps = ReferenceMaps::default();
+        let mut batch = vec![line("{}")];
+        batch.push(RawEvent {
+            body: Body::Tree(crate::json::tree::Tree::Null),
+            ..line("")
+        });
+        assert_eq!(key(Kind::Purchases, &maps).digest(&batch), None);
+    }
+}
