@@ -10,6 +10,8 @@
 //! - `cli`: what an import writes and stores, dry runs, reports, the reference, hostile input;
 //! - `concurrency`: two importers on one store, listings during an import;
 //! - `crash`: imports SIGKILLed mid-run, then re-run to the same result;
+//! - `digests`: re-runs recognise the batches an earlier run created by their digests, and
+//!   report what judging every event would;
 //! - `dry_run`: dry runs give the real report and leave nothing behind;
 //! - `formats`: JSON, CSV and NDJSON give the same, their error paths, batches, stdin;
 //! - `golden`: the seed's examples against the API responses in `tests/golden/`;
@@ -53,6 +55,7 @@ mod cli;
 mod concurrency;
 mod console;
 mod crash;
+mod digests;
 mod dry_run;
 mod formats;
 mod golden;

@@ -1,0 +1,329 @@
+//! A re-run recognises the batches an earlier run created, by their digests, without judging
+//! their events again: the report, the summary and the store are what judging every event
+//! would give (each run here is repeated on a copy of the store without digests, where every
+//! batch is judged), including identifiers repeated within the file, batches edited since,
+//! events deleted by hand and changed reference data.
+
+use serde_json::Value;
+
+use crate::support::{Run, Store, UNPROCESSED, fixture, set};
+
+/// Web events valid against the fixtures' reference data, one for each `(identifier,
+/// website)`, in `format` (`csv` or `ndjson`).
+fn file(store: &Store, name: &str, format: &str, events: &[(String, String)]) -> String {
+    let text: String = match format {
+        "csv" => {
+            let mut text = String::from(
+                "request_unique_identifier,accounts_receivable_identifier.number,performed_by_unit_identifier.name,performed_on,website\n",
+            );
+            for (rui, website) in events {
+                text.push_str(&format!(
+                    "{rui},ACR0000000020,Admin Unit,2016-06-22T15:00:00,{website}\n"
+                ));
+            }
+            text
+        }
+        _ => events
+            .iter()
+            .map(|(rui, website)| format!("{}\n", crate::support::web_event_at(rui, website)))
+            .collect(),
+    };
+    store.file(&format!("{name}.{format}"), text)
+}
+
+/// `count` events whose identifiers begin with `prefix`.
+fn events(prefix: &str, count: usize) -> Vec<(String, String)> {
+    (0..count)
+        .map(|i| {
+            (
+                format!("{prefix}{i:03}"),
+                format!("https://{prefix}{i}.example/"),
+            )
+        })
+        .collect()
+}
+
+/// `cebulk import` of `input` in batches of 10, with the fixtures' reference data.
+fn import(store: &Store, input: &str) -> Run {
+    import_with(store, input, &["--reference", &fixture("reference")])
+}
+
+/// `cebulk import` of `input` in batches of 10, with `extra` arguments.
+fn import_with(store: &Store, input: &str, extra: &[&str]) -> Run {
+    let summary = store.path("summary.json");
+    let args = [
+        &[
+            "--kind",
+            "web",
+            "--batch-size",
+            "10",
+            "--id-seed",
+            "3",
+            "--quiet",
+            "--summary",
+            &summary,
+        ][..],
+        extra,
+        &[input],
+    ]
+    .concat();
+    store.import(&args)
+}
+
+/// The summary of the last run, without its timings.
+fn summary(store: &Store) -> Value {
+    let text = std::fs::read_to_string(store.path("summary.json")).expect("the summary");
+    let mut summary: Value = serde_json::from_str(&text).unwrap();
+    let fields = summary.as_object_mut().unwrap();
+    fields.remove("duration_seconds");
+    fields.remove("events_per_second");
+    summary
+}
+
+/// Every event the store holds: its row, id and body.
+fn stored(store: &Store) -> Vec<Vec<String>> {
+    store.text_rows(
+        "SELECT e.seq, i.id, e.request_unique_identifier, e.body
+         FROM events e JOIN event_ids i USING (seq) ORDER BY e.seq",
+    )
+}
+
+/// Imports `input` into `store` and, first, into a copy of it without digests, where every
+/// batch is judged; asserts that both give the same report, exit status, summary and stored
+/// events. The run on `store`.
+fn same_as_judged(store: &Store, input: &str) -> Run {
+    same_as_judged_with(store, input, &["--reference", &fixture("reference")])
+}
+
+/// [`same_as_judged`] with `extra` arguments instead of the reference data.
+fn same_as_judged_with(store: &Store, input: &str, extra: &[&str]) -> Run {
+    let judged = store.snapshot();
+    judged
+        .conn()
+        .execute("DELETE FROM batch_digests", [])
+        .unwrap();
+    let expected = import_with(&judged, input, extra);
+    let run = import_with(store, input, extra);
+    assert_eq!(run.code, expected.code, "{}", run.context());
+    assert_eq!(
+        run.json(),
+        expected.json(),
+        "the report, as judging gives it"
+    );
+    assert_eq!(summary(store), summary(&judged));
+    assert_eq!(stored(store), stored(&judged));
+    run
+}
+
+/// Each event's error code in `report`, in input order, "" for one processed.
+fn codes(report: &Value) -> Vec<String> {
+    let mut entries: Vec<(String, String)> = set(report, crate::support::PROCESSED)
+        .iter()
+        .map(|e| (e["request_unique_identifier"].to_string(), String::new()))
+        .collect();
+    entries.extend(set(report, UNPROCESSED).iter().map(|e| {
+        (
+            e["request_unique_identifier"].to_string(),
+            e["error_code"].as_str().unwrap_or_default().to_owned(),
+        )
+    }));
+    entries.into_iter().map(|(_, code)| code).collect()
+}
+
+#[test]
+fn a_rerun_of_a_file_is_reported_as_its_first_run_and_creates_nothing() {
+    for format in ["csv", "ndjson"] {
+        let store = Store::new();
+        let input = file(&store, "events", format, &events("r", 35));
+        let first = import(&store, &input);
+        first.code(0);
+        assert_eq!(
+            store.count("batch_digests"),
+            4,
+            "{format}: each batch that created every event, the short last one too"
+        );
+        let rerun = same_as_judged(&store, &input);
+        rerun.code(0);
+        assert_eq!(
+            rerun.json(),
+            first.json(),
+            "{format}: the original ids and numbers"
+        );
+        assert_eq!(store.count("events"), 35);
+        assert_eq!(summary(&store)["already_in_store"], 35);
+        assert_eq!(store.count("batch_digests"), 4, "nothing recorded twice");
+    }
+}
+
+#[test]
+fn a_batch_read_twice_in_one_file_is_a_repeat_the_second_time() {
+    let store = Store::new();
+    let batch = events("r", 10);
+    let twice = [batch.clone(), batch].concat();
+    let input = file(&store, "twice", "ndjson", &twice);
+    import(&store, &input).code(1);
+    assert_eq!(store.count("batch_digests"), 1);
+    let rerun = same_as_judged(&store, &input);
+    let codes = codes(&rerun.json());
+    assert_eq!(codes.iter().filter(|c| c.is_empty()).count(), 10);
+    assert!(
+        codes[10..]
+            .iter()
+            .all(|c| c == "DuplicateRequestUniqueIdentifierException"),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn an_identifier_of_a_recognised_batch_is_a_repeat_in_a_later_edited_batch() {
+    let store = Store::new();
+    let (first, second) = (events("a", 10), events("b", 10));
+    let input = file(
+        &store,
+        "events",
+        "csv",
+        &[first.clone(), second.clone()].concat(),
+    );
+    import(&store, &input).code(0);
+    let mut edited = second;
+    edited[3] = (first[2].0.clone(), "https://other.example/".into());
+    let input = file(&store, "edited", "csv", &[first, edited].concat());
+    let rerun = same_as_judged(&store, &input);
+    rerun.code(1);
+    let report = rerun.json();
+    let unprocessed = set(&report, UNPROCESSED);
+    assert_eq!(unprocessed.len(), 1);
+    assert_eq!(
+        unprocessed[0]["error_code"],
+        "DuplicateRequestUniqueIdentifierException"
+    );
+}
+
+#[test]
+fn a_recognised_batch_whose_identifier_an_earlier_edited_batch_used_is_judged() {
+    let store = Store::new();
+    let (first, second) = (events("a", 10), events("b", 10));
+    let input = file(
+        &store,
+        "events",
+        "ndjson",
+        &[first.clone(), second.clone()].concat(),
+    );
+    import(&store, &input).code(0);
+    let mut edited = first;
+    edited[0] = (second[5].0.clone(), "https://other.example/".into());
+    let input = file(&store, "edited", "ndjson", &[edited, second].concat());
+    let rerun = same_as_judged(&store, &input);
+    rerun.code(1);
+    let report = rerun.json();
+    let unprocessed = set(&report, UNPROCESSED);
+    assert_eq!(unprocessed.len(), 1, "{}", rerun.context());
+    assert_eq!(
+        unprocessed[0]["request_unique_identifier"].as_str(),
+        Some(events("b", 10)[5].0.as_str())
+    );
+    assert_eq!(
+        store.count("events"),
+        21,
+        "the edited event is an amended one"
+    );
+}
+
+#[test]
+fn a_batch_missing_an_event_deleted_by_hand_is_judged_again() {
+    let store = Store::new();
+    let input = file(&store, "events", "csv", &events("r", 20));
+    import(&store, &input).code(0);
+    store
+        .conn()
+        .execute(
+            "DELETE FROM events WHERE request_unique_identifier = 'r014'",
+            [],
+        )
+        .unwrap();
+    let rerun = same_as_judged(&store, &input);
+    rerun.code(0);
+    assert_eq!(
+        store.count("events"),
+        20,
+        "the deleted event is created again"
+    );
+    assert_eq!(summary(&store)["created"], 1);
+}
+
+#[test]
+fn batches_judged_with_other_reference_data_are_judged_again() {
+    let store = Store::new();
+    let input = file(&store, "events", "ndjson", &events("r", 20));
+    import(&store, &input).code(0);
+    // The account number the events name moves to a new record: the events now resolve to
+    // it, so they are other events than those stored, and are created.
+    let renamed = store.file(
+        "renamed.json",
+        std::fs::read_to_string(fixture("reference.json"))
+            .unwrap()
+            .replace("ACR0000000020", "ACR0000000999"),
+    );
+    store.run(&["reference", "load", &renamed]).code(0);
+    let added = store.file(
+        "added.json",
+        r#"{"accounts_receivable": [{"id": "NEWACCOUNT0000000000000000000001", "number": "ACR0000000020", "name": "New Account"}]}"#,
+    );
+    store.run(&["reference", "load", &added]).code(0);
+    // The reference data is the store's from now on.
+    let rerun = same_as_judged_with(&store, &input, &[]);
+    rerun.code(0);
+    assert_eq!(summary(&store)["created"], 20, "{}", rerun.context());
+    assert_eq!(store.count("events"), 40);
+}
+
+#[test]
+fn a_batch_recognised_by_its_digest_is_not_judged_again() {
+    // What shows it: a stored body changed by hand (damage no run makes) still stands for
+    // the event read, where judging finds the event changed and creates an amended one.
+    let store = Store::new();
+    let input = file(&store, "events", "ndjson", &events("r", 10));
+    let first = import(&store, &input);
+    store
+        .conn()
+        .execute(
+            "UPDATE events SET body = '{}' WHERE request_unique_identifier = 'r004'",
+            [],
+        )
+        .unwrap();
+    let judged = store.snapshot();
+    judged
+        .conn()
+        .execute("DELETE FROM batch_digests", [])
+        .unwrap();
+    assert_eq!(import(&store, &input).json(), first.json());
+    assert_eq!(store.count("events"), 10);
+    import(&judged, &input).code(0);
+    assert_eq!(judged.count("events"), 11);
+}
+
+#[test]
+fn a_dry_run_and_a_request_document_record_no_digest() {
+    let store = Store::new();
+    let input = file(&store, "events", "ndjson", &events("r", 10));
+    let reference = fixture("reference");
+    store
+        .import(&[
+            "--kind",
+            "web",
+            "--reference",
+            &reference,
+            "--dry-run",
+            &input,
+        ])
+        .code(0);
+    assert_eq!(store.count_or_zero("batch_digests"), 0);
+    store
+        .import(&["--reference", &reference, &fixture("requests/web.json")])
+        .code_without_panic(1);
+    assert_eq!(
+        store.count("batch_digests"),
+        0,
+        "events of a request document"
+    );
+}
