@@ -119,6 +119,9 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--binary", action="append")
     parser.add_argument("--cache", default="target/bench-stores")
+    parser.add_argument("--base-store",
+                        help="a store of --store-size events to copy instead of building one "
+                             "with each binary (any schema the binaries upgrade)")
     parser.add_argument("--cases", default="ordered,unordered,rerun,listing",
                         help="comma-separated: ordered, unordered, rerun, listing")
     args = parser.parse_args()
@@ -128,7 +131,9 @@ def main():
         work = pathlib.Path(tmp)
         bases = {}
         for binary in binaries:
-            if args.store_size:
+            if args.store_size and args.base_store:
+                bases[binary] = pathlib.Path(args.base_store)
+            elif args.store_size:
                 bases[binary] = base_store(binary, args.store_size, pathlib.Path(args.cache), work)
             else:
                 bases[binary] = None
