@@ -41,8 +41,23 @@ impl Key {
     /// recognised by a digest.
     pub fn digest(&self, batch: &[RawEvent]) -> Option<Digest> {
         // Framed into one buffer and hashed at once: BLAKE3 costs much more for many small
-        // updates than for one large one.
-        let mut bytes = Vec::with_capacity(64 * 1024);
+        // updates than for one large one. The buffer is the thread's, kept from batch to
+        // batch, so that it is not grown again for each.
+        BUFFER.with_borrow_mut(|bytes| {
+            bytes.clear();
+            let digest = self
+                .framed_into(batch, bytes)
+                .map(|()| Digest(*blake3::keyed_hash(&self.0, bytes).as_bytes()));
+            // A batch of huge events does not keep its size for the rest of the run.
+            if bytes.capacity() > KEPT {
+                *bytes = Vec::new();
+            }
+            digest
+        })
+    }
+
+    /// Writes `batch` into `bytes`, each text after its length; None as [`Key::digest`].
+    fn framed_into(&self, batch: &[RawEvent], bytes: &mut Vec<u8>) -> Option<()> {
         let mut columns = None;
         for raw in batch {
             bytes.push(match raw.numbers {
@@ -52,7 +67,7 @@ impl Key {
             match &raw.body {
                 Body::Text(text) => {
                     bytes.push(b'T');
-                    framed(&mut bytes, text.as_bytes());
+                    framed(bytes, text.as_bytes());
                 }
                 Body::Csv(event) => {
                     // The header's plan is the same for every event of a file: hashed once.
@@ -60,7 +75,7 @@ impl Key {
                         None => {
                             bytes.push(b'H');
                             let plan = format!("{:?}{}", event.columns, event.grouped);
-                            framed(&mut bytes, plan.as_bytes());
+                            framed(bytes, plan.as_bytes());
                             columns = Some(Arc::clone(&event.columns));
                         }
                         Some(first) if Arc::ptr_eq(first, &event.columns) => {}
@@ -69,17 +84,21 @@ impl Key {
                     bytes.push(b'C');
                     bytes.extend_from_slice(&(event.rows.len() as u64).to_le_bytes());
                     for row in &event.rows {
+                        // Where each cell ends, then the cells together: one copy a row
+                        // instead of one a cell.
                         bytes.extend_from_slice(&(row.len() as u64).to_le_bytes());
+                        let mut end = 0u64;
                         for cell in row {
-                            framed(&mut bytes, cell.as_bytes());
+                            end += cell.len() as u64;
+                            bytes.extend_from_slice(&end.to_le_bytes());
                         }
+                        bytes.extend_from_slice(row.as_byte_record().as_slice());
                     }
                 }
                 Body::Tree(_) | Body::Broken { .. } => return None,
             }
         }
-        let digest = blake3::keyed_hash(&self.0, &bytes);
-        Some(Digest(*digest.as_bytes()))
+        Some(())
     }
 }
 
@@ -155,6 +174,14 @@ impl Recognised {
     }
 }
 
+/// The most a worker's buffer keeps between batches: a batch of 1000 large events.
+const KEPT: usize = 4 << 20;
+
+thread_local! {
+    /// Each worker's buffer for [`Key::digest`], kept between batches up to [`KEPT`].
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Adds `text` after its length, so that no two sequences of texts frame alike.
 fn framed(bytes: &mut Vec<u8>, text: &[u8]) {
     bytes.extend_from_slice(&(text.len() as u64).to_le_bytes());
@@ -211,6 +238,52 @@ mod tests {
         };
         let more = ReferenceMaps::from_records([(crate::domain::entity::Entity::Product, record)]);
         assert_ne!(key(Kind::Purchases, &more).digest(&batch), digest);
+    }
+
+    fn csv_event(columns: &Arc<[crate::input::csv::header::Column]>, rows: &[&[&str]]) -> RawEvent {
+        let rows = rows
+            .iter()
+            .map(|cells| csv::StringRecord::from(cells.to_vec()));
+        RawEvent {
+            body: Body::Csv(crate::input::csv::rows::CsvEvent {
+                columns: Arc::clone(columns),
+                grouped: false,
+                rows: rows.collect(),
+            }),
+            numbers: Numbers::Strings,
+            origin: Origin::Line(2),
+            verbatim: None,
+        }
+    }
+
+    #[test]
+    fn a_csv_digest_tells_apart_cells_split_otherwise_rows_and_headers() {
+        let maps = ReferenceMaps::default();
+        let key = key(Kind::Web, &maps);
+        let header = |names: &[&str]| -> Arc<[crate::input::csv::header::Column]> {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            crate::input::csv::header::plan(Kind::Web, &names)
+                .unwrap()
+                .into()
+        };
+        let columns = header(&["request_unique_identifier", "website"]);
+        let digest = |rows: &[&[&str]]| key.digest(&[csv_event(&columns, rows)]);
+        let first = digest(&[&["ab", "c"]]);
+        assert!(first.is_some());
+        assert_eq!(digest(&[&["ab", "c"]]), first);
+        assert_ne!(digest(&[&["a", "bc"]]), first);
+        assert_ne!(digest(&[&["ab"], &["c"]]), first);
+        assert_ne!(digest(&[&["abc", ""]]), first);
+        let other = header(&["website", "request_unique_identifier"]);
+        assert_ne!(key.digest(&[csv_event(&other, &[&["ab", "c"]])]), first);
+        assert_eq!(
+            key.digest(&[
+                csv_event(&columns, &[&["ab", "c"]]),
+                csv_event(&other, &[&["ab", "c"]])
+            ]),
+            None,
+            "events planned by two headers"
+        );
     }
 
     #[test]
