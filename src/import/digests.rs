@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::domain::values::Numbers;
 use crate::input::csv::options::CsvOptions;
@@ -99,6 +100,35 @@ impl Key {
             }
         }
         Some(())
+    }
+}
+
+/// Batches of a request not found in a row after which the rest of it is not looked up: a
+/// lookup reads the store while the writer commits, and in the rollback journal a commit
+/// waits for readers, which cost an import of new events a tenth of its rate
+/// (docs/performance.md, "import/digests: when to look batches up").
+pub const GIVE_UP_AFTER: usize = 4;
+
+/// Whether a request's batches are still worth looking up by their digests: a re-run's are
+/// found one after the other, a new input's never, and a re-run cut short (killed, then
+/// re-run) has them found first, then not. Batches are judged several at once, so the
+/// count is only about in a row; what it decides is only how fast, never what is reported.
+#[derive(Default)]
+pub struct Misses(AtomicUsize);
+
+impl Misses {
+    /// Whether to look the next batch up.
+    pub fn worth_looking(&self) -> bool {
+        self.0.load(Ordering::Relaxed) < GIVE_UP_AFTER
+    }
+
+    /// Notes whether a batch looked up was found.
+    pub fn note(&self, found: bool) {
+        if found {
+            self.0.store(0, Ordering::Relaxed);
+        } else {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -284,6 +314,20 @@ mod tests {
             None,
             "events planned by two headers"
         );
+    }
+
+    #[test]
+    fn batches_are_looked_up_until_some_in_a_row_are_not_found() {
+        let misses = Misses::default();
+        for _ in 1..GIVE_UP_AFTER {
+            misses.note(false);
+        }
+        misses.note(true);
+        for _ in 0..GIVE_UP_AFTER {
+            assert!(misses.worth_looking(), "a batch found counts afresh");
+            misses.note(false);
+        }
+        assert!(!misses.worth_looking());
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::cli::fatal::{
 use crate::cli::progress::Progress;
 use crate::cli::stderr;
 use crate::domain::kind::Kind;
-use crate::import::digests::{Key, Recognised};
+use crate::import::digests::{Key, Misses, Recognised};
 use crate::import::handover::{self, Pending};
 use crate::import::interrupt::{Interrupt, Signal};
 use crate::import::reference_gaps;
@@ -611,6 +611,7 @@ impl Stages<'_> {
         key: Option<&Key>,
         finder: Option<&Finder>,
     ) -> Option<Signal> {
+        let misses = Misses::default();
         self.pool.in_place_scope(|scope| {
             while let Ok(raw) = raw_rx.recv() {
                 // Batches read before the signal but not yet started are dropped unreported:
@@ -626,7 +627,10 @@ impl Stages<'_> {
                 };
                 // None: the writer has stopped (its error ends the run).
                 let done = judged_tx.next()?;
-                scope.spawn(move |_| done.finish(work(kind, context, batch, key, finder)));
+                let misses = &misses;
+                scope.spawn(move |_| {
+                    done.finish(work(kind, context, batch, key, finder, misses));
+                });
             }
             None
         })
@@ -641,12 +645,17 @@ fn work(
     batch: Vec<RawEvent>,
     key: Option<&Key>,
     finder: Option<&Finder>,
+    misses: &Misses,
 ) -> Worked {
     let digest = key.and_then(|key| key.digest(&batch));
-    if let (Some(digest), Some(finder)) = (&digest, finder) {
+    if let (Some(digest), Some(finder)) = (&digest, finder)
+        && misses.worth_looking()
+    {
         // A lookup that fails judges the batch, which is never wrong, only slower; the
         // writer meets the store's trouble if it lasts.
-        if let Ok(Some(found)) = finder.find(kind, digest, batch.len()) {
+        let found = finder.find(kind, digest, batch.len()).ok().flatten();
+        misses.note(found.is_some());
+        if let Some(found) = found {
             return Worked::Recognised(found, batch);
         }
     }
