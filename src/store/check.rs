@@ -23,6 +23,9 @@
 //!   row for the listing to put back (schema 7); every record it names by its row, and the
 //!   account its row holds, is there (the listing would otherwise have no id to show).
 //! - **Referrals**: each points at a stored referral event.
+//! - **Batch digests**: each stands for events of one kind, all in the store (a re-run
+//!   judges a batch whose events are not all there again, so this is only a sign of
+//!   events deleted by hand).
 //!
 //! It only reads, in one read transaction: one snapshot, even while an import commits.
 
@@ -72,6 +75,7 @@ enum Check {
     Id,
     Body,
     Referral,
+    Digest,
 }
 
 impl Check {
@@ -88,6 +92,7 @@ impl Check {
             Check::Id => "events whose id is wrong",
             Check::Body => "events whose body is wrong",
             Check::Referral => "referrals whose event is wrong",
+            Check::Digest => "batch digests whose events are wrong",
         };
         format!("{more} more {what}, not listed")
     }
@@ -128,6 +133,8 @@ pub fn check(conn: &Connection) -> Result<Findings, StoreError> {
     let checked = referrals(conn, &mut problems);
     unless_damaged(checked, &mut problems)?;
     let checked = id_batches(conn, &mut problems);
+    unless_damaged(checked, &mut problems)?;
+    let checked = batch_digests(conn, &mut problems);
     unless_damaged(checked, &mut problems)?;
     let reference_records = reference_records(conn);
     let reference_records = unless_damaged(reference_records, &mut problems)?;
@@ -476,6 +483,53 @@ fn id_batches(conn: &Connection, problems: &mut Problems) -> Result<(), StoreErr
                     text(random)
                 )
             });
+        }
+    }
+    Ok(())
+}
+
+/// Batch digests whose events are not all in the store, or not all of one kind.
+fn batch_digests(conn: &Connection, problems: &mut Problems) -> Result<(), StoreError> {
+    let doing = "checking the batch digests";
+    let mut statement = conn
+        .prepare(
+            "SELECT hex(d.digest), d.first_seq, d.events,
+                    (SELECT count(*) FROM events e
+                     WHERE e.seq >= d.first_seq AND e.seq < d.first_seq + d.events)
+             FROM batch_digests d ORDER BY d.first_seq",
+        )
+        .doing(doing)?;
+    let mut rows = statement.query([]).doing(doing)?;
+    while let Some(row) = rows.next().doing(doing)? {
+        let digest: String = row.get(0).doing(doing)?;
+        let first: i64 = row.get(1).doing(doing)?;
+        let count: i64 = row.get(2).doing(doing)?;
+        let stored: i64 = row.get(3).doing(doing)?;
+        let short = digest.get(..16).unwrap_or(&digest).to_owned();
+        let kinds = (
+            ids::kind_and_number(first),
+            ids::kind_and_number(first.saturating_add(count - 1)),
+        );
+        match kinds {
+            (Some((kind, number)), Some((last_kind, _)))
+                if count > 0 && number > 0 && kind == last_kind =>
+            {
+                if stored != count {
+                    problems.add(Check::Digest, || {
+                        format!(
+                            "the batch digest {short}… stands for {} events {number} to {}, of which {} are not in the store (deleted by hand?); a re-run judges that batch again",
+                            kind.name(),
+                            number + count - 1,
+                            count - stored
+                        )
+                    });
+                }
+            }
+            _ => problems.add(Check::Digest, || {
+                format!(
+                    "the batch digest {short}… stands for {count} events from rowid {first}, which are not events of one kind"
+                )
+            }),
         }
     }
     Ok(())

@@ -590,3 +590,36 @@ fn an_import_into_a_store_whose_sequence_is_gone_stops_and_says_to_run_check() {
         .unwrap();
     import_stops_at_the_inconsistency(&store, &fixture("requests/web.ndjson"));
 }
+
+/// A batch digest stands for events all in the store: one deleted by hand (which a re-run
+/// judges again) is found, and so is a digest whose events are not of one kind.
+#[test]
+fn a_batch_digest_whose_events_are_not_all_there_is_found() {
+    let store = Store::new();
+    let events: Vec<_> = (0..5)
+        .map(|i| web_event_at(&format!("d{i}"), "https://d.example/"))
+        .collect();
+    let input = store.file("events.ndjson", ndjson(&events));
+    store
+        .import(&[
+            "--quiet",
+            "--kind",
+            "web",
+            "--reference",
+            &reference(),
+            &input,
+        ])
+        .code(0);
+    assert_eq!(store.count("batch_digests"), 1);
+    check(&store).code(0);
+    finds(
+        &store,
+        "DELETE FROM events WHERE request_unique_identifier = 'd3'",
+        &["batch digest", "web events 1 to 5", "of which 1 are not"],
+    );
+    finds(
+        &store,
+        "UPDATE batch_digests SET first_seq = first_seq - 2",
+        &["batch digest", "not events of one kind"],
+    );
+}
