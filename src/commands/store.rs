@@ -4,13 +4,19 @@ use std::path::Path;
 
 use crate::cli::fatal::Fatal;
 use crate::store::open::{NotAStore, OpenError, Store, open_for_write_noting, open_read_only};
+use crate::store::schema;
 
 /// Opens the store for writing (created on first use). An older store is upgraded first,
 /// said on standard error: for a large store that is minutes with nothing else shown.
 pub fn open_write(path: &Path) -> Result<Store, Fatal> {
     let mut upgrading = |from: i64, to: i64| {
+        let takes = if from < schema::REWRITTEN_BELOW {
+            "minutes for millions of events"
+        } else {
+            "a moment: no event is rewritten"
+        };
         eprintln!(
-            "cebulk: upgrading the store {} from schema {from} to {to}, once (minutes for millions of events; if it is stopped, the store stays usable and the next command that writes goes on with it)",
+            "cebulk: upgrading the store {} from schema {from} to {to}, once ({takes}; if it is stopped, the store stays usable and the next command that writes goes on with it)",
             path.display()
         );
     };

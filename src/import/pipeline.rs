@@ -1,7 +1,8 @@
 //! `cebulk import`: each input is one request, streamed in batches through four stages
 //! that overlap: a reader thread reads the next batches while rayon's workers parse,
-//! validate and resolve them (a whole batch on one worker, several batches at once), the
-//! writer thread writes each in input order into its open transaction
+//! validate and resolve them (a whole batch on one worker, several batches at once; a
+//! batch an earlier run created is recognised by its digest instead, `import::digests`),
+//! the writer thread writes each in input order into its open transaction
 //! (committed every `GROUP` batches or `GROUP_TIME`), and the report thread writes the
 //! entries of committed batches. Channels are bounded, so memory stays a few batches deep
 //! (plus one group's outcomes) whatever the input's size, and every stage keeps input order.
@@ -18,16 +19,19 @@ use crate::cli::fatal::{
 };
 use crate::cli::progress::Progress;
 use crate::cli::stderr;
+use crate::domain::codes::EventError;
 use crate::domain::kind::Kind;
 use crate::import::digests::{Key, Misses, Recognised};
 use crate::import::handover::{self, Pending};
 use crate::import::interrupt::{Interrupt, Signal};
 use crate::import::reference_gaps;
 use crate::import::rejects::Rejects;
+use crate::input::csv::options::CsvOptions;
 use crate::input::document;
 use crate::input::open::{Opened, open};
 use crate::input::request::{RawEvent, RequestError, Verbatim};
 use crate::judge::batch::{JudgedBatch, judge_batch};
+use crate::judge::judged::Judged;
 use crate::judge::precedence::mark_repeats;
 use crate::judge::resolve::Context;
 use crate::reference::maps::ReferenceMaps;
@@ -36,7 +40,7 @@ use crate::report::envelope::{FieldsSet, Report};
 use crate::report::summary::Summary;
 use crate::store::digests::{Digest, Finder, Found};
 use crate::store::repeats::Repeats;
-use crate::store::writer::{Creation, Outcome, Writer};
+use crate::store::writer::{Creation, Group, Outcome, Writer};
 
 /// What an import did, besides the report it wrote.
 #[derive(Debug, Default)]
@@ -247,7 +251,7 @@ struct Digests<'a> {
     finder: Finder,
     /// The reference data's, for each request's [`Key`].
     maps_digest: [u8; 32],
-    csv: &'a crate::input::csv::options::CsvOptions,
+    csv: &'a CsvOptions,
 }
 
 /// What a worker hands on for one batch.
@@ -478,9 +482,9 @@ impl Stages<'_> {
                     let total = unprocessed.fetch_add(errors, Ordering::Relaxed) + errors;
                     max_errors.is_some_and(|max| total > max)
                 };
-                // A batch recognised by its digest needs no transaction: it is handed on as it is,
+                // A batch recognised by its digest needs no transaction: it goes on at once,
                 // or in its place among the group's.
-                let write = |group: &mut crate::store::writer::Group<'_>, marked| match marked {
+                let write = |group: &mut Group<'_>, marked| match marked {
                     Marked::Recognised(ruis, outcomes) => Ok((ruis, outcomes)),
                     Marked::Judged(digest, (ruis, batch)) => {
                         write_judged(group, kind, digest, ruis, batch)
@@ -679,14 +683,14 @@ fn recognised_outcomes(found: Found) -> Marked {
     Marked::Recognised(ruis, outcomes)
 }
 
-/// Writes a judged batch in `group`, and records its digest when it created every event (and was
-/// read as text or CSV rows, each event echoing the identifier it was stored with).
+/// Writes a judged batch in `group`, and records its digest when it created every event
+/// (and was read as text or CSV rows, each event echoing the identifier it is stored with).
 fn write_judged(
-    group: &mut crate::store::writer::Group<'_>,
+    group: &mut Group<'_>,
     kind: Kind,
     digest: Option<Digest>,
     ruis: Vec<Value>,
-    batch: Vec<Result<crate::judge::judged::Judged, crate::domain::codes::EventError>>,
+    batch: Vec<Result<Judged, EventError>>,
 ) -> Result<(Vec<Value>, Vec<Outcome>), Fatal> {
     let echoed_as_stored = ruis.len() == batch.len()
         && batch

@@ -41,18 +41,8 @@ impl Repeats {
     /// Notes a use of `rui`; whether it is its first use in the request.
     pub fn first_use(&mut self, rui: &str) -> Result<bool, StoreError> {
         let hash = request_key(rui);
-        let maybe_seen = self.filter.may_contain(hash);
-        if maybe_seen {
-            self.flush()?;
-            let seen = self
-                .conn
-                .prepare_cached("SELECT 1 FROM used WHERE rui = ?1")
-                .and_then(|mut s| s.query_row([rui], |_| Ok(())).optional())
-                .doing(DOING)?
-                .is_some();
-            if seen {
-                return Ok(false);
-            }
+        if self.seen(rui, hash)? {
+            return Ok(false);
         }
         self.filter.insert(hash);
         self.pending.push(rui.to_owned());
@@ -61,7 +51,13 @@ impl Repeats {
 
     /// Whether the request used `rui` before, without noting a use of it.
     pub fn holds(&mut self, rui: &str) -> Result<bool, StoreError> {
-        if !self.filter.may_contain(request_key(rui)) {
+        self.seen(rui, request_key(rui))
+    }
+
+    /// Whether `rui`, whose request key is `hash`, was noted: the filter answers most
+    /// identifiers never noted without a query.
+    fn seen(&mut self, rui: &str, hash: u64) -> Result<bool, StoreError> {
+        if !self.filter.may_contain(hash) {
             return Ok(false);
         }
         self.flush()?;

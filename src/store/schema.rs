@@ -53,6 +53,10 @@ pub const UPGRADES: [Upgrade; 7] = [
     migrate_from_7,
 ];
 
+/// The upgrades from versions below this one rewrite every event (minutes for millions);
+/// the later ones only add tables.
+pub const REWRITTEN_BELOW: i64 = 7;
+
 // An upgrade for every version below this one, none missing or extra.
 const _: () = assert!(UPGRADES.len() as i64 == VERSION - 1);
 

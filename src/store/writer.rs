@@ -185,9 +185,10 @@ impl Group<'_> {
         }
     }
 
-    /// Records, in this transaction, the batch of `kind` with `digest` that has `outcomes`
-    /// by its digest when each of its events was created new, for a re-run to recognise it
-    /// unjudged ([`super::digests`]). A dry run records nothing.
+    /// Records `digest`, of the batch of `kind` whose outcomes are `outcomes`, in this
+    /// transaction when each of its events was created new with the next number: a re-run
+    /// then recognises the batch without judging it ([`super::digests`]). A dry run
+    /// records nothing.
     pub fn record_digest(
         &self,
         kind: Kind,
