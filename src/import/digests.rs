@@ -103,31 +103,41 @@ impl Key {
     }
 }
 
-/// Batches of a request not found in a row after which the rest of it is not looked up: a
-/// lookup reads the store while the writer commits, and in the rollback journal a commit
-/// waits for readers, which cost an import of new events a tenth of its rate
-/// (docs/performance.md, "import/digests: when to look batches up").
+/// Batches of a request not found in a row after which the rest of it is looked up only
+/// now and then: a lookup reads the store while the writer commits, and in the rollback
+/// journal a commit waits for readers, which cost an import of new events a tenth of its
+/// rate (docs/performance.md, "import/digests: when to look batches up").
 pub const GIVE_UP_AFTER: usize = 4;
+
+/// After [`GIVE_UP_AFTER`] misses, one batch in this many is still looked up: a re-run whose
+/// first batches were not recorded (each had an event unprocessed) finds the later ones.
+pub const RETRY_EVERY: usize = 16;
 
 /// Whether a request's batches are still worth looking up by their digests: a re-run's are
 /// found one after the other, a new input's never, and a re-run cut short (killed, then
 /// re-run) has them found first, then not. Batches are judged several at once, so the
 /// count is only about in a row; what it decides is only how fast, never what is reported.
 #[derive(Default)]
-pub struct Misses(AtomicUsize);
+pub struct Misses {
+    /// Batches not found since the last one found.
+    missed: AtomicUsize,
+    /// Batches asked about.
+    asked: AtomicUsize,
+}
 
 impl Misses {
     /// Whether to look the next batch up.
     pub fn worth_looking(&self) -> bool {
-        self.0.load(Ordering::Relaxed) < GIVE_UP_AFTER
+        let asked = self.asked.fetch_add(1, Ordering::Relaxed);
+        self.missed.load(Ordering::Relaxed) < GIVE_UP_AFTER || asked % RETRY_EVERY == 0
     }
 
     /// Notes whether a batch looked up was found.
     pub fn note(&self, found: bool) {
         if found {
-            self.0.store(0, Ordering::Relaxed);
+            self.missed.store(0, Ordering::Relaxed);
         } else {
-            self.0.fetch_add(1, Ordering::Relaxed);
+            self.missed.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -316,18 +326,38 @@ mod tests {
         );
     }
 
+    /// Whether each of `found.len()` batches was looked up, each found or not as `found`
+    /// says.
+    fn looked_up(misses: &Misses, found: impl IntoIterator<Item = bool>) -> Vec<bool> {
+        found
+            .into_iter()
+            .map(|found| {
+                let worth = misses.worth_looking();
+                if worth {
+                    misses.note(found);
+                }
+                worth
+            })
+            .collect()
+    }
+
     #[test]
-    fn batches_are_looked_up_until_some_in_a_row_are_not_found() {
+    fn batches_are_looked_up_until_some_in_a_row_are_not_found_then_now_and_then() {
         let misses = Misses::default();
-        for _ in 1..GIVE_UP_AFTER {
-            misses.note(false);
-        }
-        misses.note(true);
-        for _ in 0..GIVE_UP_AFTER {
-            assert!(misses.worth_looking(), "a batch found counts afresh");
-            misses.note(false);
-        }
-        assert!(!misses.worth_looking());
+        let missed = |n| std::iter::repeat_n(false, n);
+        let first = missed(GIVE_UP_AFTER - 1)
+            .chain([true])
+            .chain(missed(GIVE_UP_AFTER));
+        assert!(
+            looked_up(&misses, first).iter().all(|&worth| worth),
+            "a batch found counts afresh"
+        );
+        let after = looked_up(&misses, missed(RETRY_EVERY * 2));
+        assert_eq!(after.iter().filter(|&&worth| worth).count(), 2);
+        // A batch looked up now and then is found: the next are all looked up again.
+        let found = looked_up(&misses, std::iter::repeat_n(true, RETRY_EVERY * 2));
+        let first_found = found.iter().position(|&worth| worth).unwrap();
+        assert!(found[first_found..].iter().all(|&worth| worth));
     }
 
     #[test]

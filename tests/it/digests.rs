@@ -327,3 +327,35 @@ fn a_dry_run_and_a_request_document_record_no_digest() {
         "events of a request document"
     );
 }
+
+#[test]
+fn batches_after_some_not_recorded_are_still_recognised() {
+    // Five batches of 10 with an unprocessed event each (never recorded), then 45 batches
+    // recorded. The re-run stops looking batches up after the first misses, and looks one
+    // up now and then: found, it looks them all up again. A body changed by hand in a late
+    // batch shows it was recognised, not judged (judging creates an amended event).
+    let store = Store::new();
+    let mut events = events("r", 500);
+    for batch in 0..5 {
+        events[batch * 10 + 3].0 = String::new();
+    }
+    let input = file(&store, "events", "ndjson", &events);
+    import(&store, &input).code(1);
+    assert_eq!(store.count("batch_digests"), 45);
+    store
+        .conn()
+        .execute(
+            "UPDATE events SET body = '{}' WHERE request_unique_identifier = 'r455'",
+            [],
+        )
+        .unwrap();
+    let judged = store.snapshot();
+    judged
+        .conn()
+        .execute("DELETE FROM batch_digests", [])
+        .unwrap();
+    import(&store, &input).code(1);
+    assert_eq!(store.count("events"), 495, "recognised, not judged");
+    import(&judged, &input).code(1);
+    assert_eq!(judged.count("events"), 496);
+}
