@@ -129,7 +129,7 @@ impl Misses {
     /// Whether to look the next batch up.
     pub fn worth_looking(&self) -> bool {
         let asked = self.asked.fetch_add(1, Ordering::Relaxed);
-        self.missed.load(Ordering::Relaxed) < GIVE_UP_AFTER || asked % RETRY_EVERY == 0
+        self.missed.load(Ordering::Relaxed) < GIVE_UP_AFTER || asked.is_multiple_of(RETRY_EVERY)
     }
 
     /// Notes whether a batch looked up was found.
