@@ -88,6 +88,16 @@ fn stored(store: &Store) -> Vec<Vec<String>> {
     )
 }
 
+/// A copy of `store` without its batch digests: every batch of a re-run there is judged.
+fn without_digests(store: &Store) -> Store {
+    let judged = store.snapshot();
+    judged
+        .conn()
+        .execute("DELETE FROM batch_digests", [])
+        .unwrap();
+    judged
+}
+
 /// Imports `input` into `store` and, first, into a copy of it without digests, where every
 /// batch is judged; asserts that both give the same report, exit status, summary and stored
 /// events. The run on `store`.
@@ -97,11 +107,7 @@ fn same_as_judged(store: &Store, input: &str) -> Run {
 
 /// [`same_as_judged`] with `extra` arguments instead of the reference data.
 fn same_as_judged_with(store: &Store, input: &str, extra: &[&str]) -> Run {
-    let judged = store.snapshot();
-    judged
-        .conn()
-        .execute("DELETE FROM batch_digests", [])
-        .unwrap();
+    let judged = without_digests(store);
     let expected = import_with(&judged, input, extra);
     let run = import_with(store, input, extra);
     assert_eq!(run.code, expected.code, "{}", run.context());
@@ -174,59 +180,45 @@ fn a_batch_read_twice_in_one_file_is_a_repeat_the_second_time() {
     );
 }
 
-#[test]
-fn an_identifier_of_a_recognised_batch_is_a_repeat_in_a_later_edited_batch() {
+/// Imports two batches of 10 events (identifiers `a000`…, `b000`…) in `format`, then the
+/// same with one event of the first batch (`first`) or of the second given the identifier of
+/// event `of` of the other batch, through [`same_as_judged`]; the one event unprocessed.
+fn rerun_edited(format: &str, first: bool, at: usize, of: usize) -> Value {
     let store = Store::new();
-    let (first, second) = (events("a", 10), events("b", 10));
-    let input = file(
-        &store,
-        "events",
-        "csv",
-        &[first.clone(), second.clone()].concat(),
-    );
+    let (a, b) = (events("a", 10), events("b", 10));
+    let input = file(&store, "events", format, &[a.clone(), b.clone()].concat());
     import(&store, &input).code(0);
-    let mut edited = second;
-    edited[3] = (first[2].0.clone(), "https://other.example/".into());
-    let input = file(&store, "edited", "csv", &[first, edited].concat());
-    let rerun = same_as_judged(&store, &input);
-    rerun.code(1);
-    let report = rerun.json();
-    let unprocessed = set(&report, UNPROCESSED);
-    assert_eq!(unprocessed.len(), 1);
-    assert_eq!(
-        unprocessed[0]["error_code"],
-        "DuplicateRequestUniqueIdentifierException"
-    );
-}
-
-#[test]
-fn a_recognised_batch_whose_identifier_an_earlier_edited_batch_used_is_judged() {
-    let store = Store::new();
-    let (first, second) = (events("a", 10), events("b", 10));
-    let input = file(
-        &store,
-        "events",
-        "ndjson",
-        &[first.clone(), second.clone()].concat(),
-    );
-    import(&store, &input).code(0);
-    let mut edited = first;
-    edited[0] = (second[5].0.clone(), "https://other.example/".into());
-    let input = file(&store, "edited", "ndjson", &[edited, second].concat());
+    let (mut edited, other) = if first { (a, b) } else { (b, a) };
+    edited[at] = (other[of].0.clone(), "https://other.example/".into());
+    let batches = if first {
+        [edited, other]
+    } else {
+        [other, edited]
+    };
+    let input = file(&store, "edited", format, &batches.concat());
     let rerun = same_as_judged(&store, &input);
     rerun.code(1);
     let report = rerun.json();
     let unprocessed = set(&report, UNPROCESSED);
     assert_eq!(unprocessed.len(), 1, "{}", rerun.context());
     assert_eq!(
-        unprocessed[0]["request_unique_identifier"].as_str(),
-        Some(events("b", 10)[5].0.as_str())
+        unprocessed[0]["error_code"],
+        "DuplicateRequestUniqueIdentifierException"
     );
-    assert_eq!(
-        store.count("events"),
-        21,
-        "the edited event is an amended one"
-    );
+    unprocessed[0].clone()
+}
+
+#[test]
+fn an_identifier_of_a_recognised_batch_is_a_repeat_in_a_later_edited_batch() {
+    let unprocessed = rerun_edited("csv", false, 3, 2);
+    assert_eq!(unprocessed["request_unique_identifier"], "a002");
+}
+
+#[test]
+fn a_recognised_batch_whose_identifier_an_earlier_edited_batch_used_is_judged() {
+    // The recognised batch's event is the repeat, and the edited one an amended event.
+    let unprocessed = rerun_edited("ndjson", true, 0, 5);
+    assert_eq!(unprocessed["request_unique_identifier"], "b005");
 }
 
 #[test]
@@ -291,11 +283,7 @@ fn a_batch_recognised_by_its_digest_is_not_judged_again() {
             [],
         )
         .unwrap();
-    let judged = store.snapshot();
-    judged
-        .conn()
-        .execute("DELETE FROM batch_digests", [])
-        .unwrap();
+    let judged = without_digests(&store);
     assert_eq!(import(&store, &input).json(), first.json());
     assert_eq!(store.count("events"), 10);
     import(&judged, &input).code(0);
@@ -349,11 +337,7 @@ fn batches_after_some_not_recorded_are_still_recognised() {
             [],
         )
         .unwrap();
-    let judged = store.snapshot();
-    judged
-        .conn()
-        .execute("DELETE FROM batch_digests", [])
-        .unwrap();
+    let judged = without_digests(&store);
     import(&store, &input).code(1);
     assert_eq!(store.count("events"), 495, "recognised, not judged");
     import(&judged, &input).code(1);

@@ -192,6 +192,27 @@ fn store_with_events() -> Store {
     store
 }
 
+/// A store holding `count` valid web events, identifiers `0`, `1`, …, imported from one
+/// NDJSON file with the fixtures' reference data.
+fn store_with_web_events(count: usize) -> Store {
+    let store = Store::new();
+    let events: Vec<serde_json::Value> = (0..count)
+        .map(|i| web_event_at(&i.to_string(), "https://www.example.com/"))
+        .collect();
+    let input = store.file("web.ndjson", ndjson(&events));
+    store
+        .import(&[
+            "--quiet",
+            "--kind",
+            "web",
+            "--reference",
+            &reference(),
+            &input,
+        ])
+        .code(0);
+    store
+}
+
 /// `cebulk check` on `store`.
 fn check(store: &Store) -> Run {
     store.run(&["check"])
@@ -502,21 +523,7 @@ fn an_index_that_disagrees_with_its_table_is_found() {
 
 #[test]
 fn a_damaged_page_is_found_not_a_crash() {
-    let store = Store::new();
-    let events: Vec<serde_json::Value> = (0..3000)
-        .map(|i| web_event_at(&i.to_string(), "https://www.example.com/"))
-        .collect();
-    let input = store.file("web.ndjson", ndjson(&events));
-    store
-        .import(&[
-            "--quiet",
-            "--kind",
-            "web",
-            "--reference",
-            &reference(),
-            &input,
-        ])
-        .code(0);
+    let store = store_with_web_events(3000);
     // A page in the middle of the file (among the events' pages) overwritten with noise.
     let mut bytes = std::fs::read(store.db()).unwrap();
     let page = 8192;
@@ -595,26 +602,12 @@ fn an_import_into_a_store_whose_sequence_is_gone_stops_and_says_to_run_check() {
 /// judges again) is found, and so is a digest whose events are not of one kind.
 #[test]
 fn a_batch_digest_whose_events_are_not_all_there_is_found() {
-    let store = Store::new();
-    let events: Vec<_> = (0..5)
-        .map(|i| web_event_at(&format!("d{i}"), "https://d.example/"))
-        .collect();
-    let input = store.file("events.ndjson", ndjson(&events));
-    store
-        .import(&[
-            "--quiet",
-            "--kind",
-            "web",
-            "--reference",
-            &reference(),
-            &input,
-        ])
-        .code(0);
+    let store = store_with_web_events(5);
     assert_eq!(store.count("batch_digests"), 1);
     check(&store).code(0);
     finds(
         &store,
-        "DELETE FROM events WHERE request_unique_identifier = 'd3'",
+        "DELETE FROM events WHERE request_unique_identifier = '3'",
         &["batch digest", "web events 1 to 5", "of which 1 are not"],
     );
     finds(
