@@ -128,6 +128,7 @@ pub fn events(
         next_offset: 0,
         cut: None,
         row_bytes: 0,
+        largest: (0, 0),
     });
     Ok(Header {
         events: rows,
@@ -233,6 +234,9 @@ struct Rows {
     cut: Option<Cut>,
     /// The current row's length in bytes, its line end included.
     row_bytes: u64,
+    /// The most cell bytes, and cells, a row had so far: `record`'s buffers, which the
+    /// parser grows by doubling and never shrinks, are at most about twice these.
+    largest: (usize, usize),
 }
 
 enum Row {
@@ -251,6 +255,10 @@ impl Rows {
     /// Takes the measure of the row just read: its length, and whether it was cut (then
     /// the lines skipped with it shift the parser's line numbers after it).
     fn measure(&mut self) {
+        self.largest = (
+            self.largest.0.max(self.record.as_slice().len()),
+            self.largest.1.max(self.record.len()),
+        );
         let start = self.record.position().map_or(0, csv::Position::byte);
         let end = self.csv.position().byte();
         self.offset = self.next_offset;
@@ -348,9 +356,16 @@ impl Rows {
         }
     }
 
-    /// The current row, in buffers of its own size: a clone would copy the reader's buffers
-    /// whole, grown for the longest row so far, for every row in flight.
+    /// The current row, in buffers near its own size. A clone copies the reader's buffers
+    /// whole, grown for the longest row so far: while no row was much longer than this one,
+    /// that is one copy instead of one a cell; after a much longer row it would hold that
+    /// row's size for every row in flight, so the cells are copied one by one instead
+    /// (docs/performance.md, "input/csv: a row's copy").
     fn row_copy(&self) -> csv::ByteRecord {
+        let (bytes, cells) = (self.record.as_slice().len(), self.record.len());
+        if self.largest.0 <= 2 * bytes + 64 && self.largest.1 <= 2 * cells + 8 {
+            return self.record.clone();
+        }
         let mut row =
             csv::ByteRecord::with_capacity(self.record.as_slice().len(), self.record.len());
         row.extend(self.record.iter());
@@ -623,6 +638,36 @@ mod tests {
                 r#"{"request_unique_identifier":"2","accounts_receivable_identifier":{"number":"A,2"},"description":"say \"hi\""}"#,
             ]
         );
+    }
+
+    #[test]
+    fn rows_before_and_after_a_much_longer_one_are_copied_alike() {
+        // Rows are copied whole while none was much longer, cell by cell after one was:
+        // both copies hold the row's cells, and its line for messages.
+        let long = "x".repeat(10_000);
+        let text: &'static str =
+            format!("request_unique_identifier,website\n1,a\n2,{long}\n3,b\n4,\"c,d\"\n").leak();
+        let events = read(Kind::Web, text).unwrap();
+        let objects = objects(&events);
+        assert_eq!(objects.len(), 4);
+        for (object, (rui, website)) in
+            objects
+                .iter()
+                .zip([("1", "a"), ("2", long.as_str()), ("3", "b"), ("4", "c,d")])
+        {
+            assert_eq!(
+                object,
+                &format!(r#"{{"request_unique_identifier":"{rui}","website":"{website}"}}"#)
+            );
+        }
+        let lines: Vec<_> = events
+            .iter()
+            .map(|e| match e.origin {
+                Origin::Line(line) => line,
+                Origin::Index(_) => 0,
+            })
+            .collect();
+        assert_eq!(lines, [2, 3, 4, 5]);
     }
 
     #[test]
