@@ -506,14 +506,8 @@ fn batch_digests(conn: &Connection, problems: &mut Problems) -> Result<(), Store
         let count: i64 = row.get(2).doing(doing)?;
         let stored: i64 = row.get(3).doing(doing)?;
         let short = digest.get(..16).unwrap_or(&digest).to_owned();
-        let kinds = (
-            ids::kind_and_number(first),
-            ids::kind_and_number(first.saturating_add(count - 1)),
-        );
-        match kinds {
-            (Some((kind, number)), Some((last_kind, _)))
-                if count > 0 && number > 0 && kind == last_kind =>
-            {
+        match super::digests::span(first, count) {
+            Some((kind, number)) => {
                 if stored != count {
                     problems.add(Check::Digest, || {
                         format!(
@@ -525,7 +519,7 @@ fn batch_digests(conn: &Connection, problems: &mut Problems) -> Result<(), Store
                     });
                 }
             }
-            _ => problems.add(Check::Digest, || {
+            None => problems.add(Check::Digest, || {
                 format!(
                     "the batch digest {short}… stands for {count} events from rowid {first}, which are not events of one kind"
                 )

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::{Doing, StoreError};
-use super::ids::StoredIds;
+use super::ids::{self, StoredIds};
 use super::schema::{self, NUMBER_BITS};
 use crate::domain::kind::Kind;
 
@@ -151,6 +151,15 @@ impl Finder {
     }
 }
 
+/// The kind and first number of the `events` events from `first_seq` that a row of
+/// `batch_digests` stands for, when they are at least one, all of one kind.
+pub fn span(first_seq: i64, events: i64) -> Option<(Kind, i64)> {
+    let (kind, number) = ids::kind_and_number(first_seq)?;
+    let last = first_seq.checked_add(events.checked_sub(1)?)?;
+    let last_kind = ids::kind_and_number(last)?.0;
+    (events >= 1 && number >= 1 && last_kind == kind).then_some((kind, number))
+}
+
 fn find(
     conn: &Connection,
     kind: Kind,
@@ -168,15 +177,10 @@ fn find(
     let Some((first_seq, count)) = recorded else {
         return Ok(None);
     };
-    let end = first_seq.saturating_add(count);
-    let kind_of = |seq: i64| seq >> NUMBER_BITS;
-    if count != events as i64
-        || count < 1
-        || kind_of(first_seq) != i64::from(kind.ordinal())
-        || kind_of(end - 1) != kind_of(first_seq)
-    {
+    if count != events as i64 || span(first_seq, count).is_none_or(|(of, _)| of != kind) {
         return Ok(None);
     }
+    let end = first_seq + count;
     let doing = "reading the events of a batch found by its digest";
     let mut statement = conn
         .prepare_cached(

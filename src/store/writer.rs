@@ -195,27 +195,24 @@ impl Group<'_> {
         digest: &super::digests::Digest,
         outcomes: &[Outcome],
     ) -> Result<(), StoreError> {
-        let numbers: Option<Vec<i64>> = outcomes
-            .iter()
-            .map(|outcome| match outcome {
-                Outcome::Created {
-                    number,
-                    creation: Creation::New,
-                    ..
-                } => Some(*number),
-                _ => None,
-            })
-            .collect();
-        let Some(numbers) = numbers else {
+        let mut numbers = outcomes.iter().map(|outcome| match outcome {
+            Outcome::Created {
+                number,
+                creation: Creation::New,
+                ..
+            } => Some(*number),
+            _ => None,
+        });
+        let Some(Some(first)) = numbers.next() else {
             return Ok(());
         };
-        let consecutive = numbers.windows(2).all(|pair| pair[1] == pair[0] + 1);
-        match numbers.first() {
-            Some(&first) if consecutive && self.dry_run.is_none() => super::digests::record(
+        let consecutive = (first + 1..).zip(numbers).all(|(next, n)| n == Some(next));
+        match self.dry_run {
+            None if consecutive => super::digests::record(
                 &self.tx,
                 digest,
                 schema::seq(kind.ordinal(), first),
-                numbers.len(),
+                outcomes.len(),
             ),
             _ => Ok(()),
         }
