@@ -67,6 +67,8 @@ pub struct Inserts<'t> {
     /// all its bindings were cleared, only to be bound again the next time
     /// (docs/performance.md, "store/insert: keeping the many-row statement").
     many: Option<CachedStatement<'t>>,
+    /// The one-row insert, kept likewise: in no order it runs once an event.
+    one: Option<CachedStatement<'t>>,
 }
 
 impl<'t> Inserts<'t> {
@@ -78,6 +80,7 @@ impl<'t> Inserts<'t> {
             per_statement: rows,
             rows: Vec::with_capacity(ROWS),
             many: None,
+            one: None,
         }
     }
 
@@ -116,15 +119,14 @@ impl<'t> Inserts<'t> {
                 1
             };
             let (now, later) = rest.split_at(take);
-            let mut single;
-            let statement = if take == ROWS {
-                match &mut self.many {
-                    Some(statement) => statement,
-                    None => self.many.insert(self.tx.prepare_cached(many).doing(doing)?),
-                }
+            let (kept, sql) = if take == ROWS {
+                (&mut self.many, many)
             } else {
-                single = self.tx.prepare_cached(one).doing(doing)?;
-                &mut single
+                (&mut self.one, one)
+            };
+            let statement = match kept {
+                Some(statement) => statement,
+                None => kept.insert(self.tx.prepare_cached(sql).doing(doing)?),
             };
             let mut at = 1;
             for row in now {
