@@ -556,7 +556,7 @@ impl Stages<'_> {
                     for (index, (rui, outcome)) in ruis.iter().zip(&outcomes).enumerate() {
                         match outcome {
                             Outcome::Created { creation, .. } => match creation {
-                                Creation::Recognised => summary.recognised(),
+                                Creation::Recognised { .. } => summary.recognised(),
                                 Creation::New => summary.created(false, rui),
                                 Creation::Amended => summary.created(true, rui),
                             },
@@ -675,7 +675,8 @@ fn recognised_outcomes(found: Found) -> Marked {
             let outcome = Outcome::Created {
                 id,
                 number,
-                creation: Creation::Recognised,
+                // Not asked: a batch recognised by its digest is not recorded again.
+                creation: Creation::Recognised { only: false },
             };
             (Value::String(rui), outcome)
         })

@@ -32,8 +32,10 @@ CREATE TABLE batch_digests (
 ) WITHOUT ROWID;
 ";
 
-/// Records that the batch with `digest` created `events` events from `first_seq` on, each
-/// the first of its kind with its request unique identifier.
+/// Records that the batch with `digest` stands for the `events` events from `first_seq` on,
+/// each the only one of its kind with its request unique identifier: created by it, or
+/// found stored by it. A row the digest had before is replaced: its events were not all
+/// there any more, or the batch would not have been judged to these ones.
 pub fn record(
     conn: &Connection,
     digest: &Digest,
@@ -41,7 +43,7 @@ pub fn record(
     events: usize,
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO batch_digests (digest, first_seq, events) VALUES (?1, ?2, ?3)",
+        "INSERT OR REPLACE INTO batch_digests (digest, first_seq, events) VALUES (?1, ?2, ?3)",
     )
     .and_then(|mut s| s.execute(params![&digest.0[..], first_seq, events as i64]))
     .doing("recording the batch's digest")?;

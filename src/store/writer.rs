@@ -45,7 +45,11 @@ pub enum Creation {
     /// New, and no event of its kind had its request unique identifier.
     New,
     /// An earlier run's identical event (same kind, identifier and body): not created again.
-    Recognised,
+    Recognised {
+        /// No other event of its kind has its request unique identifier, which a batch
+        /// needs for its digest to be recorded.
+        only: bool,
+    },
     /// New, though an event of its kind already had its request unique identifier with
     /// other content (an amended row): the API too creates a second event.
     Amended,
@@ -195,10 +199,13 @@ impl Group<'_> {
         digest: &super::digests::Digest,
         outcomes: &[Outcome],
     ) -> Result<(), StoreError> {
+        // Each event is the only one of its kind with its identifier, so that no two
+        // recorded batches share one (design.md, "Batch digests"): new, or an earlier
+        // run's (a re-run after the key changed records its batches under the new key).
         let mut numbers = outcomes.iter().map(|outcome| match outcome {
             Outcome::Created {
                 number,
-                creation: Creation::New,
+                creation: Creation::New | Creation::Recognised { only: true },
                 ..
             } => Some(*number),
             _ => None,
@@ -304,11 +311,11 @@ fn judge_batch(
             &mut stored_ids,
         )?;
         let creation = match earlier {
-            Earlier::Same(id, number) => {
+            Earlier::Same { id, number, only } => {
                 outcomes.push(Outcome::Created {
                     id,
                     number,
-                    creation: Creation::Recognised,
+                    creation: Creation::Recognised { only },
                 });
                 continue;
             }
@@ -385,8 +392,8 @@ enum Earlier {
     /// No event of the kind with it.
     None,
     /// The same event, created earlier: its id and number (docs/spec.md §5: a re-run
-    /// creates nothing).
-    Same(String, i64),
+    /// creates nothing), and whether no other event of the kind has its identifier.
+    Same { id: String, number: i64, only: bool },
     /// Events of the kind with it, but other content.
     Other,
 }
@@ -404,7 +411,12 @@ fn already_created(
     if let Some(state) = dry
         && let Some((id, number)) = state.created(kind, event)?
     {
-        return Ok(Earlier::Same(id, number));
+        // A dry run records no digest, which is all `only` is for.
+        return Ok(Earlier::Same {
+            id,
+            number,
+            only: false,
+        });
     }
     if fresh.is_some_and(|f| !f.may_hold_request(&event.rui, event.request_key)) {
         return Ok(Earlier::None);
@@ -434,8 +446,14 @@ fn already_created(
         if row.get::<_, bool>(2).doing(doing)? {
             let seq: i64 = row.get(0).doing(doing)?;
             let id = stored_ids.required(seq, row.get_ref(1).doing(doing)?)?;
-            let number = seq - range.0;
-            return Ok(Earlier::Same(id.to_owned(), number));
+            let id = id.to_owned();
+            // One more step of the same index cursor tells whether another follows.
+            let only = matches!(earlier, Earlier::None) && rows.next().doing(doing)?.is_none();
+            return Ok(Earlier::Same {
+                id,
+                number: seq - range.0,
+                only,
+            });
         }
         earlier = Earlier::Other;
     }
