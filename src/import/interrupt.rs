@@ -3,8 +3,9 @@
 //! ends with a valid report; a second one ends the process at once.
 //!
 //! The handlers are signal-hook's: a flag that arms an immediate exit for the next signal,
-//! and an iterator on a thread of its own (`cebulk-signals`) that records the first one and
-//! wakes the request being read, whose reader may be blocked on a pipe indefinitely.
+//! and an iterator on a thread of its own (`cebulk-signals`) that records the first one,
+//! wakes the request being read, whose reader may be blocked on a pipe indefinitely, and
+//! says on standard error that the signal was heard.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -13,6 +14,7 @@ use signal_hook::consts::signal::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::cli::fatal::{EXIT_SIGINT, EXIT_SIGTERM, Fatal};
+use crate::cli::stderr;
 
 /// A signal that interrupts an import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +112,14 @@ impl Interrupt {
                             .take();
                         if let Some(wake) = waker {
                             wake();
+                        }
+                        // Said at once: the batches read may take a while to commit and
+                        // report, and whoever pressed Ctrl-C should know it was heard.
+                        if let Some(signal) = Signal::from_number(number) {
+                            stderr::line(format_args!(
+                                "cebulk: {} received: no more input is read, and what was read is committed and reported; a second signal stops at once",
+                                signal.name()
+                            ));
                         }
                     }
                 }
