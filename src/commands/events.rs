@@ -24,7 +24,7 @@ use crate::listing::stream::{self, Sink, Unusual};
 use crate::report::destination::{BrokenPipeIsFine, ReportError, print};
 use crate::report::handoff::{CHUNK, Handoff};
 use crate::store::error::StoreError;
-use crate::store::listing::{self, Names, Row, Selection};
+use crate::store::listing::{self, Lister, Names, Row, Selection};
 
 /// What to do about a store that fails while it is listed.
 const HINT: &str =
@@ -38,13 +38,11 @@ pub fn run(store_path: &Path, args: &EventsArgs) -> Result<u8, Fatal> {
         ));
     }
     let store = open_existing(store_path)?;
-    list(&store.conn, args).map_err(|fatal| fatal.nothing_changed(HINT))
+    let path = store.path.as_deref();
+    list(&store.conn, path, args).map_err(|fatal| fatal.nothing_changed(HINT))
 }
 
-fn list(conn: &Connection, args: &EventsArgs) -> Result<u8, Fatal> {
-    // One read transaction: every kind, both passes of the CSV listing and the records
-    // named see the same store, even while an import commits.
-    let snapshot = listing::snapshot(conn)?;
+fn list(conn: &Connection, path: Option<&Path>, args: &EventsArgs) -> Result<u8, Fatal> {
     let mut selection = Selection {
         kind: args.kind,
         rid: args.rid.clone(),
@@ -52,6 +50,7 @@ fn list(conn: &Connection, args: &EventsArgs) -> Result<u8, Fatal> {
         since: args.since,
         until: args.until,
         limit: args.limit,
+        seqs: None,
     };
     if let Some(number) = &args.account {
         selection.account = listing::account(conn, number)?;
@@ -64,33 +63,234 @@ fn list(conn: &Connection, args: &EventsArgs) -> Result<u8, Fatal> {
         }
     }
     if args.count {
+        let snapshot = listing::snapshot(conn)?;
         let counted = listing::count(conn, &selection)?;
+        drop(snapshot);
         print(format!("{counted}\n").as_bytes())?;
         return Ok(EXIT_OK);
     }
+    // One read transaction: every kind, both passes of the CSV listing and the records
+    // named see the same store, even while an import commits. Listed in parallel, each
+    // connection's transaction has that same snapshot.
+    let workers = workers(&selection);
+    let (snapshot, readers) = match path.filter(|_| workers > 1) {
+        Some(path) => match listing::same_snapshot(path, workers, || listing::snapshot(conn))? {
+            Some((snapshot, readers)) => (snapshot, readers),
+            None => (listing::snapshot(conn)?, Vec::new()),
+        },
+        None => (listing::snapshot(conn)?, Vec::new()),
+    };
+    let chunks = if readers.is_empty() {
+        Vec::new()
+    } else {
+        listing::chunks(conn, &selection, CHUNK_EVENTS)?
+    };
     let fail = |source| Fatal::Report(ReportError::writing("to standard output", source));
     // The bytes are written on a thread of their own while the next are made.
     let mut out = Handoff::new("cebulk-output", || {
         BrokenPipeIsFine(std::io::stdout().lock())
     })
     .map_err(fail)?;
-    let written = match args.format {
-        ListFormat::Json => write_json(conn, &selection, true, &mut out)?,
-        ListFormat::Ndjson => write_json(conn, &selection, false, &mut out)?,
-        ListFormat::Csv => {
-            let header = csv_header(conn, &selection)?;
-            write_csv(
-                conn,
-                &selection,
-                &header,
-                !args.no_formula_escaping,
-                &mut out,
-            )?
+    let escape = !args.no_formula_escaping;
+    let written = if chunks.len() > 1 {
+        let mut chunked = Chunked {
+            readers,
+            chunks: &chunks,
+        };
+        match args.format {
+            ListFormat::Json => chunked.json(true, &mut out)?,
+            ListFormat::Ndjson => chunked.json(false, &mut out)?,
+            ListFormat::Csv => chunked.csv(escape, &mut out)?,
+        }
+    } else {
+        drop(readers);
+        match args.format {
+            ListFormat::Json => write_json(conn, &selection, true, &mut out)?,
+            ListFormat::Ndjson => write_json(conn, &selection, false, &mut out)?,
+            ListFormat::Csv => {
+                let header = csv_header(conn, &selection)?;
+                write_csv(conn, &selection, &header, escape, &mut out)?
+            }
         }
     };
     drop(snapshot);
     written.and_then(|()| out.finish()).map_err(fail)?;
     Ok(EXIT_OK)
+}
+
+/// Events (numbers of one kind) a chunk of a listing made in parallel covers at most: each
+/// chunk's output is held whole until its turn to be written, a few at a time.
+const CHUNK_EVENTS: i64 = 2048;
+
+/// How many threads list `selection`, each on a connection of its own: one a core, when
+/// the whole of a kind's events is listed (`--limit` counts across chunks, and `--rid`
+/// picks a few events).
+fn workers(selection: &Selection) -> usize {
+    if selection.limit.is_some() || selection.rid.is_some() {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().min(MAX_WORKERS))
+}
+
+/// The most threads a listing is made by: past them, the one thread that writes the
+/// output is the limit.
+const MAX_WORKERS: usize = 4;
+
+/// A listing made in chunks ([`listing::chunks`]) by threads, each on a connection of its
+/// own (`readers`, all with the same snapshot): thread `w` lists chunks `w`, `w + n`, …
+/// into buffers, and the calling thread writes them to the output in order.
+struct Chunked<'a> {
+    readers: Vec<Connection>,
+    chunks: &'a [Selection],
+}
+
+/// A chunk's output, or why it has none.
+type ChunkOut<T> = Result<Result<T, std::io::Error>, StoreError>;
+
+impl Chunked<'_> {
+    /// Runs `work` on every chunk on the threads, and `take` on each result in chunk order,
+    /// until `take` returns an error. Each thread keeps one [`Lister`] (the records named,
+    /// the ids' batches) for all its chunks.
+    fn run<T: Send>(
+        &mut self,
+        work: impl Fn(&mut Lister<'_>, &Selection, &mut T) -> ChunkOut<()> + Sync,
+        fresh: impl Fn() -> T + Sync,
+        mut take: impl FnMut(&mut T) -> ChunkOut<()>,
+    ) -> ChunkOut<()> {
+        let readers = std::mem::take(&mut self.readers);
+        let workers = readers.len();
+        let chunks = self.chunks;
+        std::thread::scope(|scope| {
+            let mut results = Vec::with_capacity(workers);
+            let mut spent = Vec::with_capacity(workers);
+            let mut threads = Vec::with_capacity(workers);
+            for (at, reader) in readers.into_iter().enumerate() {
+                // One result waits while the next is made; spent buffers come back.
+                let (result_tx, result_rx) = std::sync::mpsc::sync_channel::<ChunkOut<T>>(1);
+                let (spent_tx, spent_rx) = std::sync::mpsc::channel::<T>();
+                results.push(result_rx);
+                spent.push(spent_tx);
+                let (work, fresh) = (&work, &fresh);
+                threads.push(scope.spawn(move || {
+                    let mut lister = Lister::new(&reader);
+                    for chunk in chunks.iter().skip(at).step_by(workers) {
+                        let mut made = spent_rx.try_recv().unwrap_or_else(|_| fresh());
+                        let result = work(&mut lister, chunk, &mut made).map(|r| r.map(|()| made));
+                        // The receiver is gone once the output failed: nothing more to do.
+                        if result_tx.send(result).is_err() {
+                            break;
+                        }
+                    }
+                    drop(lister);
+                    reader
+                }));
+            }
+            let mut outcome = Ok(Ok(()));
+            for at in 0..chunks.len() {
+                // A thread that stops sending has panicked, which joining it resumes.
+                let Ok(result) = results[at % workers].recv() else {
+                    break;
+                };
+                let mut made = match result {
+                    Ok(Ok(made)) => made,
+                    stopped => {
+                        outcome = stopped.map(|r| r.map(|_| ()));
+                        break;
+                    }
+                };
+                outcome = take(&mut made);
+                if !matches!(outcome, Ok(Ok(()))) {
+                    break;
+                }
+                let _ = spent[at % workers].send(made);
+            }
+            // Threads still making chunks stop at their next one.
+            drop(results);
+            for thread in threads {
+                match thread.join() {
+                    Ok(reader) => self.readers.push(reader),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            outcome
+        })
+    }
+
+    /// The JSON (pretty, an array) or NDJSON listing.
+    fn json(&mut self, pretty: bool, out: &mut Handoff) -> ChunkOut<()> {
+        if pretty {
+            out.buf.push(b'[');
+        }
+        let mut first = true;
+        let listed = self.run(
+            |lister, chunk, json: &mut ListedJson| {
+                json.out.clear();
+                lister.for_each_row(chunk, |row, names| {
+                    if pretty {
+                        json.out.extend_from_slice(b",\n");
+                    }
+                    json_event(json, row, names, pretty)
+                })
+            },
+            || ListedJson::new(pretty),
+            |json| {
+                if pretty && first && !json.out.is_empty() {
+                    // The first event of all comes after no comma.
+                    json.out.remove(0);
+                    first = false;
+                }
+                Ok(hand_over(&mut json.out, out))
+            },
+        )?;
+        if pretty {
+            out.buf
+                .extend_from_slice(if first { b"]\n" } else { b"\n]\n" });
+        }
+        Ok(listed)
+    }
+
+    /// The CSV listing: the header's paths gathered chunk by chunk (each chunk's new ones in
+    /// the order they first appear in it, so the whole in the order they first appear),
+    /// then the rows.
+    fn csv(&mut self, escape: bool, out: &mut Handoff) -> ChunkOut<()> {
+        let mut header = Header::default();
+        let gathered = self.run(
+            |lister, chunk, cells: &mut ListedCells<Gathered>| {
+                // A chunk's own header, and the columns remembered of it.
+                cells.cells = Gathered::default();
+                lister.for_each_row(chunk, |row, names| Ok(Ok(gather(cells, row, names)?)))
+            },
+            || ListedCells::new(Gathered::default()),
+            |cells| {
+                let mut paths: Vec<(&String, &usize)> = cells.cells.header.iter().collect();
+                paths.sort_by_key(|(_, at)| **at);
+                for (path, _) in paths {
+                    let at = header.len();
+                    header.entry(path.clone()).or_insert(at);
+                }
+                Ok(Ok(()))
+            },
+        )?;
+        if let Err(e) = gathered {
+            return Ok(Err(e));
+        }
+        if !write_header(&header, &mut out.buf) {
+            return Ok(Ok(()));
+        }
+        let header = &header;
+        self.run(
+            |lister, chunk, made: &mut (Recent, Vec<u8>)| {
+                let (recent, bytes) = made;
+                bytes.clear();
+                lister.for_each_row(chunk, |row, names| {
+                    csv_row(row, names, header, recent, escape, bytes)?;
+                    Ok(Ok::<(), std::io::Error>(()))
+                })
+            },
+            || (Recent::default(), Vec::new()),
+            |(_, bytes)| Ok(hand_over(bytes, out)),
+        )
+    }
 }
 
 /// Streams the listing of `row` into `sink` through the fast path (`listing/stream.rs`):
@@ -149,32 +349,8 @@ fn write_json(
                 .extend_from_slice(if first { b"\n" } else { b",\n" });
         }
         first = false;
-        let len = json.out.len();
-        let streamed = stream(&mut json, row, names, |json, kind| {
-            json.open_object();
-            json.key("kind");
-            json.shared(&kind);
-            json.key("id");
-            json.string(row.id);
-            json.key("number");
-            json.string(itoa::Buffer::new().format(row.number));
-        })?;
-        if streamed.is_ok() {
-            json.close_object();
-        } else {
-            json.roll_back(len);
-            let event = listing::decode(row, names)?;
-            let written = if pretty {
-                serde_json::to_writer_pretty(&mut json.out, &event)
-            } else {
-                serde_json::to_writer(&mut json.out, &event)
-            };
-            if let Err(e) = written {
-                return Ok(Err(e.into()));
-            }
-        }
-        if !pretty {
-            json.out.push(b'\n');
+        if let Err(e) = json_event(&mut json, row, names, pretty)? {
+            return Ok(Err(e));
         }
         if json.out.len() < CHUNK {
             return Ok(Ok(()));
@@ -187,6 +363,56 @@ fn write_json(
             .extend_from_slice(if first { b"]\n" } else { b"\n]\n" });
     }
     Ok(listed.and_then(|()| out.write_all(&json.out)))
+}
+
+/// Hands a chunk's `bytes` to `out`, leaving `bytes` empty: the buffer itself when `out`
+/// holds nothing yet (no copy; `bytes` gets a spent one back), else a copy after what it
+/// holds.
+fn hand_over(bytes: &mut Vec<u8>, out: &mut Handoff) -> std::io::Result<()> {
+    if out.buf.is_empty() {
+        std::mem::swap(bytes, &mut out.buf);
+    } else {
+        out.buf.extend_from_slice(bytes);
+    }
+    bytes.clear();
+    out.hand_over_if_full()
+}
+
+/// Writes `row`'s listing into `json.out`: an object, and a line end when not `pretty`.
+fn json_event(
+    json: &mut ListedJson,
+    row: Row<'_>,
+    names: &mut Names<'_>,
+    pretty: bool,
+) -> Result<Result<(), std::io::Error>, StoreError> {
+    let len = json.out.len();
+    let streamed = stream(json, row, names, |json, kind| {
+        json.open_object();
+        json.key("kind");
+        json.shared(&kind);
+        json.key("id");
+        json.string(row.id);
+        json.key("number");
+        json.string(itoa::Buffer::new().format(row.number));
+    })?;
+    if streamed.is_ok() {
+        json.close_object();
+    } else {
+        json.roll_back(len);
+        let event = listing::decode(row, names)?;
+        let written = if pretty {
+            serde_json::to_writer_pretty(&mut json.out, &event)
+        } else {
+            serde_json::to_writer(&mut json.out, &event)
+        };
+        if let Err(e) = written {
+            return Ok(Err(e.into()));
+        }
+    }
+    if !pretty {
+        json.out.push(b'\n');
+    }
+    Ok(Ok(()))
 }
 
 /// The columns of the CSV listing: the union of the listed events' dotted paths, in the
@@ -273,27 +499,37 @@ fn top_cells<'s, C: Cells<'s>>(cells: &mut ListedCells<C>, row: Row<'s>, kind: R
 fn csv_header(conn: &Connection, selection: &Selection) -> Result<Header, StoreError> {
     let mut cells = ListedCells::new(Gathered::default());
     let Ok(()) = listing::for_each_row(conn, selection, |row, names| {
-        cells.reset();
-        cells.cells.recent.at = 0;
-        let streamed = stream(&mut cells, row, names, |cells, kind| {
-            top_cells(cells, row, kind);
-        })?;
-        let gathered = &mut cells.cells;
-        let new = std::mem::take(&mut gathered.new);
-        if streamed.is_ok() {
-            for path in new {
-                gathered.add(path);
-            }
-        } else {
-            for_each_cell(&listing::decode(row, names)?, |path, _| {
-                if !gathered.header.contains_key(path) {
-                    gathered.add(path.to_owned());
-                }
-            });
-        }
+        gather(&mut cells, row, names)?;
         Ok(Ok::<(), Infallible>(()))
     })?;
     Ok(cells.cells.header)
+}
+
+/// Adds the paths of `row`'s cells that `cells`' header lacks, in the order they come.
+fn gather<'s>(
+    cells: &mut ListedCells<Gathered>,
+    row: Row<'s>,
+    names: &mut Names<'_>,
+) -> Result<(), StoreError> {
+    cells.reset();
+    cells.cells.recent.at = 0;
+    let streamed = stream(cells, row, names, |cells, kind| {
+        top_cells(cells, row, kind);
+    })?;
+    let gathered = &mut cells.cells;
+    let new = std::mem::take(&mut gathered.new);
+    if streamed.is_ok() {
+        for path in new {
+            gathered.add(path);
+        }
+    } else {
+        for_each_cell(&listing::decode(row, names)?, |path, _| {
+            if !gathered.header.contains_key(path) {
+                gathered.add(path.to_owned());
+            }
+        });
+    }
+    Ok(())
 }
 
 /// One row's cells, each put straight into its column through the header's map.
@@ -322,42 +558,63 @@ fn write_csv(
     escape: bool,
     out: &mut Handoff,
 ) -> Result<Result<(), std::io::Error>, StoreError> {
+    if !write_header(header, &mut out.buf) {
+        return Ok(Ok(()));
+    }
+    let mut recent = Recent::default();
+    listing::for_each_row(conn, selection, |row, names| {
+        csv_row(row, names, header, &mut recent, escape, &mut out.buf)?;
+        Ok(out.hand_over_if_full())
+    })
+}
+
+/// Writes the header's record into `out`; false when it has no column (no event listed:
+/// no header either, as a record of no cells would be `""`).
+fn write_header(header: &Header, out: &mut Vec<u8>) -> bool {
     let mut names = vec![""; header.len()];
     for (name, &at) in header {
         names[at] = name.as_str();
     }
     if names.is_empty() {
-        // No event listed: no header either (a record of no cells would be `""`).
-        return Ok(Ok(()));
+        return false;
     }
-    let mut record = Record::new(&mut out.buf);
+    let mut record = Record::new(out);
     for name in names {
         record.field(b"", name.as_bytes());
     }
     record.end();
-    let mut recent = Recent::default();
-    listing::for_each_row(conn, selection, |row, names| {
-        recent.at = 0;
-        let mut cells = ListedCells::new(RowCells {
-            header,
-            recent: &mut recent,
-            row: vec![Cell::Empty; header.len()],
+    true
+}
+
+/// Writes `row`'s record into `out`, its cells in the header's columns.
+fn csv_row(
+    row: Row<'_>,
+    names: &mut Names<'_>,
+    header: &Header,
+    recent: &mut Recent,
+    escape: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), StoreError> {
+    recent.at = 0;
+    let mut cells = ListedCells::new(RowCells {
+        header,
+        recent,
+        row: vec![Cell::Empty; header.len()],
+    });
+    let streamed = stream(&mut cells, row, names, |cells, kind| {
+        top_cells(cells, row, kind);
+    })?;
+    let mut cells = cells.cells.row;
+    if streamed.is_err() {
+        cells.fill(Cell::Empty);
+        for_each_cell(&listing::decode(row, names)?, |path, text| {
+            if let Some(&at) = header.get(path) {
+                cells[at] = Cell::Text(Cow::Owned(text.into_owned()));
+            }
         });
-        let streamed = stream(&mut cells, row, names, |cells, kind| {
-            top_cells(cells, row, kind);
-        })?;
-        let mut cells = cells.cells.row;
-        if streamed.is_err() {
-            cells.fill(Cell::Empty);
-            for_each_cell(&listing::decode(row, names)?, |path, text| {
-                if let Some(&at) = header.get(path) {
-                    cells[at] = Cell::Text(Cow::Owned(text.into_owned()));
-                }
-            });
-        }
-        write_row(&mut out.buf, &cells, escape);
-        Ok(out.hand_over_if_full())
-    })
+    }
+    write_row(out, &cells, escape);
+    Ok(())
 }
 
 /// Writes one row of cells, each escaped if a spreadsheet would run it and `escape` holds.

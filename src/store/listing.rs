@@ -39,6 +39,9 @@ pub struct Selection {
     pub until: Option<Moment>,
     /// At most this many events (`--limit`).
     pub limit: Option<u64>,
+    /// Only events whose `seq` is in this range: one chunk of a listing made in parallel
+    /// ([`chunks`]).
+    pub seqs: Option<std::ops::Range<i64>>,
 }
 
 impl Selection {
@@ -82,10 +85,12 @@ impl Selection {
     /// `--until`, the stored `performed_on` as the last column, for [`Selection::in_time`].
     fn query(&self, kind: Kind, columns: &str) -> (String, Vec<Sql>) {
         let mut sql = format!("SELECT {columns}");
-        let mut values = vec![
-            Sql::Integer(seq(kind.ordinal(), 0)),
-            Sql::Integer(seq(kind.ordinal() + 1, 0)),
-        ];
+        let (mut first, mut end) = (seq(kind.ordinal(), 0), seq(kind.ordinal() + 1, 0));
+        if let Some(seqs) = &self.seqs {
+            first = first.max(seqs.start);
+            end = end.min(seqs.end).max(first);
+        }
+        let mut values = vec![Sql::Integer(first), Sql::Integer(end)];
         if self.dated() {
             let path = body::path(kind, &["performed_on"]).unwrap_or_default();
             values.push(Sql::Text(path));
@@ -160,11 +165,48 @@ pub struct Row<'r> {
 pub fn for_each_row<E>(
     conn: &Connection,
     selection: &Selection,
+    each: impl FnMut(Row<'_>, &mut Names<'_>) -> Result<Result<(), E>, StoreError>,
+) -> Result<Result<(), E>, StoreError> {
+    Lister::new(conn).for_each_row(selection, each)
+}
+
+/// What listing keeps from one selection to the next on one connection: the records
+/// named and the ids' batches read, so that the chunks of a listing made in parallel do
+/// not each read them again.
+pub struct Lister<'c> {
+    conn: &'c Connection,
+    names: Names<'c>,
+    ids: StoredIds<'c>,
+}
+
+impl<'c> Lister<'c> {
+    /// A lister reading through `conn`.
+    pub fn new(conn: &'c Connection) -> Lister<'c> {
+        Lister {
+            conn,
+            names: Names::new(conn),
+            ids: StoredIds::new(conn),
+        }
+    }
+
+    /// [`for_each_row`], with what this lister kept.
+    pub fn for_each_row<E>(
+        &mut self,
+        selection: &Selection,
+        each: impl FnMut(Row<'_>, &mut Names<'_>) -> Result<Result<(), E>, StoreError>,
+    ) -> Result<Result<(), E>, StoreError> {
+        rows(self.conn, &mut self.names, &mut self.ids, selection, each)
+    }
+}
+
+fn rows<'c, E>(
+    conn: &'c Connection,
+    names: &mut Names<'c>,
+    ids: &mut StoredIds<'c>,
+    selection: &Selection,
     mut each: impl FnMut(Row<'_>, &mut Names<'_>) -> Result<Result<(), E>, StoreError>,
 ) -> Result<Result<(), E>, StoreError> {
     let doing = "listing events";
-    let mut names = Names::new(conn);
-    let mut ids = StoredIds::new(conn);
     let mut left = selection.limit.unwrap_or(u64::MAX);
     for kind in selection.kinds() {
         if left == 0 {
@@ -193,7 +235,7 @@ pub fn for_each_row<E>(
                     account: row.get_ref(4).doing(doing)?.as_i64().ok(),
                 },
             };
-            if let Err(e) = each(row, &mut names)? {
+            if let Err(e) = each(row, names)? {
                 return Ok(Err(e));
             }
             left -= 1;
@@ -434,8 +476,99 @@ impl<'c> Names<'c> {
 /// A read transaction on `conn`, until dropped: the listings made in it see the same events
 /// even while an import commits.
 pub fn snapshot(conn: &Connection) -> Result<rusqlite::Transaction<'_>, StoreError> {
-    conn.unchecked_transaction()
-        .doing("starting the listing's read transaction")
+    let snapshot = conn
+        .unchecked_transaction()
+        .doing("starting the listing's read transaction")?;
+    // SQLite takes the snapshot at the transaction's first read.
+    snapshot
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+        .doing("starting the listing's read transaction")?;
+    Ok(snapshot)
+}
+
+/// The selections that together list what `selection` picks, in its order: one a range of
+/// at most `size` numbers of one kind, for listing them in parallel (`--limit` applies to
+/// the whole, so a selection with one is not split).
+pub fn chunks(
+    conn: &Connection,
+    selection: &Selection,
+    size: i64,
+) -> Result<Vec<Selection>, StoreError> {
+    let mut chunks = Vec::new();
+    for kind in selection.kinds() {
+        let (first, end) = (seq(kind.ordinal(), 0), seq(kind.ordinal() + 1, 0));
+        let held: (Option<i64>, Option<i64>) = conn
+            .query_row(
+                "SELECT min(seq), max(seq) FROM events WHERE seq >= ?1 AND seq < ?2",
+                [first, end],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .doing("dividing the listing")?;
+        let (Some(low), Some(high)) = held else {
+            continue;
+        };
+        let mut at = low;
+        while at <= high {
+            let next = at.saturating_add(size).min(high + 1);
+            chunks.push(Selection {
+                kind: Some(kind),
+                seqs: Some(at..next),
+                ..selection.clone()
+            });
+            at = next;
+        }
+    }
+    Ok(chunks)
+}
+
+/// `count` more read-only connections to the store at `path` whose snapshots are the one
+/// `snapshot` (a call that starts a read transaction on the caller's own connection) takes,
+/// each in a read transaction until it is dropped: None when they cannot be had, and the
+/// listing is then made on the one connection.
+///
+/// While a connection of its own holds the store's write lock (`BEGIN IMMEDIATE`), no
+/// commit can come between the snapshots taken. A store that cannot be written by this
+/// user gives None. A store read as immutable (in WAL with no WAL file: no writer at work,
+/// see [`super::open`]) needs no lock: every connection reads it as the first one does.
+pub fn same_snapshot<T>(
+    path: &std::path::Path,
+    count: usize,
+    snapshot: impl FnOnce() -> Result<T, StoreError>,
+) -> Result<Option<(T, Vec<Connection>)>, StoreError> {
+    use rusqlite::OpenFlags;
+    let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+    let immutable = super::open::header_says_wal(path) && !wal.exists();
+    let lock = if immutable {
+        None
+    } else {
+        let Ok(lock) = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE) else {
+            return Ok(None);
+        };
+        if lock.busy_timeout(super::open::BUSY_TIMEOUT).is_err()
+            || lock.execute_batch("BEGIN IMMEDIATE").is_err()
+        {
+            return Ok(None);
+        }
+        Some(lock)
+    };
+    let taken = snapshot()?;
+    let mut readers = Vec::with_capacity(count);
+    for _ in 0..count {
+        // A store that opened once opens again; if not, the listing is made on one.
+        let Ok(reader) = super::open::read_only_connection(path) else {
+            return Ok(None);
+        };
+        reader
+            .execute_batch("BEGIN")
+            .and_then(|()| reader.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(())))
+            .doing("starting the listing's read transaction")?;
+        readers.push(reader);
+    }
+    if let Some(lock) = lock {
+        lock.execute_batch("ROLLBACK")
+            .doing("letting the store's writers go on")?;
+    }
+    Ok(Some((taken, readers)))
 }
 
 #[cfg(test)]

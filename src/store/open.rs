@@ -357,7 +357,7 @@ pub fn open_for_write_noting(
 
 /// Whether the database file's header marks it as a WAL store (its read and write format
 /// versions, bytes 18 and 19, are 2); an unreadable or short file is not.
-fn header_says_wal(path: &Path) -> bool {
+pub(super) fn header_says_wal(path: &Path) -> bool {
     use std::io::Read;
     let mut header = [0u8; 20];
     std::fs::File::open(path)
@@ -403,7 +403,7 @@ fn empty_in_memory() -> Result<Store, OpenError> {
 
 /// A read-only connection to the database at `path`, which creates no file beside it where
 /// that can be helped.
-fn read_only_connection(path: &Path) -> Result<Connection, OpenError> {
+pub(super) fn read_only_connection(path: &Path) -> Result<Connection, OpenError> {
     // A store in WAL with no WAL file beside it holds all its data in the main file and no
     // writer is active, so `immutable=1` reads it without creating `-wal` and `-shm` files
     // (a dry run writes nothing at all). A store with a rollback journal is read as it is:

@@ -199,6 +199,7 @@ pub async fn show(
                 since,
                 until,
                 limit: None,
+                seqs: None,
             };
             let account = Some(filters.account.trim().to_owned()).filter(|a| !a.is_empty());
             let store = state.config.store.clone();
