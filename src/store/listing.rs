@@ -538,8 +538,13 @@ pub fn same_snapshot<T>(
     use rusqlite::OpenFlags;
     let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
     let immutable = super::open::header_says_wal(path) && !wal.exists();
+    // A rollback journal beside the store may be a cut-short commit's, which a connection
+    // that can write would roll back: a listing changes nothing, so it stays on one thread.
+    let journal = std::path::PathBuf::from(format!("{}-journal", path.display()));
     let lock = if immutable {
         None
+    } else if journal.exists() {
+        return Ok(None);
     } else {
         let Ok(lock) = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE) else {
             return Ok(None);
