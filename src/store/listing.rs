@@ -521,6 +521,11 @@ pub fn chunks(
     Ok(chunks)
 }
 
+/// How long a listing waits for the store's write lock before it is made on one thread: a
+/// writer holds it for a group of batches (a second at most), and the listing need not wait
+/// for a longer one (a large reference load).
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// `count` more read-only connections to the store at `path` whose snapshots are the one
 /// `snapshot` (a call that starts a read transaction on the caller's own connection) takes,
 /// each in a read transaction until it is dropped: None when they cannot be had, and the
@@ -549,9 +554,7 @@ pub fn same_snapshot<T>(
         let Ok(lock) = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE) else {
             return Ok(None);
         };
-        if lock.busy_timeout(super::open::BUSY_TIMEOUT).is_err()
-            || lock.execute_batch("BEGIN IMMEDIATE").is_err()
-        {
+        if lock.busy_timeout(LOCK_WAIT).is_err() || lock.execute_batch("BEGIN IMMEDIATE").is_err() {
             return Ok(None);
         }
         Some(lock)

@@ -395,3 +395,21 @@ fn a_listing_made_in_chunks_is_the_listing_made_on_one_thread() {
         "a column first met in a late chunk comes last: {header}"
     );
 }
+
+/// A listing taken while another connection holds the store's write lock (a long reference
+/// load) cannot take it to give its threads one snapshot: it is made on one thread, whole,
+/// instead of failing.
+#[test]
+fn a_listing_while_a_writer_holds_the_store_is_made_whole_on_one_thread() {
+    let store = store();
+    let list = || {
+        let run = store.cebulk().args(["events", "--format", "ndjson"]).run();
+        run.code_without_panic(0);
+        run.stdout_text()
+    };
+    let expected = list();
+    let writer = store.conn();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    assert_eq!(list(), expected);
+    writer.execute_batch("ROLLBACK").unwrap();
+}
