@@ -184,7 +184,7 @@ def main():
                             record("re-run csv", binary,
                                    (args.events / elapsed, peak, None, cpu / args.events))
                         if ordered and source == "csv" and "listing" in cases:
-                            for fmt in ("json", "csv"):
+                            for fmt in ("json", "ndjson", "csv"):
                                 with open(work / "listing", "w") as out:
                                     elapsed, peak, cpu = timed([binary, "--store", store, "events",
                                                                 "--format", fmt], stdout=out)
