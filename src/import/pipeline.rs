@@ -432,7 +432,7 @@ impl Stages<'_> {
             let (marked_tx, marked_rx) = sync_channel::<Marked>(MARKED_AHEAD);
             let context = &context;
             let marking = spawn(scope, "cebulk-repeats", move || -> Result<(), Fatal> {
-                let mut repeats = Repeats::new()?;
+                let mut repeats = Repeats::default();
                 let mut recognised = Recognised::default();
                 while let Some(worked) = judged_rx.recv() {
                     let (digest, (ruis, mut batch)) = match worked {

@@ -32,12 +32,14 @@ enum Held {
     File(OnFile),
 }
 
-impl Repeats {
+impl Default for Repeats {
     /// An empty memory, for a new request.
-    pub fn new() -> Result<Repeats, StoreError> {
-        Ok(Repeats::with_budget(MEMORY_BYTES))
+    fn default() -> Repeats {
+        Repeats::with_budget(MEMORY_BYTES)
     }
+}
 
+impl Repeats {
     fn with_budget(budget: usize) -> Repeats {
         Repeats {
             held: Held::Memory(InMemory::default()),
@@ -88,7 +90,7 @@ impl Repeats {
     }
 }
 
-/// The most bytes a request's identifiers take in memory (about 400 k UUIDs) before they
+/// The most bytes a request's identifiers take in memory (about 360 k UUIDs) before they
 /// move to a temporary file.
 const MEMORY_BYTES: usize = 16 << 20;
 
@@ -301,7 +303,7 @@ mod tests {
 
     #[test]
     fn a_second_use_is_found_however_far_apart() {
-        let mut repeats = Repeats::new().unwrap();
+        let mut repeats = Repeats::default();
         assert!(repeats.first_use("a").unwrap());
         for i in 0..5000 {
             assert!(repeats.first_use(&i.to_string()).unwrap());
@@ -316,6 +318,22 @@ mod tests {
             on_file(&repeats).is_none(),
             "5001 identifiers stay in memory"
         );
+    }
+
+    #[test]
+    fn about_360_thousand_uuids_stay_in_memory() {
+        let mut repeats = Repeats::default();
+        let uuid = |i: u32| format!("{i:08x}-0000-4000-8000-{:012x}", u64::from(i) * 7919);
+        let mut held = 0;
+        while on_file(&repeats).is_none() {
+            assert!(repeats.first_use(&uuid(held)).unwrap());
+            held += 1;
+        }
+        assert!(
+            (350_000..370_000).contains(&held),
+            "{held} UUIDs held in memory"
+        );
+        assert!(!repeats.first_use(&uuid(0)).unwrap(), "moved with the rest");
     }
 
     #[test]
@@ -343,7 +361,7 @@ mod tests {
 
     #[test]
     fn an_identifier_longer_than_a_piece_holds_goes_to_the_file() {
-        let mut repeats = Repeats::new().unwrap();
+        let mut repeats = Repeats::default();
         assert!(repeats.first_use("short").unwrap());
         let long = "x".repeat(70_000);
         assert!(repeats.first_use(&long).unwrap());
