@@ -684,8 +684,9 @@ fn recognised_outcomes(found: Found) -> Marked {
     Marked::Recognised(ruis, outcomes)
 }
 
-/// Writes a judged batch in `group`, and records its digest when it created every event
-/// (and was read as text or CSV rows, each event echoing the identifier it is stored with).
+/// Writes a judged batch in `group`, and records its digest when it was read as text or CSV
+/// rows, each event echoing the identifier it is stored with (`Group::record_digest` says
+/// which outcomes it takes).
 fn write_judged(
     group: &mut Group<'_>,
     kind: Kind,

@@ -1,5 +1,5 @@
-//! Batch digests: a batch of which an import created every event new is remembered by a
-//! digest of what was read of it and of everything its judging depended on, so that a
+//! Batch digests: a batch whose events an import created new or found stored is remembered
+//! by a digest of what was read of it and of everything its judging depended on, so that a
 //! re-run of the same input recognises the batch without judging its events again
 //! (docs/design.md, "Batch digests").
 //!
@@ -7,7 +7,7 @@
 //! events; the import's workers look digests up ([`Finder::find`]) on connections of their
 //! own, and read the batch's events back as the report gives them. The events of two
 //! batches recorded never share a request unique identifier: a batch is recorded only when
-//! each of its events was the first of its kind with its identifier.
+//! each of its events was the only one of its kind with its identifier.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -16,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::{Doing, StoreError};
 use super::ids::{self, StoredIds};
-use super::schema::{self, NUMBER_BITS};
+use super::schema;
 use crate::domain::kind::Kind;
 
 /// The digest of a batch and of its judging's context (a BLAKE3 hash).
@@ -179,9 +179,10 @@ fn find(
     let Some((first_seq, count)) = recorded else {
         return Ok(None);
     };
-    if count != events as i64 || span(first_seq, count).is_none_or(|(of, _)| of != kind) {
-        return Ok(None);
-    }
+    let first_number = match span(first_seq, count) {
+        Some((of, number)) if of == kind && count == events as i64 => number,
+        _ => return Ok(None),
+    };
     let end = first_seq + count;
     let doing = "reading the events of a batch found by its digest";
     let mut statement = conn
@@ -201,7 +202,7 @@ fn find(
         }
         let rui: String = row.get(2).doing(doing)?;
         let id = ids.required(seq, row.get_ref(1).doing(doing)?)?.to_owned();
-        found.push((rui, id, seq & ((1 << NUMBER_BITS) - 1)));
+        found.push((rui, id, first_number + (seq - first_seq)));
     }
     Ok((found.len() == events).then_some(Found {
         first_seq,

@@ -541,8 +541,7 @@ pub fn same_snapshot<T>(
     snapshot: impl FnOnce() -> Result<T, StoreError>,
 ) -> Result<Option<(T, Vec<Connection>)>, StoreError> {
     use rusqlite::OpenFlags;
-    let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
-    let immutable = super::open::header_says_wal(path) && !wal.exists();
+    let immutable = super::open::read_as_immutable(path);
     // A rollback journal beside the store may be a cut-short commit's, which a connection
     // that can write would roll back: a listing changes nothing, so it stays on one thread.
     let journal = std::path::PathBuf::from(format!("{}-journal", path.display()));

@@ -357,7 +357,7 @@ pub fn open_for_write_noting(
 
 /// Whether the database file's header marks it as a WAL store (its read and write format
 /// versions, bytes 18 and 19, are 2); an unreadable or short file is not.
-pub(super) fn header_says_wal(path: &Path) -> bool {
+fn header_says_wal(path: &Path) -> bool {
     use std::io::Read;
     let mut header = [0u8; 20];
     std::fs::File::open(path)
@@ -409,18 +409,24 @@ pub(super) fn read_only_connection(path: &Path) -> Result<Connection, OpenError>
     // (a dry run writes nothing at all). A store with a rollback journal is read as it is:
     // that creates no file and sees a concurrent writer's commits whole. Otherwise read
     // through the WAL like any reader.
-    let wal = PathBuf::from(format!("{}-wal", path.display()));
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = if wal.exists() || !header_says_wal(path) {
-        Connection::open_with_flags(path, flags)
-    } else {
+    let conn = if read_as_immutable(path) {
         let uri = format!("file:{}?immutable=1", uri_path(path));
         Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+    } else {
+        Connection::open_with_flags(path, flags)
     }
     .doing("opening the store read-only")?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .doing("setting the busy timeout")?;
     Ok(conn)
+}
+
+/// Whether [`read_only_connection`] reads the store at `path` as immutable: in WAL with no
+/// WAL file beside it, so no writer is at work.
+pub(super) fn read_as_immutable(path: &Path) -> bool {
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    !wal.exists() && header_says_wal(path)
 }
 
 /// Opens the store without writing to it: read-only if the file holds a store, else an

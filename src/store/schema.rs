@@ -23,7 +23,7 @@
 //! Schema 6 names reference records in bodies by their row ([`body::RecordRef`]), which
 //! reference tables hold as `rid`.
 //! Schema 7 stores no kind, number or id in an event's row ([`migrate_from_6`]).
-//! Schema 8 remembers, by their digests, the batches of which an import created every event
+//! Schema 8 remembers, by their digests, the batches an import created or found stored
 //! ([`super::digests`]).
 
 use rusqlite::Connection;

@@ -190,9 +190,9 @@ impl Group<'_> {
     }
 
     /// Records `digest`, of the batch of `kind` whose outcomes are `outcomes`, in this
-    /// transaction when each of its events was created new with the next number: a re-run
-    /// then recognises the batch without judging it ([`super::digests`]). A dry run
-    /// records nothing.
+    /// transaction when its events have consecutive numbers, each created new or found
+    /// stored as the only one of its kind with its identifier: a re-run then recognises the
+    /// batch without judging it ([`super::digests`]). A dry run records nothing.
     pub fn record_digest(
         &self,
         kind: Kind,
